@@ -1,0 +1,229 @@
+/* nethost: the plugin host. One binary, two faces: a service that runs
+ * the instances an INI file declares, and a CLI whose subcommands come
+ * from plugins. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "nh_internal.h"
+#include "service.h"
+
+static const char usage_text[] =
+	"usage: nethost [OPTIONS] -c FILE            run the service\n"
+	"       nethost [OPTIONS] -t -c FILE         check FILE and its plugins, then exit\n"
+	"       nethost [OPTIONS] serve -c FILE      same as -c FILE\n"
+	"       nethost [OPTIONS] plugins [--json]   list the plugins found\n"
+	"       nethost [OPTIONS] COMMAND [ARGS...]  run a plugin's command\n"
+	"       nethost help [COMMAND]               show help (also: nethost COMMAND --help)\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE       the INI file to run (default " NH_SYSCONFDIR "/nethost.ini with serve)\n"
+	"  -t, --test              check the configuration and exit: 0 valid, 2 not\n"
+	"  -p, --plugin-path DIRS  search DIRS (':'-separated) for plugins first\n"
+	"  -v, --verbose           more log output (repeat for debug)\n"
+	"  -q, --quiet             less log output (repeat for errors only)\n"
+	"  -h, --help              this help\n"
+	"  -V, --version           print the version\n"
+	"\n"
+	"Plugins are searched in --plugin-path, $NETHOST_PLUGIN_PATH, [nethost] plugin_path,\n"
+	"then " NH_PLUGINDIR ".\n"
+	"Signals (service): SIGHUP reloads FILE, SIGTERM/SIGINT stop, SIGUSR1 logs counters.\n"
+	"Exit codes: 0 ok, 1 the job failed, 2 usage or configuration error.\n";
+
+static void list_command(const char *name, void *arg)
+{
+	struct loader *ld = arg;
+	const struct loaded_plugin *lp = loader_get(ld, name, NULL);
+
+	for (const struct nh_command *c = lp ? lp->desc->commands : NULL; c && c->name; c++)
+		printf("  %-10s %s\n", c->name, c->summary ? c->summary : "");
+}
+
+static int print_help(struct loader *ld)
+{
+	fputs(usage_text, stdout);
+	printf("\nCommands from plugins:\n");
+	loader_each_name(ld, list_command, ld);
+	return 0;
+}
+
+struct plugin_list {
+	struct loader *ld;
+	struct json_object *json;
+	int failed;
+};
+
+static void list_plugin(const char *name, void *arg)
+{
+	struct plugin_list *pl = arg;
+	nh_error err;
+	const struct loaded_plugin *lp = loader_get(pl->ld, name, &err);
+
+	if (!lp) {
+		fprintf(stderr, "nethost: %s\n", err.msg);
+		pl->failed = 1;
+		return;
+	}
+	const struct nh_plugin *d = lp->desc;
+	if (pl->json) {
+		struct json_object *o = json_object_new_object(), *cmds = json_object_new_array();
+		nh_json_add_str(o, "name", d->name);
+		nh_json_add_str(o, "version", d->version);
+		nh_json_add_str(o, "summary", d->summary);
+		nh_json_add_str(o, "file", lp->path);
+		nh_json_add_bool(o, "service", d->keys != NULL);
+		for (const struct nh_command *c = d->commands; c && c->name; c++)
+			json_object_array_add(cmds, json_object_new_string(c->name));
+		json_object_object_add(o, "commands", cmds);
+		json_object_array_add(pl->json, o);
+		return;
+	}
+	printf("%-10s %-8s %s\n           %s\n", d->name, d->version ? d->version : "-",
+	       d->summary ? d->summary : "", lp->path);
+}
+
+static int list_plugins(struct loader *ld, int argc, char **argv)
+{
+	struct plugin_list pl = { .ld = ld };
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0)) {
+		fprintf(stderr, "nethost plugins: unexpected argument '%s'\nusage: nethost plugins [--json]\n",
+			argv[1]);
+		return 2;
+	}
+	if (argc == 2)
+		pl.json = json_object_new_array();
+	loader_each_name(ld, list_plugin, &pl);
+	if (pl.json)
+		nh_json_print(stdout, pl.json);
+	return pl.failed ? 1 : 0;
+}
+
+static int run_command(struct loader *ld, int argc, char **argv)
+{
+	const struct nh_command *cmd;
+	const struct loaded_plugin *lp = loader_find_command(ld, argv[0], &cmd);
+	nh_error err;
+
+	if (!lp) {
+		/* A plugin that is named like the command but broken deserves
+		 * its real error, not "unknown command". */
+		if (!loader_get(ld, argv[0], &err) && err.msg[0] && strstr(err.msg, "not found") == NULL)
+			fprintf(stderr, "nethost: %s\n", err.msg);
+		else
+			fprintf(stderr, "nethost: unknown command '%s' (see nethost --help)\n", argv[0]);
+		return 2;
+	}
+	nh_loop *loop = nh_loop_new();
+	nh_ctx *ctx = loop ? nh_ctx_new_cli(loop, cmd) : NULL;
+	if (!ctx) {
+		fprintf(stderr, "nethost: out of memory\n");
+		nh_loop_free(loop);
+		return 2;
+	}
+	int code;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		code = nh_cli_help(ctx);
+	} else {
+		optind = 0; /* a fresh getopt for the command */
+		code = cmd->run(ctx, argc, argv);
+	}
+	nh_ctx_free(ctx);
+	nh_loop_free(loop);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "plugin-path", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct host_options opt = { 0 };
+	int test = 0, help = 0, c;
+
+	while ((c = getopt_long(argc, argv, "+c:tp:vqhV", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': opt.config_path = optarg; break;
+		case 't': test = 1; break;
+		case 'p': opt.plugin_path = optarg; break;
+		case 'v': opt.verbosity++; break;
+		case 'q': opt.verbosity--; break;
+		case 'h': help = 1; break;
+		case 'V': printf("nethost %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, NH_ABI_MAJOR, NH_ABI_MINOR); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	const char *cmd = argc > 0 ? argv[0] : NULL;
+	if (cmd && strcmp(cmd, "serve") == 0) {
+		/* serve takes -c after the word too: nethost serve -c FILE */
+		optind = 1;
+		while ((c = getopt_long(argc, argv, "c:tp:vqh", options, NULL)) != -1) {
+			switch (c) {
+			case 'c': opt.config_path = optarg; break;
+			case 't': test = 1; break;
+			case 'p': opt.plugin_path = optarg; break;
+			case 'v': opt.verbosity++; break;
+			case 'q': opt.verbosity--; break;
+			case 'h': help = 1; break;
+			default: fputs(usage_text, stderr); return 2;
+			}
+		}
+		if (optind < argc) {
+			fprintf(stderr, "nethost serve: unexpected argument '%s'\n", argv[optind]);
+			return 2;
+		}
+		if (!opt.config_path)
+			opt.config_path = NH_SYSCONFDIR "/nethost.ini";
+		cmd = NULL;
+	}
+
+	if (!cmd && !help) {
+		if (!opt.config_path) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+		nh_log_set_level(NH_LOG_INFO + opt.verbosity);
+		return test ? service_test(&opt) : service_run(&opt);
+	}
+
+	/* CLI: messages are for a person at a terminal, no timestamps. */
+	nh_log_set_stamps(0);
+	nh_log_set_level(NH_LOG_INFO + opt.verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	struct loader ld;
+	if (loader_init(&ld, opt.plugin_path, NULL) < 0) {
+		fprintf(stderr, "nethost: out of memory\n");
+		return 2;
+	}
+	int code;
+	if (help || strcmp(cmd, "help") == 0) {
+		if (cmd && argc >= 2) {
+			char *args[] = { argv[1], "--help", NULL };
+			code = run_command(&ld, 2, args);
+		} else {
+			code = print_help(&ld);
+		}
+	} else if (strcmp(cmd, "plugins") == 0) {
+		code = list_plugins(&ld, argc, argv);
+	} else {
+		code = run_command(&ld, argc, argv);
+	}
+	loader_free(&ld);
+	return code;
+}

@@ -1,0 +1,1 @@
+# echo6 plugin: sources and module (filled in by the echo6 work).

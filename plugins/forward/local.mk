@@ -1,0 +1,1 @@
+# forward plugin: sources and module (filled in by the forward work).

@@ -1,0 +1,1 @@
+# icmp plugin: sources and module (filled in by the icmp work).

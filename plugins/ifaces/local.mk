@@ -1,0 +1,1 @@
+# ifaces plugin: sources and module (filled in by the ifaces work).

@@ -1,0 +1,1 @@
+# ipv6 plugin: sources and module (filled in by the ipv6 work).

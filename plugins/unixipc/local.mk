@@ -1,0 +1,1 @@
+# unixipc plugin: sources and module (filled in by the unixipc work).

@@ -1,0 +1,28 @@
+# libnethost: the SDK every plugin links against.
+lib_LTLIBRARIES += sdk/libnethost.la
+sdk_libnethost_la_SOURCES = \
+	sdk/nh_internal.h \
+	sdk/addr.c \
+	sdk/checksum.c \
+	sdk/cidr.c \
+	sdk/conf.c \
+	sdk/ctx.c \
+	sdk/ini_file.c \
+	sdk/json.c \
+	sdk/log.c \
+	sdk/loop.c \
+	sdk/socket.c
+sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
+sdk_libnethost_la_LIBADD = $(INIH_LIBS) $(JSONC_LIBS) -lm
+sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) -export-symbols-regex '^nh_'
+nethostinclude_HEADERS += \
+	sdk/nethost/cli.h \
+	sdk/nethost/conf.h \
+	sdk/nethost/ctx.h \
+	sdk/nethost/json.h \
+	sdk/nethost/log.h \
+	sdk/nethost/loop.h \
+	sdk/nethost/nethost.h \
+	sdk/nethost/plugin.h \
+	sdk/nethost/sock.h
+EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in

@@ -1,0 +1,12 @@
+/* Everything a plugin needs, in one include. */
+#ifndef NETHOST_NETHOST_H
+#define NETHOST_NETHOST_H
+#include <nethost/ctx.h>
+#include <nethost/log.h>
+#include <nethost/loop.h>
+#include <nethost/sock.h>
+#include <nethost/conf.h>
+#include <nethost/json.h>
+#include <nethost/cli.h>
+#include <nethost/plugin.h>
+#endif

@@ -1,0 +1,1 @@
+# echo6 tests (filled in by the echo6 work).

@@ -1,0 +1,1 @@
+# forward tests (filled in by the forward work).

@@ -1,0 +1,1 @@
+# icmp tests (filled in by the icmp work).

@@ -1,0 +1,1 @@
+# ifaces tests (filled in by the ifaces work).

@@ -1,0 +1,1 @@
+# ipv6 tests (filled in by the ipv6 work).

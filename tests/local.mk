@@ -1,0 +1,55 @@
+# Unit tests (Check), loader tests with broken plugins, integration tests.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	export top_srcdir top_builddir; \
+	NETHOST='$(abs_top_builddir)/host/nethost'; export NETHOST; \
+	CK_VERBOSITY=normal; export CK_VERBOSITY;
+
+CHECK_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
+CHECK_TEST_LDADD = sdk/libnethost.la $(CHECK_LIBS) $(JSONC_LIBS)
+
+check_PROGRAMS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_sdk_checksum
+tests_test_sdk_addr_SOURCES = tests/test_sdk_addr.c
+tests_test_sdk_addr_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_test_sdk_addr_LDADD = $(CHECK_TEST_LDADD)
+tests_test_sdk_loop_SOURCES = tests/test_sdk_loop.c
+tests_test_sdk_loop_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_test_sdk_loop_LDADD = $(CHECK_TEST_LDADD)
+tests_test_sdk_conf_SOURCES = tests/test_sdk_conf.c
+tests_test_sdk_conf_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_test_sdk_conf_LDADD = $(CHECK_TEST_LDADD)
+tests_test_sdk_checksum_SOURCES = tests/test_sdk_checksum.c
+tests_test_sdk_checksum_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_test_sdk_checksum_LDADD = $(CHECK_TEST_LDADD)
+TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_sdk_checksum
+
+# Purpose-built plugins, loaded through the real loader by the host tests.
+TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
+	tests/plugins/failcreate.la tests/plugins/wrongname.la
+tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
+tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_badabi_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_nosym_la_SOURCES = tests/plugins/nosym.c
+tests_plugins_nosym_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_plugins_nosym_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_failcreate_la_SOURCES = tests/plugins/failcreate.c
+tests_plugins_failcreate_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_failcreate_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_wrongname_la_SOURCES = tests/plugins/wrongname.c
+tests_plugins_wrongname_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_wrongname_la_LIBADD = $(PLUGIN_LIBADD)
+
+TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
+	tests/test_host_service.sh tests/test_example_plugin.sh
+EXTRA_DIST += tests/lib.sh tests/test_host_cli.sh tests/test_host_config.sh \
+	tests/test_host_loader.sh tests/test_host_service.sh tests/test_example_plugin.sh \
+	tests/valgrind.supp
+include tests/forward/local.mk
+include tests/icmp/local.mk
+include tests/ifaces/local.mk
+include tests/ipv6/local.mk
+include tests/unixipc/local.mk
+include tests/echo6/local.mk

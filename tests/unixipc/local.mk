@@ -1,0 +1,1 @@
+# unixipc tests (filled in by the unixipc work).

@@ -122,8 +122,9 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 		sec->cfg->errors++;
 		return NULL;
 	}
-	if (nh_section_check_keys(sec, lp->desc->keys) < 0)
-		return NULL;
+	/* Unknown keys are errors, but create() still reads the known ones
+	 * so that one run lists every problem in the section. */
+	int bad_keys = nh_section_check_keys(sec, lp->desc->keys) < 0;
 
 	struct instance *in = calloc(1, sizeof(*in));
 	if (!in || !(in->ctx = nh_ctx_new(svc->loop, sec->plugin, sec->instance))) {
@@ -136,9 +137,9 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 	in->sec = sec;
 	int errors_before = sec->errors;
 	int r = lp->desc->create(in->ctx, sec, &in->state);
-	if (r < 0 || sec->errors != errors_before) {
+	if (r < 0 || sec->errors != errors_before || bad_keys) {
 		/* Getters reported their problems; say so only if nobody did. */
-		if (sec->errors == errors_before)
+		if (sec->errors == errors_before && !bad_keys)
 			nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]: create failed: %s", sec->cfg->file,
 				sec->line, sec->plugin, sec->instance, strerror(r < 0 ? -r : EINVAL));
 		sec->cfg->errors++;

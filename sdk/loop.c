@@ -260,7 +260,9 @@ static void timer_schedule(nh_timer *t, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	t->when_ms = t->loop->now_ms + delay_ms;
+	/* Fresh time, not the iteration's cached one: a timer set after a
+	 * slow callback must not fire early. */
+	t->when_ms = now_ms() + delay_ms;
 	t->seq = t->loop->timer_seq++;
 }
 

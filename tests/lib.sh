@@ -6,6 +6,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${NETHOST:=$top_builddir/host/nethost}"
+: "${NETHOST_WRAPPER:=}"
 
 TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nethost-$TEST_NAME.XXXXXX")

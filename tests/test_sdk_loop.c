@@ -1,2 +1,300 @@
+/* The event loop: timers in order, fd readiness, signals, deferred calls,
+ * deleting handles from callbacks, connects with a deadline. */
 #include <check.h>
-int main(void){return 0;}
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nethost/loop.h>
+#include <nethost/sock.h>
+
+static char order[64];
+static size_t norder;
+
+static int64_t record(nh_loop *loop, void *arg)
+{
+	order[norder++] = *(const char *)arg;
+	return NH_TIMER_STOP;
+}
+
+START_TEST(timers_fire_in_order)
+{
+	nh_loop *loop = nh_loop_new();
+	norder = 0;
+	nh_timer_add(loop, 30, record, "c");
+	nh_timer_add(loop, 10, record, "a");
+	nh_timer_add(loop, 20, record, "b");
+	nh_timer_add(loop, 20, record, "B"); /* same time: in the order added */
+	nh_timer_add(loop, 0, record, "0");
+	int64_t t0 = nh_now_us();
+	ck_assert_int_eq(nh_loop_run(loop), 0);
+	int64_t took = nh_now_us() - t0;
+	order[norder] = '\0';
+	ck_assert_str_eq(order, "0abBc");
+	ck_assert_int_ge(took, 29000); /* never early */
+	nh_loop_free(loop);
+}
+END_TEST
+
+struct repeat {
+	int count;
+	nh_timer *other;
+};
+
+static int64_t repeat_three(nh_loop *loop, void *arg)
+{
+	struct repeat *r = arg;
+	if (++r->count == 3)
+		return NH_TIMER_STOP;
+	return 5;
+}
+
+static int64_t delete_self(nh_loop *loop, void *arg)
+{
+	nh_timer **self = arg;
+	nh_timer_del(*self); /* the return value no longer matters */
+	order[norder++] = 'd';
+	return 1;
+}
+
+static int64_t delete_other(nh_loop *loop, void *arg)
+{
+	struct repeat *r = arg;
+	nh_timer_del(r->other);
+	order[norder++] = 'o';
+	return NH_TIMER_STOP;
+}
+
+START_TEST(timers_repeat_and_delete)
+{
+	nh_loop *loop = nh_loop_new();
+	struct repeat r = { 0 }, del = { 0 };
+	static nh_timer *self;
+	norder = 0;
+	nh_timer_add(loop, 1, repeat_three, &r);
+	self = nh_timer_add(loop, 2, delete_self, &self);
+	del.other = nh_timer_add(loop, 50, record, "X");
+	nh_timer_add(loop, 3, delete_other, &del);
+	nh_timer_del(nh_timer_add(loop, 1, record, "Y"));
+	nh_loop_run(loop);
+	order[norder] = '\0';
+	ck_assert_int_eq(r.count, 3);
+	ck_assert_str_eq(order, "do");
+	nh_loop_free(loop);
+}
+END_TEST
+
+static int64_t count_fire(nh_loop *loop, void *arg)
+{
+	(*(int *)arg)++;
+	return NH_TIMER_STOP;
+}
+
+START_TEST(many_timers)
+{
+	nh_loop *loop = nh_loop_new();
+	int fired = 0;
+	nh_timer *keep[10000];
+	for (int i = 0; i < 10000; i++)
+		keep[i] = nh_timer_add(loop, (i * 7919) % 20, count_fire, &fired);
+	for (int i = 0; i < 10000; i += 2)
+		nh_timer_del(keep[i]);
+	nh_loop_run(loop);
+	ck_assert_int_eq(fired, 5000);
+	nh_loop_free(loop);
+}
+END_TEST
+
+struct pipe_test {
+	int fds[2];
+	nh_io *io;
+	int reads;
+	char got[16];
+};
+
+static void on_readable(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct pipe_test *p = arg;
+	ck_assert(events & NH_READ);
+	ssize_t n = read(fd, p->got, sizeof(p->got) - 1);
+	ck_assert_int_gt(n, 0);
+	p->got[n] = '\0';
+	p->reads++;
+	nh_io_del(p->io); /* deleting itself inside its callback */
+}
+
+static int64_t write_later(nh_loop *loop, void *arg)
+{
+	struct pipe_test *p = arg;
+	ck_assert_int_eq(write(p->fds[1], "ping", 4), 4);
+	return NH_TIMER_STOP;
+}
+
+START_TEST(fd_readiness)
+{
+	nh_loop *loop = nh_loop_new();
+	struct pipe_test p = { 0 };
+	ck_assert_int_eq(pipe(p.fds), 0);
+	p.io = nh_io_add(loop, p.fds[0], NH_READ, on_readable, &p);
+	ck_assert_ptr_nonnull(p.io);
+	nh_timer_add(loop, 10, write_later, &p);
+	nh_loop_run(loop); /* ends: nothing left once the watcher is gone */
+	ck_assert_int_eq(p.reads, 1);
+	ck_assert_str_eq(p.got, "ping");
+	/* A second watcher on the same fd is refused. */
+	nh_io *a = nh_io_add(loop, p.fds[1], NH_WRITE, on_readable, &p);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_null(nh_io_add(loop, p.fds[1], NH_WRITE, on_readable, &p));
+	ck_assert_int_eq(errno, EEXIST);
+	nh_io_del(a);
+	close(p.fds[0]);
+	close(p.fds[1]);
+	nh_loop_free(loop);
+}
+END_TEST
+
+static void on_signal(nh_loop *loop, int signo, void *arg)
+{
+	*(int *)arg = signo;
+	nh_loop_stop(loop);
+}
+
+static int64_t raise_usr1(nh_loop *loop, void *arg)
+{
+	kill(getpid(), SIGUSR1);
+	return NH_TIMER_STOP;
+}
+
+START_TEST(signal_delivery)
+{
+	nh_loop *loop = nh_loop_new();
+	int got = 0;
+	nh_signal *s = nh_signal_add(loop, SIGUSR1, on_signal, &got);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(nh_signal_add(loop, SIGUSR1, on_signal, &got));
+	nh_timer_add(loop, 5, raise_usr1, NULL);
+	nh_loop_run(loop);
+	ck_assert_int_eq(got, SIGUSR1);
+	nh_signal_del(s);
+	/* Unblocked again after the watcher is gone. */
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	ck_assert(!sigismember(&now, SIGUSR1));
+	nh_loop_free(loop);
+}
+END_TEST
+
+static void deferred(nh_loop *loop, void *arg)
+{
+	order[norder++] = *(const char *)arg;
+}
+
+START_TEST(defer_calls)
+{
+	nh_loop *loop = nh_loop_new();
+	norder = 0;
+	nh_defer_add(loop, deferred, "1");
+	nh_defer_del(nh_defer_add(loop, deferred, "X"));
+	nh_defer_add(loop, deferred, "2");
+	nh_loop_run(loop);
+	order[norder] = '\0';
+	ck_assert_str_eq(order, "12");
+	nh_loop_free(loop);
+}
+END_TEST
+
+struct conn_result {
+	int fd;
+	int result;
+	int calls;
+};
+
+static void on_connect(int fd, int result, void *arg)
+{
+	struct conn_result *r = arg;
+	r->fd = fd;
+	r->result = result;
+	r->calls++;
+}
+
+START_TEST(connect_deadline)
+{
+	nh_loop *loop = nh_loop_new();
+	nh_addr a;
+	nh_error err;
+	struct conn_result r = { .fd = -2 };
+
+	/* Success: a listener on an ephemeral loopback port. */
+	nh_addr_parse("127.0.0.1:0", -1, &a, &err);
+	int lfd = nh_listen_tcp(&a, 1, 0, &err);
+	ck_assert_int_ge(lfd, 0);
+	a.len = sizeof(a.u);
+	getsockname(lfd, &a.u.sa, &a.len);
+	ck_assert_ptr_nonnull(nh_connect_start(loop, &a, 1000, on_connect, &r));
+	nh_loop_run(loop);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.result, 0);
+	ck_assert_int_ge(r.fd, 0);
+	close(r.fd);
+	close(lfd);
+
+	/* Refused: the same port, now closed. */
+	r = (struct conn_result){ .fd = -2 };
+	ck_assert_ptr_nonnull(nh_connect_start(loop, &a, 1000, on_connect, &r));
+	nh_loop_run(loop);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.result, -ECONNREFUSED);
+	ck_assert_int_eq(r.fd, -1);
+
+	/* Timed out: a listener whose accept queue is full drops SYNs. */
+	nh_addr_parse("127.0.0.1:0", -1, &a, &err);
+	lfd = nh_listen_tcp(&a, 0, 0, &err);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	a.len = sizeof(a.u);
+	getsockname(lfd, &a.u.sa, &a.len);
+	int fillers[4];
+	for (int i = 0; i < 4; i++)
+		fillers[i] = nh_connect_tcp(&a, &err);
+	usleep(100000);
+	r = (struct conn_result){ .fd = -2 };
+	int64_t t0 = nh_now_us();
+	ck_assert_ptr_nonnull(nh_connect_start(loop, &a, 300, on_connect, &r));
+	nh_loop_run(loop);
+	ck_assert_int_eq(r.result, -ETIMEDOUT);
+	ck_assert_int_ge(nh_now_us() - t0, 300000);
+	ck_assert_int_lt(nh_now_us() - t0, 1000000);
+	for (int i = 0; i < 4; i++)
+		close(fillers[i]);
+	close(lfd);
+
+	/* Cancelled: no callback. */
+	r = (struct conn_result){ .fd = -2 };
+	nh_connect_cancel(nh_connect_start(loop, &a, 1000, on_connect, &r));
+	nh_loop_run(loop);
+	ck_assert_int_eq(r.calls, 0);
+	nh_loop_free(loop);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sdk_loop");
+	TCase *tc = tcase_create("loop");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, timers_fire_in_order);
+	tcase_add_test(tc, timers_repeat_and_delete);
+	tcase_add_test(tc, many_timers);
+	tcase_add_test(tc, fd_readiness);
+	tcase_add_test(tc, signal_delivery);
+	tcase_add_test(tc, defer_calls);
+	tcase_add_test(tc, connect_deadline);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -7,6 +7,8 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 : "${NETHOST:=$top_builddir/host/nethost}"
 : "${NETHOST_WRAPPER:=}"
+# Under tools/check's valgrind phase, every host run is checked too.
+[ "${NH_VALGRIND:-0}" = 1 ] && NETHOST="$top_srcdir/tests/valgrind-nethost"
 
 TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nethost-$TEST_NAME.XXXXXX")

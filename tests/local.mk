@@ -46,7 +46,7 @@ TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader
 	tests/test_host_service.sh tests/test_example_plugin.sh
 EXTRA_DIST += tests/lib.sh tests/test_host_cli.sh tests/test_host_config.sh \
 	tests/test_host_loader.sh tests/test_host_service.sh tests/test_example_plugin.sh \
-	tests/valgrind.supp
+	tests/valgrind.supp tests/valgrind-run tests/valgrind-nethost
 include tests/forward/local.mk
 include tests/icmp/local.mk
 include tests/ifaces/local.mk

@@ -10,7 +10,7 @@ chmod u+w "$TMP"/*
 # The build tree's SDK: nethost-uninstalled.pc, unless told otherwise
 # (CI also builds it against an installed SDK).
 : "${NH_PKG_CONFIG_PATH:=$top_builddir/sdk}"
-PKG_CONFIG_PATH="$NH_PKG_CONFIG_PATH" make -C "$TMP" CFLAGS="-O2 -Werror" > "$TMP/build.log" 2>&1 \
+PKG_CONFIG_PATH="$NH_PKG_CONFIG_PATH" env -u MAKEFLAGS -u MFLAGS make -C "$TMP" CFLAGS="-O2 -Werror" > "$TMP/build.log" 2>&1 \
 	|| { cat "$TMP/build.log"; fail "example did not build"; }
 ok "example built out of tree: $(grep -o 'cc .*' "$TMP/build.log" | head -c 200)"
 

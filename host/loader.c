@@ -127,6 +127,14 @@ static int find_in_dir(const char *dir, const char *name, char *path, size_t len
 		if (st.st_mode & S_IWOTH)
 			return nh_error_set(err, EPERM,
 					    "%s: refusing a world-writable plugin file", path);
+		/* Anyone who can write the directory can swap the file. */
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%s", path);
+		*strrchr(parent, '/') = '\0';
+		if (stat(parent, &st) == 0 && (st.st_mode & S_IWOTH))
+			return nh_error_set(err, EPERM,
+					    "%s: refusing a plugin in a world-writable directory",
+					    path);
 		return 1;
 	}
 	return 0;

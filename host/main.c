@@ -199,7 +199,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		nh_log_set_level(NH_LOG_INFO + opt.verbosity);
-		return test ? service_test(&opt) : service_run(&opt);
+		if (test) {
+			nh_log_set_stamps(0); /* a report for a person, not a log */
+			return service_test(&opt);
+		}
+		return service_run(&opt);
 	}
 
 	/* CLI: messages are for a person at a terminal, no timestamps. */
@@ -213,8 +217,10 @@ int main(int argc, char **argv)
 	}
 	int code;
 	if (help || strcmp(cmd, "help") == 0) {
-		if (cmd && argc >= 2) {
-			char *args[] = { argv[1], "--help", NULL };
+		/* nethost help CMD, nethost -h CMD: the command's own usage. */
+		const char *topic = cmd && strcmp(cmd, "help") != 0 ? cmd : argc >= 2 ? argv[1] : NULL;
+		if (topic) {
+			char *args[] = { (char *)topic, "--help", NULL };
 			code = run_command(&ld, 2, args);
 		} else {
 			code = print_help(&ld);

@@ -20,7 +20,9 @@ hello world" ] || fail "skeleton command printed '$out'"
 "$NETHOST" -p "$TMP" skeleton --count 0 x > /dev/null 2>&1
 [ $? = 2 ] || fail "usage error: want exit 2"
 "$NETHOST" -p "$TMP" --help | grep -q "skeleton .*echo words back" || fail "--help does not list skeleton"
-ok "the example's CLI command runs"
+"$NETHOST" -p "$TMP" help skeleton | grep -q "^usage: nethost skeleton \[--json\]" || fail "help skeleton"
+"$NETHOST" -p "$TMP" skeleton --help | grep -q -- "--count N    repeat N times" || fail "skeleton --help"
+ok "the example's CLI command runs and has help"
 
 cat > "$TMP/sk.ini" <<INI
 [skeleton demo]

@@ -41,6 +41,12 @@ ok "world-writable plugin refused"
 chmod 644 "$TMP/ww/failcreate.so"
 "$NETHOST" -p "$TMP/ww" -t -c "$TMP/ww.ini" > "$TMP/ww.out" 2>&1 || fail "plain .so not loaded: $(cat "$TMP/ww.out")"
 ok "plugin loaded from a plain .so"
+chmod 777 "$TMP/ww"
+"$NETHOST" -p "$TMP/ww" -t -c "$TMP/ww.ini" > "$TMP/ww.out" 2>&1
+[ $? = 2 ] || fail "plugin in a world-writable directory accepted"
+grep -q "refusing a plugin in a world-writable directory" "$TMP/ww.out" || fail "no world-writable directory message"
+chmod 755 "$TMP/ww"
+ok "plugin in a world-writable directory refused"
 
 # `nethost plugins` lists the good one and names every broken one.
 "$NETHOST" -p "$PLUGINS" plugins > "$TMP/list.out" 2> "$TMP/list.err"

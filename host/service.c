@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,8 @@ static const struct nh_conf_key host_keys[] = {
 	{ "log_level", "error, warning, notice, info or debug (default info)", 0 },
 	{ "log_target", "stderr (default) or syslog", 0 },
 	{ "pid_file", "write the process id here while running", 0 },
+	{ "user", "after start-up, run as this user (needs root; drops every capability)", 0 },
+	{ "group", "with user: run as this group (default: the user's primary group)", 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -55,7 +59,62 @@ struct host_settings {
 	int log_level;
 	enum nh_log_target log_target;
 	const char *pid_file;
+	uid_t uid; /* (uid_t)-1: keep the user we started as */
+	gid_t gid;
+	const char *user;
 };
+
+/* user = / group = : looked up now, applied after every instance started. */
+static void read_identity(nh_section *sec, struct host_settings *hs)
+{
+	const char *user = NULL, *group = NULL;
+
+	nh_conf_get_str(sec, "user", NULL, &user);
+	nh_conf_get_str(sec, "group", NULL, &group);
+	if (group && !user)
+		nh_conf_error(sec, "group", "needs user = as well");
+	if (!user)
+		return;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		nh_conf_error(sec, "user", "'%s': no such user", user);
+		return;
+	}
+	hs->user = user;
+	hs->uid = pw->pw_uid;
+	hs->gid = pw->pw_gid;
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (!gr)
+			nh_conf_error(sec, "group", "'%s': no such group", group);
+		else
+			hs->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0 && geteuid() != hs->uid)
+		nh_conf_error(sec, "user", "'%s': switching user needs nethost started as root", user);
+}
+
+/* Become hs->uid/gid for good: supplementary groups, gid, then uid (the
+ * kernel clears every capability when a root process sets all its uids
+ * to non-zero). 0 or -errno. */
+static int drop_privileges(const struct host_settings *hs)
+{
+	if (hs->uid == (uid_t)-1 || (geteuid() == hs->uid && getegid() == hs->gid))
+		return 0;
+	if (setgroups(1, &hs->gid) < 0 || setresgid(hs->gid, hs->gid, hs->gid) < 0 ||
+	    setresuid(hs->uid, hs->uid, hs->uid) < 0) {
+		int e = errno;
+		nh_logf(NULL, NH_LOG_ERR, "cannot switch to user '%s': %s", hs->user, strerror(e));
+		return -e;
+	}
+	if (hs->uid != 0 && setuid(0) == 0) {
+		nh_logf(NULL, NH_LOG_ERR, "privileges still held after switching to '%s'", hs->user);
+		return -EPERM;
+	}
+	nh_logf(NULL, NH_LOG_NOTICE, "running as user %s (uid %ld, gid %ld)", hs->user,
+		(long)hs->uid, (long)hs->gid);
+	return 0;
+}
 
 /* Read [nethost]; problems are reported and counted in cfg. */
 static void read_host_settings(nh_config *cfg, const struct host_options *opt,
@@ -66,6 +125,8 @@ static void read_host_settings(nh_config *cfg, const struct host_options *opt,
 
 	memset(hs, 0, sizeof(*hs));
 	hs->log_level = NH_LOG_INFO;
+	hs->uid = (uid_t)-1;
+	hs->gid = (gid_t)-1;
 	if (!sec)
 		return;
 	nh_section_check_keys(sec, host_keys);
@@ -82,6 +143,7 @@ static void read_host_settings(nh_config *cfg, const struct host_options *opt,
 		hs->log_target = NH_LOG_SYSLOG;
 	else if (strcmp(target, "stderr") != 0)
 		nh_conf_error(sec, "log_target", "'%s': use stderr or syslog", target);
+	read_identity(sec, hs);
 }
 
 static void apply_log_settings(const struct host_settings *hs, const struct host_options *opt)
@@ -392,6 +454,11 @@ int service_run(const struct host_options *opt)
 			return 1;
 		}
 	set_pid_file(&svc, hs.pid_file);
+	/* Privileged sockets are open now: give up what opened them. */
+	if (drop_privileges(&hs) < 0) {
+		service_cleanup(&svc);
+		return 1;
+	}
 	nh_logf(NULL, NH_LOG_NOTICE, "nethost %s running %d instance%s from %s (pid %ld)",
 		PACKAGE_VERSION, svc.cur.n, svc.cur.n == 1 ? "" : "s", opt->config_path,
 		(long)getpid());

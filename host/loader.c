@@ -298,9 +298,12 @@ int loader_each_name(struct loader *ld, void (*fn)(const char *name, void *arg),
 			nhere++;
 		}
 		closedir(d);
-		qsort(here, (size_t)nhere, sizeof(*here), cmp_str);
+		if (nhere > 1)
+			qsort(here, (size_t)nhere, sizeof(*here), cmp_str);
 		for (int j = 0; j < nhere; j++)
 			fn(here[j], arg);
+		if (nhere == 0)
+			continue;
 		char **grown = realloc(seen, (size_t)(nseen + nhere) * sizeof(*grown));
 		if (grown) {
 			seen = grown;

@@ -233,7 +233,8 @@ int nh_conf_get_cidr_list(const nh_section *sec, const char *key, nh_cidr **out,
 			return error_at(sec, e->line, key, "out of memory");
 		}
 		all = grown;
-		memcpy(all + total, list, (size_t)got * sizeof(*list));
+		if (got) /* an empty value parses to no list at all */
+			memcpy(all + total, list, (size_t)got * sizeof(*list));
 		total += got;
 		free(list);
 	}

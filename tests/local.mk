@@ -53,3 +53,4 @@ include tests/ifaces/local.mk
 include tests/ipv6/local.mk
 include tests/unixipc/local.mk
 include tests/echo6/local.mk
+include tests/fuzz/local.mk

@@ -362,3 +362,20 @@ const char *nh_rtnl_addr_flag_name(int family, uint32_t bit)
 	default: return NULL;
 	}
 }
+
+char *nh_rtnl_addr_flags_text(int family, uint32_t flags, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int b = 0; b < 32; b++) {
+		const char *name = (flags >> b) & 1 ? nh_rtnl_addr_flag_name(family, 1u << b) : NULL;
+		if (!name)
+			continue;
+		int w = snprintf(buf + n, len - n, "%s%s", n ? " " : "", name);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+	return buf;
+}

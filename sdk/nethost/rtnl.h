@@ -10,6 +10,7 @@
 #ifndef NETHOST_RTNL_H
 #define NETHOST_RTNL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <nethost/sock.h>
@@ -83,6 +84,9 @@ const char *nh_rtnl_scope_name(int scope);
  * or NULL for a bit without one. family matters: bit 0 is "secondary" for
  * IPv4 and "temporary" (RFC 4941 privacy address) for IPv6. */
 const char *nh_rtnl_addr_flag_name(int family, uint32_t bit);
+/* Every named flag in flags, separated by spaces ("nodad permanent"), ""
+ * when none; truncated to len. Returns buf. */
+char *nh_rtnl_addr_flags_text(int family, uint32_t flags, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

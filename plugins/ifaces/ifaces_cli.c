@@ -32,10 +32,22 @@ static char *hwaddr_text(const uint8_t *hw, int len, char *buf, size_t size)
 	return buf;
 }
 
+/* "A,B,C" into ["A","B","C"]. */
+static struct json_object *json_words(const char *text, const char *sep)
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (char *save = NULL, *w = strtok_r(buf, sep, &save); w; w = strtok_r(NULL, sep, &save))
+		json_object_array_add(arr, json_object_new_string(w));
+	return arr;
+}
+
 static struct json_object *addr_json(const struct nh_ifaddr *a)
 {
-	struct json_object *o = json_object_new_object(), *flags = json_object_new_array();
-	char ip[INET6_ADDRSTRLEN];
+	struct json_object *o = json_object_new_object();
+	char ip[INET6_ADDRSTRLEN], flags[256];
 
 	nh_json_add_str(o, "family", family_name(a->family));
 	nh_json_add_str(o, "local", inet_ntop(a->family, a->local, ip, sizeof(ip)));
@@ -47,12 +59,8 @@ static struct json_object *addr_json(const struct nh_ifaddr *a)
 	nh_json_add_str(o, "scope", nh_rtnl_scope_name(a->scope));
 	if (a->label[0])
 		nh_json_add_str(o, "label", a->label);
-	for (int b = 0; b < 32; b++) {
-		const char *name = (a->flags >> b) & 1 ? nh_rtnl_addr_flag_name(a->family, 1u << b) : NULL;
-		if (name)
-			json_object_array_add(flags, json_object_new_string(name));
-	}
-	json_object_object_add(o, "flags", flags);
+	nh_rtnl_addr_flags_text(a->family, a->flags, flags, sizeof(flags));
+	json_object_object_add(o, "flags", json_words(flags, " "));
 	nh_json_add_int(o, "valid_life_time", a->valid_lft);
 	nh_json_add_int(o, "preferred_life_time", a->preferred_lft);
 	return o;
@@ -61,7 +69,7 @@ static struct json_object *addr_json(const struct nh_ifaddr *a)
 /* " scope global tentative": the words after the address. */
 static void addr_print_tail(const struct nh_ifaddr *a, const struct nh_link *l)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], flags[256];
 
 	if (a->has_peer)
 		printf(" peer %s", inet_ntop(a->family, a->peer, ip, sizeof(ip)));
@@ -70,12 +78,8 @@ static void addr_print_tail(const struct nh_ifaddr *a, const struct nh_link *l)
 	printf(" scope %s", nh_rtnl_scope_name(a->scope));
 	if (a->label[0] && strcmp(a->label, l->name))
 		printf(" label %s", a->label);
-	for (int b = 0; b < 32; b++) {
-		const char *name = (a->flags >> b) & 1 ? nh_rtnl_addr_flag_name(a->family, 1u << b) : NULL;
-		if (name)
-			printf(" %s", name);
-	}
-	printf("\n");
+	nh_rtnl_addr_flags_text(a->family, a->flags, flags, sizeof(flags));
+	printf("%s%s\n", flags[0] ? " " : "", flags);
 }
 
 /* Call fn on each of the link's addresses of the wanted families, IPv4
@@ -117,16 +121,13 @@ static void addr_print_line(const struct cli *c, const struct nh_ifaddr *a, void
 
 static struct json_object *link_json(const struct cli *c, const struct nh_link *l)
 {
-	struct json_object *o = json_object_new_object(), *flags = json_object_new_array();
-	struct json_object *addrs = json_object_new_array();
+	struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
 	char buf[256];
 
 	nh_json_add_int(o, "ifindex", l->index);
 	nh_json_add_str(o, "ifname", l->name);
 	ifaces_link_flags_text(l->flags, buf, sizeof(buf));
-	for (char *save = NULL, *f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save))
-		json_object_array_add(flags, json_object_new_string(f));
-	json_object_object_add(o, "flags", flags);
+	json_object_object_add(o, "flags", json_words(buf, ","));
 	nh_json_add_int(o, "mtu", l->mtu);
 	nh_json_add_str(o, "operstate", nh_rtnl_operstate_name(l->operstate));
 	nh_json_add_bool(o, "carrier", ifaces_link_carrier(l));

@@ -77,7 +77,7 @@ python3 -c '
 import json, sys
 m = {i["ifname"]: i for i in json.load(open(sys.argv[1]))}
 assert "PROMISC" in m["orc"]["flags"] and m["ora"]["mtu"] == 9000
-# five of ours and the kernel's own link-local address on each
+# ours, plus the link-local address the kernel made on each
 assert len(m["ora"]["addr_info"]) == 6 and len(m["orc"]["addr_info"]) == 3
 assert {"secondary"} <= set([a for a in m["ora"]["addr_info"] if a["local"] == "192.0.2.77"][0]["flags"])
 ' "$TMP/mine" || fail "the namespace's known addresses are not all there"

@@ -89,6 +89,10 @@ int nh_rtnl_parse_link(const void *msg, struct nh_link *out)
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return -EINVAL;
 	ifi = mnl_nlmsg_get_payload(nlh);
+	/* AF_BRIDGE messages on the same group describe a bridge port joining
+	 * or leaving (an RTM_DELLINK too), not the link itself. */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return -EINVAL;
 	if (mnl_attr_parse(nlh, sizeof(*ifi), attr_store, &(struct attrs){ tb, IFLA_MAX }) < 0)
 		return -EINVAL;
 

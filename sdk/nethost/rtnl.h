@@ -72,7 +72,9 @@ const struct nh_link *nh_rtnl_link_by_name(const struct nh_rtnl_snapshot *snap,
 const struct nh_link *nh_rtnl_link_by_index(const struct nh_rtnl_snapshot *snap, int index);
 
 /* Decode one rtnetlink message (a struct nlmsghdr, RTM_NEWLINK/DELLINK or
- * RTM_NEWADDR/DELADDR). 0, or -EINVAL when it is not one or is truncated. */
+ * RTM_NEWADDR/DELADDR). 0, or -EINVAL when it is not one, is truncated,
+ * or is a bridge-port message (AF_BRIDGE: a port joined or left a bridge;
+ * the link itself did not change). */
 int nh_rtnl_parse_link(const void *nlmsghdr, struct nh_link *out);
 int nh_rtnl_parse_addr(const void *nlmsghdr, struct nh_ifaddr *out);
 

@@ -73,6 +73,20 @@ expect "ifaces/all: we: interface removed"
 expect "ifaces/all: wf: interface removed"
 ok "watch: interfaces added, changed and removed"
 
+# A port leaving a bridge gets an AF_BRIDGE RTM_DELLINK: not a removal.
+if ip -n "$NS" link add wbr type bridge 2>/dev/null; then
+	expect "ifaces/all: wbr: interface added"
+	ip -n "$NS" link set wa master wbr
+	ip -n "$NS" link set wa nomaster
+	ip -n "$NS" link del wbr
+	expect "ifaces/all: wbr: interface removed"
+	grep -q "ifaces/all: wa: interface \(removed\|added\)" "$TMP/host.log" \
+		&& fail "a bridge port leaving was logged as the interface going away"
+	ok "watch: bridge port messages are not link removals"
+else
+	echo "# no bridge driver: bridge port case not run"
+fi
+
 # The filtered instance logged wc (and only wc), and no addresses.
 grep "ifaces/only:" "$TMP/host.log" | grep -v "ifaces/only: \(watching\|started\|wc: \)" \
 	&& fail "ifaces/only logged something else than wc"

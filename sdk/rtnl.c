@@ -377,8 +377,10 @@ char *nh_rtnl_addr_flags_text(int family, uint32_t flags, char *buf, size_t len)
 		if (!name)
 			continue;
 		int w = snprintf(buf + n, len - n, "%s%s", n ? " " : "", name);
-		if (w < 0 || (size_t)w >= len - n)
+		if (w < 0 || (size_t)w >= len - n) {
+			buf[n] = '\0'; /* whole words only */
 			break;
+		}
 		n += (size_t)w;
 	}
 	return buf;

@@ -87,7 +87,7 @@ const char *nh_rtnl_scope_name(int scope);
  * IPv4 and "temporary" (RFC 4941 privacy address) for IPv6. */
 const char *nh_rtnl_addr_flag_name(int family, uint32_t bit);
 /* Every named flag in flags, separated by spaces ("nodad permanent"), ""
- * when none; truncated to len. Returns buf. */
+ * when none; words that do not fit in len are left out. Returns buf. */
 char *nh_rtnl_addr_flags_text(int family, uint32_t flags, char *buf, size_t len);
 
 #ifdef __cplusplus

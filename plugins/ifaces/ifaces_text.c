@@ -34,8 +34,10 @@ char *ifaces_link_flags_text(unsigned int flags, char *buf, size_t len)
 		if (!(flags & link_flags[i].bit))
 			continue;
 		int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", link_flags[i].name);
-		if (w < 0 || (size_t)w >= len - n)
+		if (w < 0 || (size_t)w >= len - n) {
+			buf[n] = '\0'; /* whole words only */
 			break;
+		}
 		n += (size_t)w;
 	}
 	return buf;

@@ -4,3 +4,10 @@ TESTS += tests/ifaces/test_ifaces_cli.sh tests/ifaces/test_ifaces_oracle.sh \
 	tests/ifaces/test_ifaces_watch.sh
 EXTRA_DIST += tests/ifaces/test_ifaces_cli.sh tests/ifaces/test_ifaces_oracle.sh \
 	tests/ifaces/test_ifaces_watch.sh
+
+# The SDK's rtnetlink decoders, on hand-built messages (libmnl builds them).
+check_PROGRAMS += tests/ifaces/test_rtnl_parse
+tests_ifaces_test_rtnl_parse_SOURCES = tests/ifaces/test_rtnl_parse.c
+tests_ifaces_test_rtnl_parse_CFLAGS = $(CHECK_TEST_CFLAGS) $(MNL_CFLAGS)
+tests_ifaces_test_rtnl_parse_LDADD = $(CHECK_TEST_LDADD) $(MNL_LIBS)
+TESTS += tests/ifaces/test_rtnl_parse

@@ -6,6 +6,7 @@
  *           links     = yes         ; log link changes
  *           addresses = yes         ; log address changes
  *           family    = any         ; any, ipv4 or ipv6 addresses
+ *           receive_buffer = 1048576 ; bytes, for bursts of events
  */
 #include "ifaces.h"
 
@@ -14,6 +15,7 @@ static const struct nh_conf_key ifaces_keys[] = {
 	{ "links", "log link changes: up/down, carrier, operstate, mtu (default yes)", 0 },
 	{ "addresses", "log addresses added and removed (default yes)", 0 },
 	{ "family", "addresses of which family: any, ipv4, ipv6 (default any)", 0 },
+	{ "receive_buffer", "socket receive buffer in bytes for event bursts (default 1048576)", 0 },
 	{ NULL, NULL, 0 },
 };
 

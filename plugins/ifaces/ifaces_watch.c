@@ -20,7 +20,9 @@
 #include "ifaces.h"
 
 /* Room for bursts (a namespace going away sends hundreds of messages). */
-#define WATCH_RCVBUF (1 << 20)
+#define WATCH_RCVBUF_DEFAULT (1L << 20)
+#define WATCH_RCVBUF_MIN 4096L
+#define WATCH_RCVBUF_MAX (256L << 20)
 #define WATCH_BUF 32768
 /* Datagrams read per wakeup before giving the loop back. */
 #define WATCH_BATCH 64
@@ -32,6 +34,7 @@ struct watch {
 	int links;    /* log link changes */
 	int addrs;    /* log address changes */
 	int family;   /* of the addresses to log: AF_UNSPEC, AF_INET, AF_INET6 */
+	long rcvbuf;  /* bytes of socket receive buffer */
 
 	struct mnl_socket *nl;
 	nh_io *io;
@@ -98,6 +101,8 @@ int ifaces_watch_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	int bad = nh_conf_get_bool(sec, "links", 1, &w->links) < 0;
 	bad |= nh_conf_get_bool(sec, "addresses", 1, &w->addrs) < 0;
 	bad |= parse_family(sec, &w->family) < 0;
+	bad |= nh_conf_get_int(sec, "receive_buffer", WATCH_RCVBUF_DEFAULT, WATCH_RCVBUF_MIN,
+			       WATCH_RCVBUF_MAX, &w->rcvbuf) < 0;
 	r = parse_ifnames(sec, w);
 	if (r == -ENOMEM) {
 		ifaces_watch_destroy(w);
@@ -393,7 +398,7 @@ int ifaces_watch_start(void *state)
 {
 	struct watch *w = state;
 	unsigned int groups = RTMGRP_LINK;
-	int rcvbuf = WATCH_RCVBUF, r;
+	int rcvbuf = (int)w->rcvbuf, r;
 	nh_error err;
 
 	if (w->family != AF_INET6)

@@ -11,9 +11,10 @@ sdk_libnethost_la_SOURCES = \
 	sdk/json.c \
 	sdk/log.c \
 	sdk/loop.c \
+	sdk/rtnl.c \
 	sdk/socket.c
-sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
-sdk_libnethost_la_LIBADD = $(INIH_LIBS) $(JSONC_LIBS) -lm
+sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
+sdk_libnethost_la_LIBADD = $(INIH_LIBS) $(JSONC_LIBS) $(MNL_LIBS) -lm
 sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) -export-symbols-regex '^nh_'
 nethostinclude_HEADERS += \
 	sdk/nethost/cli.h \
@@ -24,5 +25,6 @@ nethostinclude_HEADERS += \
 	sdk/nethost/loop.h \
 	sdk/nethost/nethost.h \
 	sdk/nethost/plugin.h \
+	sdk/nethost/rtnl.h \
 	sdk/nethost/sock.h
 EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in

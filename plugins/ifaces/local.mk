@@ -1,1 +1,13 @@
-# ifaces plugin: sources and module (filled in by the ifaces work).
+# ifaces plugin: interfaces, addresses and state (rtnetlink via the SDK's
+# snapshots; the watcher's multicast socket on libmnl).
+pkglib_LTLIBRARIES += plugins/ifaces/ifaces.la
+plugins_ifaces_ifaces_la_SOURCES = \
+	plugins/ifaces/ifaces.h \
+	plugins/ifaces/ifaces.c \
+	plugins/ifaces/ifaces_cli.c \
+	plugins/ifaces/ifaces_text.c \
+	plugins/ifaces/ifaces_watch.c
+plugins_ifaces_ifaces_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
+plugins_ifaces_ifaces_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_ifaces_ifaces_la_LIBADD = $(PLUGIN_LIBADD) $(JSONC_LIBS) $(MNL_LIBS)
+EXTRA_DIST += plugins/ifaces/README.md

@@ -1,1 +1,14 @@
-# ipv6 plugin: sources and module (filled in by the ipv6 work).
+# ipv6 plugin: IPv6 support and addresses (rtnetlink through the SDK's
+# snapshots), prefix arithmetic.
+pkglib_LTLIBRARIES += plugins/ipv6/ipv6.la
+plugins_ipv6_ipv6_la_SOURCES = \
+	plugins/ipv6/ipv6.h \
+	plugins/ipv6/ipv6.c \
+	plugins/ipv6/ipv6_prefix.h \
+	plugins/ipv6/ipv6_prefix.c \
+	plugins/ipv6/ipv6_prefix_cmd.c \
+	plugins/ipv6/ipv6_status.c
+plugins_ipv6_ipv6_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+plugins_ipv6_ipv6_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_ipv6_ipv6_la_LIBADD = $(PLUGIN_LIBADD) $(JSONC_LIBS)
+EXTRA_DIST += plugins/ipv6/README.md

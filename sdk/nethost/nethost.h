@@ -9,4 +9,5 @@
 #include <nethost/json.h>
 #include <nethost/cli.h>
 #include <nethost/plugin.h>
+#include <nethost/rtnl.h>
 #endif

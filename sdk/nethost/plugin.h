@@ -13,8 +13,8 @@
  *
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
- *        sock, conf, json.
- *   1.1  rtnl: link and address snapshots, rtnetlink message decoding.
+ *        sock, conf, json, rtnl (link and address snapshots, rtnetlink
+ *        message decoding).
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define NH_ABI_MAJOR 1
-#define NH_ABI_MINOR 1
+#define NH_ABI_MINOR 0
 #define NH_ABI_VERSION ((uint32_t)((NH_ABI_MAJOR << 16) | NH_ABI_MINOR))
 
 /* The symbol the host looks up in every plugin file. */

@@ -18,9 +18,8 @@ for t in $targets; do
 	# shellcheck disable=SC2046
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -I"$top" -I"$top/sdk" \
-		sdk/addr.c sdk/checksum.c sdk/cidr.c sdk/conf.c sdk/ctx.c sdk/ini_file.c \
-		sdk/json.c sdk/log.c sdk/loop.c sdk/socket.c "tests/fuzz/fuzz_$t.c" \
-		$(pkg-config --cflags --libs inih json-c) -lm -o "$out/fuzz_$t"
+		sdk/*.c "tests/fuzz/fuzz_$t.c" \
+		$(pkg-config --cflags --libs inih json-c libmnl) -lm -o "$out/fuzz_$t"
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
 	echo "fuzz: $t for ${secs}s"

@@ -155,6 +155,56 @@ START_TEST(fd_readiness)
 }
 END_TEST
 
+struct edge_test {
+	int calls;
+	int fd;
+};
+
+static void on_edge(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct edge_test *e = arg;
+	e->calls++; /* deliberately reads nothing */
+}
+
+static int64_t stop_loop(nh_loop *loop, void *arg)
+{
+	nh_loop_stop(loop);
+	return NH_TIMER_STOP;
+}
+
+START_TEST(edge_and_level)
+{
+	nh_loop *loop = nh_loop_new();
+	int fds[2];
+	struct edge_test edge = { 0 }, level = { 0 };
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	int dup_fd = dup(fds[0]);
+
+	/* Unread data: an edge watcher hears of it once, a level watcher on
+	 * every pass. */
+	nh_io *e = nh_io_add(loop, fds[0], NH_READ | NH_EDGE, on_edge, &edge);
+	nh_io *l = nh_io_add(loop, dup_fd, NH_READ, on_edge, &level);
+	nh_timer_add(loop, 30, stop_loop, NULL);
+	nh_loop_run(loop);
+	ck_assert_int_eq(edge.calls, 1);
+	ck_assert_int_gt(level.calls, 5);
+	/* A paused watcher (mask 0) hears nothing. */
+	level.calls = 0;
+	ck_assert_int_eq(nh_io_set(l, 0), 0);
+	ck_assert_int_eq(nh_io_mask(l), 0);
+	nh_timer_add(loop, 10, stop_loop, NULL);
+	nh_loop_run(loop);
+	ck_assert_int_eq(level.calls, 0);
+	nh_io_del(e);
+	nh_io_del(l);
+	close(fds[0]);
+	close(fds[1]);
+	close(dup_fd);
+	nh_loop_free(loop);
+}
+END_TEST
+
 static void on_signal(nh_loop *loop, int signo, void *arg)
 {
 	*(int *)arg = signo;
@@ -288,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, timers_repeat_and_delete);
 	tcase_add_test(tc, many_timers);
 	tcase_add_test(tc, fd_readiness);
+	tcase_add_test(tc, edge_and_level);
 	tcase_add_test(tc, signal_delivery);
 	tcase_add_test(tc, defer_calls);
 	tcase_add_test(tc, connect_deadline);

@@ -8,5 +8,6 @@
 #include <nethost/conf.h>
 #include <nethost/json.h>
 #include <nethost/cli.h>
+#include <nethost/echo.h>
 #include <nethost/plugin.h>
 #endif

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "nh_internal.h"
-#include "nethost/echo.h"
 
 struct echo_conn {
 	nh_echo_pool *pool;
@@ -396,4 +395,87 @@ ssize_t nh_echo_exchange(int fd, const void *msg, size_t len, void *reply, size_
 		}
 	}
 	return (ssize_t)got;
+}
+
+/* Fill a generated message with a pattern that shows shifts and drops. */
+static void fill_pattern(unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 7 + i / 251) & 0xff);
+}
+
+static void print_text(const unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		putchar(buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '.');
+}
+
+int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct nh_echo_job *job)
+{
+	size_t cap = job->size;
+	unsigned long sent = 0, intact = 0;
+	double min = 0, max = 0, sum = 0;
+	nh_error err;
+
+	for (int m = 0; m < job->n_messages; m++)
+		if (strlen(job->messages[m]) > cap)
+			cap = strlen(job->messages[m]);
+	/* One allocation for the whole run; +1 catches a longer datagram. */
+	unsigned char *gen = malloc(job->size + 1), *reply = malloc(cap + 1);
+	if (!gen || !reply) {
+		free(gen);
+		free(reply);
+		nh_logf(ctx, NH_LOG_ERR, "out of memory for %zu-byte messages", cap);
+		return NH_EXIT_FAIL;
+	}
+	fill_pattern(gen, job->size);
+	int failed = 0;
+	for (long c = 0; c < job->count && !failed; c++) {
+		for (int m = 0; m <= job->n_messages && !failed; m++) {
+			const unsigned char *msg = m < job->n_messages ?
+				(const unsigned char *)job->messages[m] : gen;
+			size_t len = m < job->n_messages ? strlen(job->messages[m]) : job->size;
+			if (m == job->n_messages && !job->size)
+				break;
+			int64_t t0 = nh_now_us();
+			ssize_t n = nh_echo_exchange(fd, msg, len, reply, cap + 1, job->timeout_ms,
+						     &err);
+			double ms = (double)(nh_now_us() - t0) / 1000.0;
+			sent++;
+			if (n < 0) {
+				nh_logf(ctx, NH_LOG_ERR, "%s: %s", name, err.msg);
+				failed = 1;
+				break;
+			}
+			if ((size_t)n != len || memcmp(reply, msg, len) != 0) {
+				size_t at = 0;
+				while (at < (size_t)n && at < len && reply[at] == msg[at])
+					at++;
+				nh_logf(ctx, NH_LOG_ERR,
+					"%s: echo differs from the %zu bytes sent (got %zd, first difference at byte %zu)",
+					name, len, n, at);
+				failed = 1;
+				break;
+			}
+			intact++;
+			sum += ms;
+			min = intact == 1 || ms < min ? ms : min;
+			max = ms > max ? ms : max;
+			if (job->quiet)
+				continue;
+			printf("%zu bytes from %s: ", len, name);
+			if (m < job->n_messages)
+				print_text(reply, len);
+			else
+				fputs("intact", stdout);
+			printf(" time=%.3f ms\n", ms);
+		}
+	}
+	if (sent > 1 || job->quiet)
+		printf("%lu sent, %lu echoed intact, rtt min/avg/max = %.3f/%.3f/%.3f ms\n", sent,
+		       intact, min, intact ? sum / (double)intact : 0.0, max);
+	fflush(stdout);
+	free(gen);
+	free(reply);
+	return failed ? NH_EXIT_FAIL : NH_EXIT_OK;
 }

@@ -74,6 +74,24 @@ void nh_echo_dgram_free(nh_echo_dgram *d);
 ssize_t nh_echo_exchange(int fd, const void *msg, size_t len, void *reply, size_t cap,
 			 int64_t timeout_ms, nh_error *err);
 
+/* What a CLI echo client sends: each message in turn, then a generated
+ * message of size bytes (0: none), the whole count times. */
+struct nh_echo_job {
+	char **messages;
+	int n_messages;
+	size_t size;
+	long count;
+	int64_t timeout_ms;
+	int quiet; /* only the summary */
+};
+
+/* Run job over a connected socket named name: for every echo print
+ * "N bytes from NAME: TEXT time=T ms" (TEXT is "intact" for generated
+ * messages), then a summary when more than one was sent. An echo that
+ * differs, or does not come back in time, fails the job. Returns the
+ * exit code: NH_EXIT_OK or NH_EXIT_FAIL. */
+int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct nh_echo_job *job);
+
 #ifdef __cplusplus
 }
 #endif

@@ -469,6 +469,7 @@ int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct
 			else
 				fputs("intact", stdout);
 			printf(" time=%.3f ms\n", ms);
+			fflush(stdout); /* in order with other writers (unixipc pair's child) */
 		}
 	}
 	if (sent > 1 || job->quiet)

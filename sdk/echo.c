@@ -381,6 +381,9 @@ ssize_t nh_echo_exchange(int fd, const void *msg, size_t len, void *reply, size_
 				return nh_error_set(err, errno, "receive: %s", strerror(errno));
 			}
 			if (!stream) {
+				/* On a seqpacket socket, EOF reads as an empty message. */
+				if (n == 0 && len > 0 && type == SOCK_SEQPACKET)
+					return nh_error_set(err, ECONNRESET, "connection closed by peer");
 				if ((size_t)n > cap)
 					return nh_error_set(err, EMSGSIZE,
 							    "%zd-byte reply does not fit in %zu bytes",

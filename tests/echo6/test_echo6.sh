@@ -92,3 +92,6 @@ done
 "$NETHOST" echo6 bogus >/dev/null 2>&1
 [ $? = 2 ] || fail "unknown verb did not exit 2"
 ok "bad config and arguments: quoted, exit 2"
+
+"$NETHOST" -t -c "$top_srcdir/conf/echo6.ini" >"$TMP/out" 2>&1 || fail "conf/echo6.ini: $(cat "$TMP/out")"
+ok "conf/echo6.ini is valid"

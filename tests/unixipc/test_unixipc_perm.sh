@@ -115,3 +115,6 @@ long=$(printf '%0120d' 0)
 "$NETHOST" unixipc send "$TMP/none.sock" x >"$TMP/out" 2>&1
 [ $? = 1 ] && grep -q "none.sock: connect: No such file" "$TMP/out" || fail "no server: $(cat "$TMP/out")"
 ok "bad config and arguments: quoted, exit 2; no server: exit 1"
+
+"$NETHOST" -t -c "$top_srcdir/conf/unixipc.ini" >"$TMP/out" 2>&1 || fail "conf/unixipc.ini: $(cat "$TMP/out")"
+ok "conf/unixipc.ini is valid"

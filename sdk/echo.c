@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,18 @@ struct nh_echo_pool {
 	struct nh_echo_opts o;
 	struct echo_conn *head;
 	struct nh_echo_stats st;
+
+	int lfd;          /* the listener, -1 when none */
+	nh_io *lio;
+	nh_timer *pause;  /* accept paused after EMFILE */
+	nh_echo_admit_cb admit;
+	void *admit_arg;
 };
+
+/* After EMFILE the listener stays readable; wait instead of spinning. */
+#define ACCEPT_PAUSE_MS 100
+/* Connections taken per readiness event before others get a turn. */
+#define ACCEPT_BATCH 64
 
 nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opts)
 {
@@ -51,6 +63,7 @@ nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opt
 	p->ctx = ctx;
 	p->loop = nh_ctx_loop(ctx);
 	p->o = *opts;
+	p->lfd = -1;
 	return p;
 }
 
@@ -196,10 +209,79 @@ void nh_echo_pool_stats(const nh_echo_pool *p, struct nh_echo_stats *out)
 	*out = p->st;
 }
 
+static int64_t accept_resume(nh_loop *loop, void *arg)
+{
+	nh_echo_pool *p = arg;
+
+	(void)loop;
+	p->pause = NULL;
+	nh_io_set(p->lio, NH_READ);
+	return NH_TIMER_STOP;
+}
+
+static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
+{
+	nh_echo_pool *p = arg;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char name[NH_ADDR_STRLEN];
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				nh_warn(p->ctx, "accept: %s; pausing %d ms", strerror(errno),
+					ACCEPT_PAUSE_MS);
+				nh_io_set(p->lio, 0);
+				p->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, p);
+			}
+			return; /* EAGAIN, or the client gave up (ECONNABORTED) */
+		}
+		if (p->admit) {
+			if (p->admit(fd, (struct sockaddr *)&ss, len, name, sizeof(name), p->admit_arg) < 0) {
+				close(fd);
+				continue;
+			}
+		} else {
+			nh_sockaddr_format((struct sockaddr *)&ss, len, 1, name, sizeof(name));
+		}
+		nh_echo_pool_add(p, fd, name);
+	}
+}
+
+int nh_echo_pool_listen(nh_echo_pool *p, int lfd, nh_echo_admit_cb admit, void *arg)
+{
+	nh_echo_pool_unlisten(p);
+	p->lio = nh_io_add(p->loop, lfd, NH_READ, on_accept, p);
+	if (!p->lio) {
+		int e = errno;
+		close(lfd);
+		return -e;
+	}
+	p->lfd = lfd;
+	p->admit = admit;
+	p->admit_arg = arg;
+	return 0;
+}
+
+void nh_echo_pool_unlisten(nh_echo_pool *p)
+{
+	if (!p || p->lfd < 0)
+		return;
+	nh_timer_del(p->pause);
+	p->pause = NULL;
+	nh_io_del(p->lio);
+	p->lio = NULL;
+	close(p->lfd);
+	p->lfd = -1;
+}
+
 void nh_echo_pool_free(nh_echo_pool *p)
 {
 	if (!p)
 		return;
+	nh_echo_pool_unlisten(p);
 	while (p->head)
 		conn_close(p->head, -ESHUTDOWN);
 	free(p);
@@ -482,4 +564,97 @@ int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct
 	free(gen);
 	free(reply);
 	return failed ? NH_EXIT_FAIL : NH_EXIT_OK;
+}
+
+/* ---- shared command-line options ------------------------------------ */
+
+static int cli_long(const nh_ctx *ctx, const char *opt, const char *text, long min, long max,
+		    long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(text, &end, 10);
+	if (errno || end == text || *end || *out < min || *out > max)
+		return nh_cli_usage_error(ctx, "%s: '%s' is not a number in %ld-%ld", opt, text, min,
+					  max);
+	return 1;
+}
+
+static int cli_duration(const nh_ctx *ctx, const char *opt, const char *text, int64_t *out)
+{
+	nh_error err;
+
+	if (nh_duration_parse_ms(text, out, &err) < 0)
+		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
+	return 1;
+}
+
+int nh_echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_opts *o)
+{
+	long n;
+	int r;
+
+	switch (c) {
+	case 'M':
+		if ((r = cli_long(ctx, "--max-clients", arg, 1, 1000000, &n)) == 1)
+			o->max_clients = (unsigned)n;
+		return r;
+	case 'i':
+		return cli_duration(ctx, "--idle-timeout", arg, &o->idle_timeout_ms);
+	case 'B':
+		if ((r = cli_long(ctx, "--buffer", arg, 512, 16 << 20, &n)) == 1)
+			o->bufsize = (size_t)n;
+		return r;
+	}
+	return 0;
+}
+
+int nh_echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_job *job)
+{
+	long n;
+	int r;
+
+	switch (c) {
+	case 's':
+		if ((r = cli_long(ctx, "--size", arg, 0, 1L << 30, &n)) == 1)
+			job->size = (size_t)n;
+		return r;
+	case 'c':
+		return cli_long(ctx, "--count", arg, 1, 1000000000, &job->count);
+	case 't':
+		return cli_duration(ctx, "--timeout", arg, &job->timeout_ms);
+	case 'q':
+		job->quiet = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void on_quit(nh_loop *loop, int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	nh_loop_stop(loop);
+}
+
+int nh_echo_run_cli(const nh_ctx *ctx, int (*start)(void *state), void (*report)(void *state),
+		    void *state)
+{
+	nh_loop *loop = nh_ctx_loop(ctx);
+	nh_signal *s_int = nh_signal_add(loop, SIGINT, on_quit, NULL);
+	nh_signal *s_term = nh_signal_add(loop, SIGTERM, on_quit, NULL);
+	int code = NH_EXIT_FAIL;
+
+	if (!s_int || !s_term)
+		nh_logf(ctx, NH_LOG_ERR, "cannot watch SIGINT/SIGTERM: %s", strerror(errno));
+	else if (start(state) == 0) {
+		if (nh_loop_run(loop) == 0)
+			code = NH_EXIT_OK;
+		if (report)
+			report(state);
+	}
+	nh_signal_del(s_int);
+	nh_signal_del(s_term);
+	return code;
 }

@@ -52,7 +52,23 @@ nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opt
  * 0, -EBUSY when max_clients are connected (the fd is closed), -ENOMEM. */
 int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer);
 void nh_echo_pool_stats(const nh_echo_pool *p, struct nh_echo_stats *out);
-/* Close every connection and free the pool. NULL is ignored. */
+
+/* Decide about a connection just accepted: name the peer in name (size
+ * bytes, for log lines) and return 0 to echo on fd, or -errno to have it
+ * closed (log why). sa is the peer address accept() gave. */
+typedef int (*nh_echo_admit_cb)(int fd, const struct sockaddr *sa, socklen_t salen, char *name,
+				size_t size, void *arg);
+/* Accept connections on listening socket lfd into the pool (one listener
+ * per pool); the pool owns lfd from now on, whatever the result. admit
+ * may be NULL (the peer is then named by its address). When accept()
+ * fails for lack of fds or memory, the listener pauses 100 ms instead of
+ * spinning. 0 or -errno. */
+int nh_echo_pool_listen(nh_echo_pool *p, int lfd, nh_echo_admit_cb admit, void *arg);
+/* Stop accepting and close the listener; connections stay. NULL is
+ * ignored. */
+void nh_echo_pool_unlisten(nh_echo_pool *p);
+/* Close the listener and every connection, free the pool. NULL is
+ * ignored. */
 void nh_echo_pool_free(nh_echo_pool *p);
 
 /* Echo every datagram received on a bound datagram socket (UDP, AF_UNIX
@@ -91,6 +107,48 @@ struct nh_echo_job {
  * differs, or does not come back in time, fails the job. Returns the
  * exit code: NH_EXIT_OK or NH_EXIT_FAIL. */
 int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct nh_echo_job *job);
+
+/* Command-line options every echo command shares, so that they read the
+ * same everywhere. In a command's option table and optstring:
+ *     NH_ECHO_SERVE_LONGOPTS, ...     "..." NH_ECHO_SERVE_SHORTOPTS
+ * then, in the getopt loop, offer each option to the parser:
+ *     r = nh_echo_serve_option(ctx, c, optarg, &opts);
+ * 1: it was one of them; 0: it was not; NH_EXIT_USAGE: bad value (the
+ * usage error is printed). The usage strings describe them. */
+#define NH_ECHO_SERVE_LONGOPTS                                                 \
+	{ "max-clients", required_argument, NULL, 'M' },                       \
+	{ "idle-timeout", required_argument, NULL, 'i' },                      \
+	{ "buffer", required_argument, NULL, 'B' }
+#define NH_ECHO_SERVE_SHORTOPTS "i:"
+#define NH_ECHO_SERVE_USAGE                                                    \
+	"      --max-clients N     clients at once; more are refused (default 4096)\n" \
+	"  -i, --idle-timeout DUR  close clients silent this long (default 5m, 0 never)\n" \
+	"      --buffer BYTES      per-client buffer (default 65536)\n"
+/* Defaults of the options above. */
+#define NH_ECHO_OPTS_DEFAULT                                                   \
+	{ .bufsize = 65536, .idle_timeout_ms = 300000, .max_clients = 4096 }
+int nh_echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_opts *o);
+
+#define NH_ECHO_JOB_LONGOPTS                                                   \
+	{ "size", required_argument, NULL, 's' },                              \
+	{ "count", required_argument, NULL, 'c' },                             \
+	{ "timeout", required_argument, NULL, 't' },                           \
+	{ "quiet", no_argument, NULL, 'q' }
+#define NH_ECHO_JOB_SHORTOPTS "s:c:t:q"
+#define NH_ECHO_JOB_USAGE                                                      \
+	"  -s, --size BYTES        also send a generated message of BYTES\n"   \
+	"  -c, --count N           send everything N times (default 1)\n"      \
+	"  -t, --timeout DUR       per echo (default 5s)\n"                    \
+	"  -q, --quiet             print only the summary\n"
+#define NH_ECHO_JOB_DEFAULT { .count = 1, .timeout_ms = 5000 }
+int nh_echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_job *job);
+
+/* Run a server in the foreground for a CLI command: start(state), run
+ * ctx's loop until SIGINT or SIGTERM, then report(state) (if not NULL).
+ * The caller stops and frees. Returns NH_EXIT_OK, or NH_EXIT_FAIL when
+ * start() failed (it reported why) or the loop did. */
+int nh_echo_run_cli(const nh_ctx *ctx, int (*start)(void *state), void (*report)(void *state),
+		    void *state);
 
 #ifdef __cplusplus
 }

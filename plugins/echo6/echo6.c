@@ -19,11 +19,6 @@
 
 #include "echo6.h"
 
-/* After EMFILE the listener stays readable; wait instead of spinning. */
-#define ACCEPT_PAUSE_MS 100
-/* Connections taken per readiness event before others get a turn. */
-#define ACCEPT_BATCH 64
-
 static int echo6_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
 	struct echo6 *e = calloc(1, sizeof(*e));
@@ -52,44 +47,20 @@ static int echo6_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	e->opts.max_clients = (unsigned)max_clients;
 	e->opts.bufsize = (size_t)buffer;
 	e->ctx = ctx;
-	e->lfd = -1;
 	*state = e;
 	return 0;
 }
 
-static int64_t accept_resume(nh_loop *loop, void *arg)
+static int admit(int fd, const struct sockaddr *sa, socklen_t salen, char *name, size_t size,
+		 void *arg)
 {
-	struct echo6 *e = arg;
-
-	(void)loop;
-	e->pause = NULL;
-	nh_io_set(e->lio, NH_READ);
-	return NH_TIMER_STOP;
-}
-
-static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
-{
-	struct echo6 *e = arg;
 	static const int one = 1;
 
-	(void)events;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		nh_addr peer = { .len = sizeof(peer.u) };
-		int fd = accept4(lfd, &peer.u.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				nh_warn(e->ctx, "accept: %s; pausing %d ms", strerror(errno),
-					ACCEPT_PAUSE_MS);
-				nh_io_set(e->lio, 0);
-				e->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, e);
-			}
-			return; /* EAGAIN, or the client gave up (ECONNABORTED) */
-		}
-		/* Echo replies are small and wanted now. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		char name[NH_ADDR_STRLEN];
-		nh_echo_pool_add(e->pool, fd, nh_addr_format(&peer, 1, name, sizeof(name)));
-	}
+	(void)arg;
+	/* Echo replies are small and wanted now. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	nh_sockaddr_format(sa, salen, 1, name, size);
+	return 0;
 }
 
 static void log_bound(struct echo6 *e, int fd, const char *proto)
@@ -109,38 +80,36 @@ int echo6_start(void *state)
 {
 	struct echo6 *e = state;
 	int flags = e->v6only ? NH_SOCK_V6ONLY : 0;
+	nh_addr udp = e->listen;
 	nh_error err;
+	int fd;
 
 	if (e->tcp) {
-		e->lfd = nh_listen_tcp(&e->listen, 0, flags, &err);
-		if (e->lfd < 0) {
+		if ((fd = nh_listen_tcp(&e->listen, 0, flags, &err)) < 0) {
 			nh_error(e->ctx, "%s", err.msg);
-			return e->lfd;
+			return fd;
 		}
+		log_bound(e, fd, "tcp");
+		/* Port 0 picks one port for TCP; UDP follows it. */
+		nh_addr b = { .len = sizeof(b.u) };
+		if (nh_addr_port(&udp) == 0 && getsockname(fd, &b.u.sa, &b.len) == 0)
+			nh_addr_set_port(&udp, nh_addr_port(&b));
 		e->pool = nh_echo_pool_new(e->ctx, &e->opts);
-		e->lio = e->pool ? nh_io_add(nh_ctx_loop(e->ctx), e->lfd, NH_READ, on_accept, e) : NULL;
-		if (!e->lio) {
-			int r = -errno;
-			nh_error(e->ctx, "cannot watch the listener: %s", strerror(errno));
-			echo6_stop(e);
+		int r = e->pool ? nh_echo_pool_listen(e->pool, fd, admit, e) : -errno;
+		if (r < 0) {
+			if (!e->pool)
+				close(fd);
+			nh_error(e->ctx, "tcp: %s", strerror(-r));
 			return r;
 		}
-		log_bound(e, e->lfd, "tcp");
 	}
 	if (e->udp) {
-		nh_addr a = e->listen;
-		/* Port 0 picks one port for TCP; UDP follows it. */
-		if (e->tcp && nh_addr_port(&a) == 0) {
-			nh_addr b = { .len = sizeof(b.u) };
-			if (getsockname(e->lfd, &b.u.sa, &b.len) == 0)
-				nh_addr_set_port(&a, nh_addr_port(&b));
-		}
-		int fd = nh_bind_udp(&a, flags, &err);
-		if (fd < 0) {
+		if ((fd = nh_bind_udp(&udp, flags, &err)) < 0) {
 			nh_error(e->ctx, "%s", err.msg);
 			echo6_stop(e);
 			return fd;
 		}
+		log_bound(e, fd, "udp");
 		e->dgram = nh_echo_dgram_new(e->ctx, fd, e->opts.bufsize);
 		if (!e->dgram) {
 			int r = -errno;
@@ -149,7 +118,6 @@ int echo6_start(void *state)
 			echo6_stop(e);
 			return r;
 		}
-		log_bound(e, fd, "udp");
 	}
 	return 0;
 }
@@ -159,13 +127,7 @@ void echo6_stop(void *state)
 {
 	struct echo6 *e = state;
 
-	nh_timer_del(e->pause);
-	e->pause = NULL;
-	nh_io_del(e->lio);
-	e->lio = NULL;
-	if (e->lfd >= 0)
-		close(e->lfd);
-	e->lfd = -1;
+	nh_echo_pool_unlisten(e->pool);
 	nh_echo_dgram_free(e->dgram);
 	e->dgram = NULL;
 }
@@ -211,25 +173,20 @@ static const struct nh_conf_key echo6_keys[] = {
 static const struct nh_command echo6_commands[] = {
 	{ "echo6",
 	  "echo6 serve [OPTIONS] [LISTEN]\n"
-	  "echo6 send [OPTIONS] HOST[:PORT] [MESSAGE...]\n"
+	  "       nethost echo6 send [OPTIONS] HOST[:PORT] [MESSAGE...]\n"
 	  "\n"
 	  "serve: echo TCP (and/or UDP) on LISTEN (default [::]:7007; a bare PORT\n"
 	  "means [::]:PORT, which also serves IPv4 clients) until SIGINT/SIGTERM.\n"
 	  "  -u, --udp               serve UDP instead of TCP\n"
 	  "  -b, --both              serve TCP and UDP\n"
 	  "      --v6only            refuse IPv4 clients on an IPv6 wildcard\n"
-	  "  -m, --max-clients N     TCP clients at once (default 4096)\n"
-	  "  -i, --idle-timeout DUR  close silent TCP clients (default 5m, 0 never)\n"
-	  "      --buffer BYTES      per-client buffer (default 65536)\n"
+	  NH_ECHO_SERVE_USAGE
 	  "\n"
 	  "send: send each MESSAGE, read the whole echo back, print it with the\n"
 	  "round trip time. HOST is a name, an IPv4 address or [IPv6]; PORT 7007.\n"
 	  "  -u, --udp               use UDP\n"
 	  "  -4, -6                  resolve HOST to IPv4 / IPv6 only\n"
-	  "  -s, --size BYTES        also send a generated message of BYTES\n"
-	  "  -c, --count N           send everything N times (default 1)\n"
-	  "  -t, --timeout DUR       per connect and per echo (default 5s)\n"
-	  "  -q, --quiet             print only the summary\n"
+	  NH_ECHO_JOB_USAGE
 	  "Exit: 0 every echo came back intact, 1 one did not, 2 usage error.\n"
 	  "\n"
 	  "Examples:\n"

@@ -13,10 +13,7 @@ struct echo6 {
 	int v6only;
 	struct nh_echo_opts opts;
 
-	int lfd;
-	nh_io *lio;
-	nh_timer *pause;     /* accept paused after EMFILE */
-	nh_echo_pool *pool;
+	nh_echo_pool *pool;  /* with the TCP listener */
 	nh_echo_dgram *dgram;
 };
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +11,6 @@
 #include "echo6.h"
 
 #define MAX_ADDRS 16
-
-static void on_quit(nh_loop *loop, int signo, void *arg)
-{
-	(void)signo;
-	(void)arg;
-	nh_loop_stop(loop);
-}
 
 /* "7007" alone means every address, both families. */
 static int parse_listen(const char *text, nh_addr *out, nh_error *err)
@@ -31,88 +23,39 @@ static int parse_listen(const char *text, nh_addr *out, nh_error *err)
 	return nh_addr_parse(text, ECHO6_PORT, out, err);
 }
 
-static int parse_long(const nh_ctx *ctx, const char *opt, const char *text, long min, long max,
-		      long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(text, &end, 10);
-	if (errno || end == text || *end || *out < min || *out > max)
-		return nh_cli_usage_error(ctx, "%s: '%s' is not a number in %ld-%ld", opt, text, min,
-					  max);
-	return 0;
-}
-
-static int parse_duration(const nh_ctx *ctx, const char *opt, const char *text, int64_t *out)
-{
-	nh_error err;
-
-	if (nh_duration_parse_ms(text, out, &err) < 0)
-		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
-	return 0;
-}
-
 static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "udp", no_argument, NULL, 'u' },
 		{ "both", no_argument, NULL, 'b' },
 		{ "v6only", no_argument, NULL, 'V' },
-		{ "max-clients", required_argument, NULL, 'm' },
-		{ "idle-timeout", required_argument, NULL, 'i' },
-		{ "buffer", required_argument, NULL, 'B' },
+		NH_ECHO_SERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct echo6 e = { .ctx = ctx, .tcp = 1, .lfd = -1 };
-	long n;
-	int c;
+	struct echo6 e = { .ctx = ctx, .tcp = 1, .opts = NH_ECHO_OPTS_DEFAULT };
+	nh_error err;
+	int c, r;
 
-	e.opts = (struct nh_echo_opts){ .bufsize = 65536, .idle_timeout_ms = 300000,
-					.max_clients = 4096 };
-	while ((c = getopt_long(argc, argv, "ubm:i:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ub" NH_ECHO_SERVE_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': e.tcp = 0; e.udp = 1; break;
 		case 'b': e.tcp = e.udp = 1; break;
 		case 'V': e.v6only = 1; break;
-		case 'm':
-			if (parse_long(ctx, "--max-clients", optarg, 1, 1000000, &n))
-				return NH_EXIT_USAGE;
-			e.opts.max_clients = (unsigned)n;
-			break;
-		case 'i':
-			if (parse_duration(ctx, "--idle-timeout", optarg, &e.opts.idle_timeout_ms))
-				return NH_EXIT_USAGE;
-			break;
-		case 'B':
-			if (parse_long(ctx, "--buffer", optarg, 512, 16 << 20, &n))
-				return NH_EXIT_USAGE;
-			e.opts.bufsize = (size_t)n;
-			break;
-		default: return nh_cli_usage_error(ctx, "unknown option");
+		default:
+			if ((r = nh_echo_serve_option(ctx, c, optarg, &e.opts)) != 1)
+				return r ? r : nh_cli_usage_error(ctx, "unknown option");
 		}
 	}
 	if (argc - optind > 1)
 		return nh_cli_usage_error(ctx, "serve: unexpected argument '%s'", argv[optind + 1]);
-	nh_error err;
 	if (parse_listen(optind < argc ? argv[optind] : "[::]", &e.listen, &err) < 0)
 		return nh_cli_usage_error(ctx, "serve: %s", err.msg);
 	if (e.v6only && e.listen.u.sa.sa_family != AF_INET6)
 		return nh_cli_usage_error(ctx, "--v6only: only applies to an IPv6 address");
 
-	nh_loop *loop = nh_ctx_loop(ctx);
-	nh_signal *s_int = nh_signal_add(loop, SIGINT, on_quit, NULL);
-	nh_signal *s_term = nh_signal_add(loop, SIGTERM, on_quit, NULL);
-	int code = NH_EXIT_FAIL;
-	if (s_int && s_term && echo6_start(&e) == 0) {
-		if (nh_loop_run(loop) == 0)
-			code = NH_EXIT_OK;
-		echo6_report(&e);
-	}
+	int code = nh_echo_run_cli(ctx, echo6_start, echo6_report, &e);
 	echo6_stop(&e);
 	nh_echo_pool_free(e.pool);
-	nh_signal_del(s_int);
-	nh_signal_del(s_term);
 	return code;
 }
 
@@ -156,36 +99,20 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "udp", no_argument, NULL, 'u' },
-		{ "size", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
+		NH_ECHO_JOB_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct nh_echo_job job = { .count = 1, .timeout_ms = 5000 };
-	int type = SOCK_STREAM, family = AF_UNSPEC, c;
-	long n;
+	struct nh_echo_job job = NH_ECHO_JOB_DEFAULT;
+	int type = SOCK_STREAM, family = AF_UNSPEC, c, r;
 
-	while ((c = getopt_long(argc, argv, "u46s:c:t:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u46" NH_ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': type = SOCK_DGRAM; break;
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
-		case 's':
-			if (parse_long(ctx, "--size", optarg, 0, 1L << 30, &n))
-				return NH_EXIT_USAGE;
-			job.size = (size_t)n;
-			break;
-		case 'c':
-			if (parse_long(ctx, "--count", optarg, 1, 1000000000, &job.count))
-				return NH_EXIT_USAGE;
-			break;
-		case 't':
-			if (parse_duration(ctx, "--timeout", optarg, &job.timeout_ms))
-				return NH_EXIT_USAGE;
-			break;
-		case 'q': job.quiet = 1; break;
-		default: return nh_cli_usage_error(ctx, "unknown option");
+		default:
+			if ((r = nh_echo_job_option(ctx, c, optarg, &job)) != 1)
+				return r ? r : nh_cli_usage_error(ctx, "unknown option");
 		}
 	}
 	if (optind >= argc)

@@ -18,16 +18,11 @@
 
 #include "unixipc.h"
 
-#define ACCEPT_PAUSE_MS 100
-#define ACCEPT_BATCH 64
-
 void unixipc_defaults(struct unixipc *u)
 {
 	u->type = SOCK_STREAM;
 	u->mode = 0600;
-	u->lfd = -1;
-	u->opts = (struct nh_echo_opts){ .bufsize = 65536, .idle_timeout_ms = 300000,
-					 .max_clients = 4096 };
+	u->opts = (struct nh_echo_opts)NH_ECHO_OPTS_DEFAULT;
 }
 
 static int get_mode(const nh_section *sec, mode_t *mode)
@@ -102,16 +97,6 @@ static int unixipc_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	return 0;
 }
 
-static int64_t accept_resume(nh_loop *loop, void *arg)
-{
-	struct unixipc *u = arg;
-
-	(void)loop;
-	u->pause = NULL;
-	nh_io_set(u->lio, NH_READ);
-	return NH_TIMER_STOP;
-}
-
 static int uid_allowed(const struct unixipc *u, uid_t uid)
 {
 	if (!u->n_allow)
@@ -122,60 +107,49 @@ static int uid_allowed(const struct unixipc *u, uid_t uid)
 	return 0;
 }
 
-static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
+static int admit(int fd, const struct sockaddr *sa, socklen_t salen, char *name, size_t size,
+		 void *arg)
 {
 	struct unixipc *u = arg;
+	/* The kernel recorded who connected; it cannot be forged. */
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t len = sizeof(cred);
 
-	(void)events;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				nh_warn(u->ctx, "accept: %s; pausing %d ms", strerror(errno),
-					ACCEPT_PAUSE_MS);
-				nh_io_set(u->lio, 0);
-				u->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, u);
-			}
-			return;
-		}
-		/* The kernel recorded who connected; it cannot be forged. */
-		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-		socklen_t len = sizeof(cred);
-		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-		char peer[64];
-		snprintf(peer, sizeof(peer), "pid %ld uid %ld", (long)cred.pid, (long)cred.uid);
-		if (!uid_allowed(u, cred.uid)) {
-			u->denied++;
-			nh_notice(u->ctx, "%s: refused, uid not in allow_uid", peer);
-			close(fd);
-			continue;
-		}
-		nh_echo_pool_add(u->pool, fd, peer);
+	(void)sa;
+	(void)salen;
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	snprintf(name, size, "pid %ld uid %ld", (long)cred.pid, (long)cred.uid);
+	if (!uid_allowed(u, cred.uid)) {
+		u->denied++;
+		nh_notice(u->ctx, "%s: refused, uid not in allow_uid", name);
+		return -EPERM;
 	}
+	return 0;
 }
 
 int unixipc_start(void *state)
 {
 	struct unixipc *u = state;
 	nh_error err;
+	int fd = unixipc_bind(u, &err), r = 0;
 
-	u->lfd = unixipc_bind(u, &err);
-	if (u->lfd < 0) {
+	if (fd < 0) {
 		nh_error(u->ctx, "%s", err.msg);
-		return u->lfd;
+		return fd;
 	}
 	if (u->type == SOCK_DGRAM) {
-		u->dgram = nh_echo_dgram_new(u->ctx, u->lfd, u->opts.bufsize);
-		if (u->dgram)
-			u->lfd = -1; /* the echo owns it now */
+		if (!(u->dgram = nh_echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
+			r = -errno;
+			close(fd);
+		}
+	} else if (!(u->pool = nh_echo_pool_new(u->ctx, &u->opts))) {
+		r = -errno;
+		close(fd);
 	} else {
-		u->pool = nh_echo_pool_new(u->ctx, &u->opts);
-		if (u->pool)
-			u->lio = nh_io_add(nh_ctx_loop(u->ctx), u->lfd, NH_READ, on_accept, u);
+		r = nh_echo_pool_listen(u->pool, fd, admit, u);
 	}
-	if (!u->dgram && !u->lio) {
-		int r = -errno;
-		nh_error(u->ctx, "%s: %s", u->addr.text, strerror(errno));
+	if (r < 0) {
+		nh_error(u->ctx, "%s: %s", u->addr.text, strerror(-r));
 		unixipc_stop(u);
 		return r;
 	}
@@ -193,13 +167,7 @@ void unixipc_stop(void *state)
 {
 	struct unixipc *u = state;
 
-	nh_timer_del(u->pause);
-	u->pause = NULL;
-	nh_io_del(u->lio);
-	u->lio = NULL;
-	if (u->lfd >= 0)
-		close(u->lfd);
-	u->lfd = -1;
+	nh_echo_pool_unlisten(u->pool);
 	nh_echo_dgram_free(u->dgram);
 	u->dgram = NULL;
 	unixipc_unlink(u);
@@ -247,32 +215,24 @@ static const struct nh_conf_key unixipc_keys[] = {
 static const struct nh_command unixipc_commands[] = {
 	{ "unixipc",
 	  "unixipc serve [OPTIONS] PATH|@NAME\n"
-	  "unixipc send [OPTIONS] PATH|@NAME [MESSAGE...]\n"
-	  "unixipc pair [OPTIONS] [MESSAGE...]\n"
+	  "       nethost unixipc send [OPTIONS] PATH|@NAME [MESSAGE...]\n"
+	  "       nethost unixipc pair [OPTIONS] [MESSAGE...]\n"
 	  "\n"
 	  "serve: echo on a Unix socket until SIGINT/SIGTERM. A stale socket file\n"
 	  "(nothing listening) is replaced; the file is removed at exit.\n"
 	  "  -T, --type TYPE         stream (default), seqpacket or dgram\n"
 	  "  -m, --mode MODE         octal file mode (default 0600)\n"
 	  "  -a, --allow-uid UIDS    only these uids/users may connect (SO_PEERCRED)\n"
-	  "      --max-clients N     clients at once (default 4096)\n"
-	  "  -i, --idle-timeout DUR  close silent clients (default 5m, 0 never)\n"
-	  "      --buffer BYTES      per-client buffer (default 65536)\n"
+	  NH_ECHO_SERVE_USAGE
 	  "\n"
 	  "send: send each MESSAGE, read the whole echo back, print it with the\n"
 	  "round trip time.\n"
 	  "  -T, --type TYPE         the server's socket type (default stream)\n"
-	  "  -s, --size BYTES        also send a generated message of BYTES\n"
-	  "  -c, --count N           send everything N times (default 1)\n"
-	  "  -t, --timeout DUR       per echo (default 5s)\n"
-	  "  -q, --quiet             print only the summary\n"
+	  NH_ECHO_JOB_USAGE
 	  "\n"
 	  "pair: fork; parent and child exchange the messages over socketpair(),\n"
-	  "each printing what it received (default message: hello).\n"
-	  "  -T, --type TYPE         stream (default), seqpacket or dgram\n"
-	  "  -s, --size BYTES        also send a generated message of BYTES\n"
-	  "  -c, --count N           send everything N times (default 1)\n"
-	  "  -t, --timeout DUR       per echo (default 5s)\n"
+	  "each printing what it received (default message: hello). Options as\n"
+	  "for send; -T picks the socketpair's type.\n"
 	  "Exit: 0 every echo came back intact, 1 one did not (or fork failed),\n"
 	  "2 usage error.\n"
 	  "\n"
@@ -280,7 +240,7 @@ static const struct nh_command unixipc_commands[] = {
 	  "  nethost unixipc serve /tmp/echo.sock\n"
 	  "  nethost unixipc send /tmp/echo.sock hello\n"
 	  "  nethost unixipc serve -T seqpacket -a 0,1000 @echo\n"
-	  "  nethost unixipc send -T seqpacket -s 100000 -c 100 -q @echo\n"
+	  "  nethost unixipc send -T seqpacket -s 60000 -c 100 -q @echo\n"
 	  "  nethost unixipc pair ping pong",
 	  "Unix socket echo server and client, socketpair self-test", unixipc_cmd },
 	{ NULL, NULL, NULL, NULL },

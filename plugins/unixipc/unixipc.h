@@ -25,12 +25,9 @@ struct unixipc {
 	int n_allow;
 	struct nh_echo_opts opts;
 
-	int lfd;
 	dev_t dev;           /* the file we bound, so we only ever remove ours */
 	ino_t ino;
-	nh_io *lio;
-	nh_timer *pause;
-	nh_echo_pool *pool;
+	nh_echo_pool *pool;  /* stream, seqpacket: with the listener */
 	nh_echo_dgram *dgram;
 	unsigned long denied;
 };

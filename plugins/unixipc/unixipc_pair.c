@@ -92,17 +92,14 @@ int unixipc_pair(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 'T' },
-		{ "size", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
+		NH_ECHO_JOB_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static char *hello[] = { "hello", NULL };
-	struct nh_echo_job job = { .count = 1, .timeout_ms = 5000 };
+	struct nh_echo_job job = NH_ECHO_JOB_DEFAULT;
 	int type = SOCK_STREAM, c, r, sv[2];
 
-	while ((c = getopt_long(argc, argv, "T:s:c:t:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:" NH_ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		if ((r = unixipc_job_option(ctx, c, &job, &type)) == 0)
 			return nh_cli_usage_error(ctx, "unknown option");
 		if (r != 1)

@@ -48,19 +48,25 @@ def payload(tag, size):
     return data if size else b""
 
 
-def exchange(s, data):
-    """Send data and read exactly as much back, interleaved."""
-    s.setblocking(False)
+def pump(jobs):
+    """Send each (socket, data) and read as much back, all at once,
+    interleaving sends and reads; check every echo."""
     sel = selectors.DefaultSelector()
-    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    sent, got = 0, bytearray()
-    deadline = time.time() + TIMEOUT
-    while len(got) < len(data):
+    state = {}
+    for s, data in jobs:
+        s.setblocking(False)
+        state[s] = [data, 0, bytearray()]
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    left = len(jobs)
+    deadline = time.time() + TIMEOUT * 2
+    while left:
         if time.time() > deadline:
-            die("timeout: %d of %d bytes echoed" % (len(got), len(data)))
-        for _, ev in sel.select(1.0):
+            die("timeout with %d of %d echoes unfinished" % (left, len(jobs)))
+        for key, ev in sel.select(1.0):
+            s = key.fileobj
+            data, sent, got = state[s]
             if ev & selectors.EVENT_WRITE and sent < len(data):
-                sent += s.send(data[sent:sent + 262144])
+                state[s][1] = sent = sent + s.send(data[sent:sent + 262144])
                 if sent == len(data):
                     sel.modify(s, selectors.EVENT_READ)
             if ev & selectors.EVENT_READ:
@@ -71,11 +77,19 @@ def exchange(s, data):
                 if not chunk:
                     die("connection closed after %d of %d bytes" % (len(got), len(data)))
                 got += chunk
+                if len(got) >= len(data):
+                    if bytes(got) != data:
+                        die("echo differs (%d bytes sent, %d back)" % (len(data), len(got)))
+                    sel.unregister(s)
+                    left -= 1
     sel.close()
-    s.setblocking(True)
-    s.settimeout(TIMEOUT)
-    if bytes(got) != data:
-        die("echo differs (%d bytes sent, %d back)" % (len(data), len(got)))
+    for s, _ in jobs:
+        s.setblocking(True)
+        s.settimeout(TIMEOUT)
+
+
+def exchange(s, data):
+    pump([(s, data)])
 
 
 def expect_closed(s, within):
@@ -95,38 +109,7 @@ def many(addr, n, size):
     """n clients connected at once, each echoing a distinct message."""
     n, size = int(n), int(size)
     socks = [connect(addr) for _ in range(n)]
-    sel = selectors.DefaultSelector()
-    state = {}
-    for i, s in enumerate(socks):
-        s.setblocking(False)
-        data = payload("c%d" % i, size)
-        state[s] = [data, 0, bytearray()]
-        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
-    left = n
-    deadline = time.time() + TIMEOUT * 2
-    while left:
-        if time.time() > deadline:
-            die("timeout with %d of %d clients unfinished" % (left, n))
-        for key, ev in sel.select(1.0):
-            s = key.fileobj
-            st = state[s]
-            if ev & selectors.EVENT_WRITE and st[1] < len(st[0]):
-                st[1] += s.send(st[0][st[1]:st[1] + 262144])
-                if st[1] == len(st[0]):
-                    sel.modify(s, selectors.EVENT_READ)
-            if ev & selectors.EVENT_READ:
-                try:
-                    chunk = s.recv(1 << 20)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    die("a client was disconnected")
-                st[2] += chunk
-                if len(st[2]) >= len(st[0]):
-                    if bytes(st[2]) != st[0]:
-                        die("a client's echo differs")
-                    sel.unregister(s)
-                    left -= 1
+    pump([(s, payload("c%d" % i, size)) for i, s in enumerate(socks)])
     for s in socks:
         s.close()
     print("%d clients echoed %d bytes each intact" % (n, size))

@@ -137,7 +137,9 @@ int unixipc_pair(nh_ctx *ctx, int argc, char **argv)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(sv[0]);
-		_exit(child_run(sv[1], type, &job, buf, cap + 1));
+		int rc = child_run(sv[1], type, &job, buf, cap + 1);
+		free(buf);
+		_exit(rc);
 	}
 	close(sv[1]);
 	char name[32];

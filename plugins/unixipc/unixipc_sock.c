@@ -184,8 +184,8 @@ int unixipc_connect(const struct unixipc_addr *a, int type, nh_error *err)
 		return nh_error_set(err, errno, "socket: %s", strerror(errno));
 	if (type == SOCK_DGRAM) {
 		/* Autobind: a unique abstract name the echo can be sent to. */
-		sa_family_t fam = AF_UNIX;
-		if (bind(fd, (const struct sockaddr *)&fam, sizeof(fam)) < 0) {
+		struct sockaddr_un any = { .sun_family = AF_UNIX };
+		if (bind(fd, (const struct sockaddr *)&any, sizeof(sa_family_t)) < 0) {
 			int e = errno;
 			close(fd);
 			return nh_error_set(err, e, "bind: %s", strerror(e));

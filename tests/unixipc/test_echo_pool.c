@@ -172,8 +172,8 @@ START_TEST(dgram_echo)
 	nh_ctx *ctx = nh_ctx_new(loop, "test", "dgram");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t len;
-	sa_family_t fam = AF_UNIX;
-	char back[100];
+	struct sockaddr_un autobind = { .sun_family = AF_UNIX };
+	char back[100] = { 0 };
 
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 			  (size_t)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
@@ -182,7 +182,7 @@ START_TEST(dgram_echo)
 	int cli = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	int anon = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sun, len), 0);
-	ck_assert_int_eq(bind(cli, (struct sockaddr *)&fam, sizeof(fam)), 0); /* autobind */
+	ck_assert_int_eq(bind(cli, (struct sockaddr *)&autobind, sizeof(sa_family_t)), 0);
 	nh_echo_dgram *d = nh_echo_dgram_new(ctx, srv, 64);
 	ck_assert_ptr_nonnull(d);
 

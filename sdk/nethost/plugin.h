@@ -13,9 +13,8 @@
  *
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
- *        sock, conf, json.
- *   1.1  echo.h: nh_echo_pool, nh_echo_dgram, nh_echo_exchange (echo
- *        servers and their clients).
+ *        sock, conf, json, echo (connection pool, datagram echo and
+ *        client for echo servers).
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -31,7 +30,7 @@ extern "C" {
 #endif
 
 #define NH_ABI_MAJOR 1
-#define NH_ABI_MINOR 1
+#define NH_ABI_MINOR 0
 #define NH_ABI_VERSION ((uint32_t)((NH_ABI_MAJOR << 16) | NH_ABI_MINOR))
 
 /* The symbol the host looks up in every plugin file. */

@@ -13,8 +13,7 @@
  *
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
- *        sock, conf, json, echo (connection pool, datagram echo and
- *        client for echo servers).
+ *        sock, conf, json.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -7,6 +7,7 @@ sdk_libnethost_la_SOURCES = \
 	sdk/cidr.c \
 	sdk/conf.c \
 	sdk/ctx.c \
+	sdk/echo.c \
 	sdk/ini_file.c \
 	sdk/json.c \
 	sdk/log.c \
@@ -20,6 +21,7 @@ nethostinclude_HEADERS += \
 	sdk/nethost/cli.h \
 	sdk/nethost/conf.h \
 	sdk/nethost/ctx.h \
+	sdk/nethost/echo.h \
 	sdk/nethost/json.h \
 	sdk/nethost/log.h \
 	sdk/nethost/loop.h \

@@ -1,1 +1,11 @@
-# unixipc plugin: sources and module (filled in by the unixipc work).
+# unixipc plugin: sources and module.
+pkglib_LTLIBRARIES += plugins/unixipc/unixipc.la
+plugins_unixipc_unixipc_la_SOURCES = \
+	plugins/unixipc/unixipc.h \
+	plugins/unixipc/unixipc.c \
+	plugins/unixipc/unixipc_cli.c \
+	plugins/unixipc/unixipc_pair.c \
+	plugins/unixipc/unixipc_sock.c
+plugins_unixipc_unixipc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_unixipc_unixipc_la_LIBADD = $(PLUGIN_LIBADD)
+EXTRA_DIST += plugins/unixipc/README.md

@@ -8,6 +8,7 @@
 #include <nethost/conf.h>
 #include <nethost/json.h>
 #include <nethost/cli.h>
+#include <nethost/echo.h>
 #include <nethost/plugin.h>
 #include <nethost/rtnl.h>
 #endif

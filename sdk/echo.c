@@ -1,0 +1,660 @@
+/* Echo connections, datagram echo, and the blocking echo client.
+ *
+ * The connection path is what a minimal epoll echo server does, and no
+ * more: one recv() per readiness event into the connection's buffer, one
+ * send() straight back. Only a short send costs an epoll_ctl (to wait for
+ * writability instead of reading), and only its end costs another.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "nh_internal.h"
+
+struct echo_conn {
+	nh_echo_pool *pool;
+	struct echo_conn *prev, *next;
+	nh_io *io;
+	nh_timer *idle;
+	int fd;
+	int64_t last_ms;  /* last data received, loop time */
+	size_t off, len;  /* pending output: buf[off..len) */
+	uint64_t bytes;
+	char peer[NH_ADDR_STRLEN];
+	unsigned char buf[];
+};
+
+struct nh_echo_pool {
+	const nh_ctx *ctx;
+	nh_loop *loop;
+	struct nh_echo_opts o;
+	struct echo_conn *head;
+	struct nh_echo_stats st;
+
+	int lfd;          /* the listener, -1 when none */
+	nh_io *lio;
+	nh_timer *pause;  /* accept paused after EMFILE */
+	nh_echo_admit_cb admit;
+	void *admit_arg;
+};
+
+/* After EMFILE the listener stays readable; wait instead of spinning. */
+#define ACCEPT_PAUSE_MS 100
+/* Connections taken per readiness event before others get a turn. */
+#define ACCEPT_BATCH 64
+
+nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opts)
+{
+	if (!opts->bufsize) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nh_echo_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->ctx = ctx;
+	p->loop = nh_ctx_loop(ctx);
+	p->o = *opts;
+	p->lfd = -1;
+	return p;
+}
+
+static const char *close_reason(int result)
+{
+	switch (result) {
+	case 0: return "closed by peer";
+	case -ETIMEDOUT: return "idle timeout";
+	case -EMSGSIZE: return "message larger than the buffer";
+	default: return strerror(-result);
+	}
+}
+
+static void conn_close(struct echo_conn *c, int result)
+{
+	nh_echo_pool *p = c->pool;
+
+	nh_debug(p->ctx, "%s: %s after %llu bytes", c->peer, close_reason(result),
+		 (unsigned long long)c->bytes);
+	if (result == -ETIMEDOUT)
+		p->st.timeouts++;
+	else if (result < 0)
+		p->st.errors++;
+	nh_io_del(c->io);
+	nh_timer_del(c->idle);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	p->st.active--;
+	free(c);
+}
+
+/* Send what is pending. 1 when all went, 0 when the socket is full,
+ * -1 when the connection was closed. */
+static int conn_flush(struct echo_conn *c)
+{
+	while (c->off < c->len) {
+		ssize_t n = send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			conn_close(c, -errno);
+			return -1;
+		}
+		c->off += (size_t)n;
+	}
+	c->off = c->len = 0;
+	return 1;
+}
+
+static void conn_event(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct echo_conn *c = arg;
+	nh_echo_pool *p = c->pool;
+
+	(void)events;
+	if (c->len) {
+		/* Writable again: drain, then read again. */
+		if (conn_flush(c) == 1)
+			nh_io_set(c->io, NH_READ);
+		return;
+	}
+	ssize_t n = recv(fd, c->buf, p->o.bufsize, p->o.packet ? MSG_TRUNC : 0);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		conn_close(c, n < 0 ? -errno : 0);
+		return;
+	}
+	if ((size_t)n > p->o.bufsize) {
+		conn_close(c, -EMSGSIZE);
+		return;
+	}
+	c->last_ms = nh_loop_now_ms(loop);
+	c->bytes += (uint64_t)n;
+	p->st.messages++;
+	p->st.bytes += (uint64_t)n;
+	c->off = 0;
+	c->len = (size_t)n;
+	/* The common case ends here: all sent, keep reading. */
+	if (conn_flush(c) == 0 && nh_io_set(c->io, NH_WRITE) < 0)
+		conn_close(c, -errno);
+}
+
+static int64_t conn_idle(nh_loop *loop, void *arg)
+{
+	struct echo_conn *c = arg;
+	int64_t left = c->last_ms + c->pool->o.idle_timeout_ms - nh_loop_now_ms(loop);
+
+	/* Re-arming on every message would cost a heap update per message;
+	 * checking here costs one wake-up per timeout period. */
+	if (left > 0)
+		return left;
+	c->idle = NULL; /* deleted by returning NH_TIMER_STOP */
+	conn_close(c, -ETIMEDOUT);
+	return NH_TIMER_STOP;
+}
+
+int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
+{
+	if (p->o.max_clients && p->st.active >= p->o.max_clients) {
+		p->st.refused++;
+		nh_debug(p->ctx, "%s: refused, %u clients connected (max_clients)", peer,
+			 p->st.active);
+		close(fd);
+		return -EBUSY;
+	}
+	struct echo_conn *c = malloc(sizeof(*c) + p->o.bufsize);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	*c = (struct echo_conn){ .pool = p, .fd = fd, .last_ms = nh_loop_now_ms(p->loop) };
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->io = nh_io_add(p->loop, fd, NH_READ, conn_event, c);
+	if (c->io && p->o.idle_timeout_ms > 0)
+		c->idle = nh_timer_add(p->loop, p->o.idle_timeout_ms, conn_idle, c);
+	if (!c->io || (p->o.idle_timeout_ms > 0 && !c->idle)) {
+		int e = errno;
+		nh_io_del(c->io);
+		close(fd);
+		free(c);
+		return -e;
+	}
+	c->next = p->head;
+	if (p->head)
+		p->head->prev = c;
+	p->head = c;
+	p->st.accepted++;
+	p->st.active++;
+	nh_debug(p->ctx, "%s: connected (%u clients)", peer, p->st.active);
+	return 0;
+}
+
+void nh_echo_pool_stats(const nh_echo_pool *p, struct nh_echo_stats *out)
+{
+	*out = p->st;
+}
+
+static int64_t accept_resume(nh_loop *loop, void *arg)
+{
+	nh_echo_pool *p = arg;
+
+	(void)loop;
+	p->pause = NULL;
+	nh_io_set(p->lio, NH_READ);
+	return NH_TIMER_STOP;
+}
+
+static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
+{
+	nh_echo_pool *p = arg;
+
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char name[NH_ADDR_STRLEN];
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				nh_warn(p->ctx, "accept: %s; pausing %d ms", strerror(errno),
+					ACCEPT_PAUSE_MS);
+				nh_io_set(p->lio, 0);
+				p->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, p);
+			}
+			return; /* EAGAIN, or the client gave up (ECONNABORTED) */
+		}
+		if (p->admit) {
+			if (p->admit(fd, (struct sockaddr *)&ss, len, name, sizeof(name), p->admit_arg) < 0) {
+				close(fd);
+				continue;
+			}
+		} else {
+			nh_sockaddr_format((struct sockaddr *)&ss, len, 1, name, sizeof(name));
+		}
+		nh_echo_pool_add(p, fd, name);
+	}
+}
+
+int nh_echo_pool_listen(nh_echo_pool *p, int lfd, nh_echo_admit_cb admit, void *arg)
+{
+	nh_echo_pool_unlisten(p);
+	p->lio = nh_io_add(p->loop, lfd, NH_READ, on_accept, p);
+	if (!p->lio) {
+		int e = errno;
+		close(lfd);
+		return -e;
+	}
+	p->lfd = lfd;
+	p->admit = admit;
+	p->admit_arg = arg;
+	return 0;
+}
+
+void nh_echo_pool_unlisten(nh_echo_pool *p)
+{
+	if (!p || p->lfd < 0)
+		return;
+	nh_timer_del(p->pause);
+	p->pause = NULL;
+	nh_io_del(p->lio);
+	p->lio = NULL;
+	close(p->lfd);
+	p->lfd = -1;
+}
+
+void nh_echo_pool_free(nh_echo_pool *p)
+{
+	if (!p)
+		return;
+	nh_echo_pool_unlisten(p);
+	while (p->head)
+		conn_close(p->head, -ESHUTDOWN);
+	free(p);
+}
+
+/* ---- datagrams ------------------------------------------------------- */
+
+/* Datagrams handled per readiness event before others get a turn. */
+#define DGRAM_BATCH 64
+
+struct nh_echo_dgram {
+	const nh_ctx *ctx;
+	nh_io *io;
+	int fd;
+	size_t cap;
+	size_t pending; /* a datagram waiting for the socket to take it */
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct nh_echo_stats st;
+	unsigned char buf[];
+};
+
+static const char *sender_name(const struct sockaddr_storage *ss, socklen_t len, char *buf,
+			       size_t size)
+{
+	if (ss->ss_family != AF_UNIX)
+		return nh_sockaddr_format((const struct sockaddr *)ss, len, 1, buf, size);
+	const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+	size_t n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > 0 && un->sun_path[0] == '\0') /* abstract: not NUL-terminated */
+		snprintf(buf, size, "@%.*s", (int)(n - 1), un->sun_path + 1);
+	else
+		snprintf(buf, size, "%.*s", (int)n, un->sun_path);
+	return buf;
+}
+
+/* 1 sent, 0 socket full (keep it pending), -1 dropped. */
+static int dgram_reply(nh_echo_dgram *d, size_t len)
+{
+	ssize_t n = sendto(d->fd, d->buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (struct sockaddr *)&d->from, d->fromlen);
+	if (n >= 0) {
+		d->st.messages++;
+		d->st.bytes += len;
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		return 0;
+	char name[NH_ADDR_STRLEN + 40];
+	nh_debug(d->ctx, "%s: reply dropped: %s",
+		 sender_name(&d->from, d->fromlen, name, sizeof(name)), strerror(errno));
+	d->st.errors++;
+	return -1;
+}
+
+static void dgram_event(nh_loop *loop, int fd, int events, void *arg)
+{
+	nh_echo_dgram *d = arg;
+	char name[NH_ADDR_STRLEN + 40];
+
+	(void)loop;
+	(void)events;
+	if (d->pending) {
+		if (dgram_reply(d, d->pending) == 0)
+			return;
+		d->pending = 0;
+		nh_io_set(d->io, NH_READ);
+		return;
+	}
+	for (int i = 0; i < DGRAM_BATCH; i++) {
+		d->fromlen = sizeof(d->from);
+		ssize_t n = recvfrom(fd, d->buf, d->cap, MSG_TRUNC | MSG_DONTWAIT,
+				     (struct sockaddr *)&d->from, &d->fromlen);
+		if (n < 0) {
+			/* ICMP errors from earlier replies surface here on
+			 * UDP (ECONNREFUSED): they concern one old peer only. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			d->st.errors++;
+			continue;
+		}
+		if ((size_t)n > d->cap) {
+			nh_debug(d->ctx, "%s: %zd-byte datagram dropped (buffer %zu)",
+				 sender_name(&d->from, d->fromlen, name, sizeof(name)), n, d->cap);
+			d->st.errors++;
+			continue;
+		}
+		/* An unbound Unix socket has no address to answer to. */
+		if (d->fromlen <= sizeof(sa_family_t)) {
+			d->st.refused++;
+			continue;
+		}
+		nh_debug(d->ctx, "%s: %zd bytes",
+			 sender_name(&d->from, d->fromlen, name, sizeof(name)), n);
+		if (dgram_reply(d, (size_t)n) == 0) {
+			d->pending = (size_t)n;
+			nh_io_set(d->io, NH_WRITE);
+			return;
+		}
+	}
+}
+
+nh_echo_dgram *nh_echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
+{
+	nh_echo_dgram *d = calloc(1, sizeof(*d) + bufsize);
+
+	if (!d)
+		return NULL;
+	d->ctx = ctx;
+	d->fd = fd;
+	d->cap = bufsize;
+	d->io = nh_io_add(nh_ctx_loop(ctx), fd, NH_READ, dgram_event, d);
+	if (!d->io) {
+		int e = errno;
+		free(d);
+		errno = e;
+		return NULL;
+	}
+	return d;
+}
+
+void nh_echo_dgram_stats(const nh_echo_dgram *d, struct nh_echo_stats *out)
+{
+	*out = d->st;
+}
+
+void nh_echo_dgram_free(nh_echo_dgram *d)
+{
+	if (!d)
+		return;
+	nh_io_del(d->io);
+	close(d->fd);
+	free(d);
+}
+
+/* ---- the client ------------------------------------------------------ */
+
+ssize_t nh_echo_exchange(int fd, const void *msg, size_t len, void *reply, size_t cap,
+			 int64_t timeout_ms, nh_error *err)
+{
+	int type = SOCK_STREAM;
+	socklen_t tl = sizeof(type);
+	size_t sent = 0, got = 0;
+	int64_t deadline = nh_now_us() + timeout_ms * 1000;
+
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
+	int stream = type == SOCK_STREAM;
+	int sending = 1; /* a datagram is sent whole, even an empty one */
+	if (stream && len > cap)
+		return nh_error_set(err, EMSGSIZE, "reply buffer of %zu bytes is too small", cap);
+	while (!stream || got < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | (sending ? POLLOUT : 0) };
+		int64_t left = (deadline - nh_now_us()) / 1000;
+		if (left <= 0)
+			return nh_error_set(err, ETIMEDOUT, "timed out: %zu of %zu bytes echoed", got,
+					    len);
+		int r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return nh_error_set(err, errno, "poll: %s", strerror(errno));
+		}
+		if (pfd.revents & POLLOUT) {
+			ssize_t n = send(fd, (const char *)msg + sent, len - sent,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return nh_error_set(err, errno, "send: %s", strerror(errno));
+			if (n >= 0) {
+				sent = stream ? sent + (size_t)n : len;
+				sending = sent < len;
+			}
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, (char *)reply + got, cap - got,
+					 MSG_DONTWAIT | (stream ? 0 : MSG_TRUNC));
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+					continue;
+				return nh_error_set(err, errno, "receive: %s", strerror(errno));
+			}
+			if (!stream) {
+				/* On a seqpacket socket, EOF reads as an empty message. */
+				if (n == 0 && len > 0 && type == SOCK_SEQPACKET)
+					return nh_error_set(err, ECONNRESET, "connection closed by peer");
+				if ((size_t)n > cap)
+					return nh_error_set(err, EMSGSIZE,
+							    "%zd-byte reply does not fit in %zu bytes",
+							    n, cap);
+				return n;
+			}
+			if (n == 0)
+				return nh_error_set(err, ECONNRESET,
+						    "connection closed by peer: %zu of %zu bytes echoed",
+						    got, len);
+			got += (size_t)n;
+		}
+	}
+	return (ssize_t)got;
+}
+
+/* Fill a generated message with a pattern that shows shifts and drops. */
+static void fill_pattern(unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 7 + i / 251) & 0xff);
+}
+
+static void print_text(const unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		putchar(buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '.');
+}
+
+int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct nh_echo_job *job)
+{
+	size_t cap = job->size;
+	unsigned long sent = 0, intact = 0;
+	double min = 0, max = 0, sum = 0;
+	nh_error err;
+
+	for (int m = 0; m < job->n_messages; m++)
+		if (strlen(job->messages[m]) > cap)
+			cap = strlen(job->messages[m]);
+	/* One allocation for the whole run; +1 catches a longer datagram. */
+	unsigned char *gen = malloc(job->size + 1), *reply = malloc(cap + 1);
+	if (!gen || !reply) {
+		free(gen);
+		free(reply);
+		nh_logf(ctx, NH_LOG_ERR, "out of memory for %zu-byte messages", cap);
+		return NH_EXIT_FAIL;
+	}
+	fill_pattern(gen, job->size);
+	int failed = 0;
+	for (long c = 0; c < job->count && !failed; c++) {
+		for (int m = 0; m <= job->n_messages && !failed; m++) {
+			const unsigned char *msg = m < job->n_messages ?
+				(const unsigned char *)job->messages[m] : gen;
+			size_t len = m < job->n_messages ? strlen(job->messages[m]) : job->size;
+			if (m == job->n_messages && !job->size)
+				break;
+			int64_t t0 = nh_now_us();
+			ssize_t n = nh_echo_exchange(fd, msg, len, reply, cap + 1, job->timeout_ms,
+						     &err);
+			double ms = (double)(nh_now_us() - t0) / 1000.0;
+			sent++;
+			if (n < 0) {
+				nh_logf(ctx, NH_LOG_ERR, "%s: %s", name, err.msg);
+				failed = 1;
+				break;
+			}
+			if ((size_t)n != len || memcmp(reply, msg, len) != 0) {
+				size_t at = 0;
+				while (at < (size_t)n && at < len && reply[at] == msg[at])
+					at++;
+				nh_logf(ctx, NH_LOG_ERR,
+					"%s: echo differs from the %zu bytes sent (got %zd, first difference at byte %zu)",
+					name, len, n, at);
+				failed = 1;
+				break;
+			}
+			intact++;
+			sum += ms;
+			min = intact == 1 || ms < min ? ms : min;
+			max = ms > max ? ms : max;
+			if (job->quiet)
+				continue;
+			printf("%zu bytes from %s: ", len, name);
+			if (m < job->n_messages)
+				print_text(reply, len);
+			else
+				fputs("intact", stdout);
+			printf(" time=%.3f ms\n", ms);
+			fflush(stdout); /* in order with other writers (unixipc pair's child) */
+		}
+	}
+	if (sent > 1 || job->quiet)
+		printf("%lu sent, %lu echoed intact, rtt min/avg/max = %.3f/%.3f/%.3f ms\n", sent,
+		       intact, min, intact ? sum / (double)intact : 0.0, max);
+	fflush(stdout);
+	free(gen);
+	free(reply);
+	return failed ? NH_EXIT_FAIL : NH_EXIT_OK;
+}
+
+/* ---- shared command-line options ------------------------------------ */
+
+static int cli_long(const nh_ctx *ctx, const char *opt, const char *text, long min, long max,
+		    long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(text, &end, 10);
+	if (errno || end == text || *end || *out < min || *out > max)
+		return nh_cli_usage_error(ctx, "%s: '%s' is not a number in %ld-%ld", opt, text, min,
+					  max);
+	return 1;
+}
+
+static int cli_duration(const nh_ctx *ctx, const char *opt, const char *text, int64_t *out)
+{
+	nh_error err;
+
+	if (nh_duration_parse_ms(text, out, &err) < 0)
+		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
+	return 1;
+}
+
+int nh_echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_opts *o)
+{
+	long n;
+	int r;
+
+	switch (c) {
+	case 'M':
+		if ((r = cli_long(ctx, "--max-clients", arg, 1, 1000000, &n)) == 1)
+			o->max_clients = (unsigned)n;
+		return r;
+	case 'i':
+		return cli_duration(ctx, "--idle-timeout", arg, &o->idle_timeout_ms);
+	case 'B':
+		if ((r = cli_long(ctx, "--buffer", arg, 512, 16 << 20, &n)) == 1)
+			o->bufsize = (size_t)n;
+		return r;
+	}
+	return 0;
+}
+
+int nh_echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_job *job)
+{
+	long n;
+	int r;
+
+	switch (c) {
+	case 's':
+		if ((r = cli_long(ctx, "--size", arg, 0, 1L << 30, &n)) == 1)
+			job->size = (size_t)n;
+		return r;
+	case 'c':
+		return cli_long(ctx, "--count", arg, 1, 1000000000, &job->count);
+	case 't':
+		return cli_duration(ctx, "--timeout", arg, &job->timeout_ms);
+	case 'q':
+		job->quiet = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void on_quit(nh_loop *loop, int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	nh_loop_stop(loop);
+}
+
+int nh_echo_run_cli(const nh_ctx *ctx, int (*start)(void *state), void (*report)(void *state),
+		    void *state)
+{
+	nh_loop *loop = nh_ctx_loop(ctx);
+	nh_signal *s_int = nh_signal_add(loop, SIGINT, on_quit, NULL);
+	nh_signal *s_term = nh_signal_add(loop, SIGTERM, on_quit, NULL);
+	int code = NH_EXIT_FAIL;
+
+	if (!s_int || !s_term)
+		nh_logf(ctx, NH_LOG_ERR, "cannot watch SIGINT/SIGTERM: %s", strerror(errno));
+	else if (start(state) == 0) {
+		if (nh_loop_run(loop) == 0)
+			code = NH_EXIT_OK;
+		if (report)
+			report(state);
+	}
+	nh_signal_del(s_int);
+	nh_signal_del(s_term);
+	return code;
+}

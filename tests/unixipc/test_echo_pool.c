@@ -1,0 +1,227 @@
+/* The SDK's echo building blocks (sdk/echo.c) on socketpairs: echo,
+ * back-pressure, oversize seqpacket messages, idle timeout, max_clients,
+ * datagram echo and its unanswerable senders. */
+#include <check.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "nh_internal.h"
+
+static int64_t stop_loop(nh_loop *loop, void *arg)
+{
+	(void)arg;
+	nh_loop_stop(loop);
+	return NH_TIMER_STOP;
+}
+
+/* Run the loop for ms milliseconds. */
+static void spin(nh_loop *loop, int64_t ms)
+{
+	nh_timer_add(loop, ms, stop_loop, NULL);
+	ck_assert_int_eq(nh_loop_run(loop), 0);
+}
+
+struct fixture {
+	nh_loop *loop;
+	nh_ctx *ctx;
+	nh_echo_pool *pool;
+	int sv[2];
+};
+
+static void setup(struct fixture *f, int type, struct nh_echo_opts o)
+{
+	f->loop = nh_loop_new();
+	f->ctx = nh_ctx_new(f->loop, "test", "pool");
+	f->pool = nh_echo_pool_new(f->ctx, &o);
+	ck_assert_ptr_nonnull(f->pool);
+	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, f->sv), 0);
+	ck_assert_int_eq(nh_echo_pool_add(f->pool, f->sv[1], "peer"), 0);
+}
+
+static void teardown(struct fixture *f)
+{
+	nh_echo_pool_free(f->pool);
+	close(f->sv[0]);
+	nh_ctx_free(f->ctx);
+	nh_loop_free(f->loop);
+}
+
+static struct nh_echo_stats stats(const struct fixture *f)
+{
+	struct nh_echo_stats s;
+	nh_echo_pool_stats(f->pool, &s);
+	return s;
+}
+
+START_TEST(stream_echo)
+{
+	struct fixture f;
+	char msg[1000], back[1000];
+
+	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 4096 });
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (char)i;
+	ck_assert_int_eq(write(f.sv[0], msg, sizeof(msg)), sizeof(msg));
+	spin(f.loop, 20);
+	ck_assert_int_eq(read(f.sv[0], back, sizeof(back)), sizeof(back));
+	ck_assert_mem_eq(msg, back, sizeof(msg));
+	ck_assert_uint_eq(stats(&f).bytes, sizeof(msg));
+	ck_assert_uint_eq(stats(&f).active, 1);
+
+	close(f.sv[0]); /* the peer leaves: the connection goes */
+	f.sv[0] = -1;
+	spin(f.loop, 20);
+	ck_assert_uint_eq(stats(&f).active, 0);
+	ck_assert_uint_eq(stats(&f).errors, 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(back_pressure)
+{
+	struct fixture f;
+	static char chunk[65536], back[65536];
+	size_t written = 0, got = 0;
+
+	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 4096 });
+	/* Write without reading until nothing more goes in. */
+	for (int round = 0; round < 50; round++) {
+		ssize_t n;
+		while ((n = write(f.sv[0], chunk, sizeof(chunk))) > 0)
+			written += (size_t)n;
+		spin(f.loop, 5);
+	}
+	ck_assert_int_eq(write(f.sv[0], chunk, sizeof(chunk)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	/* The server stopped reading: it holds at most one buffer. */
+	uint64_t echoed = stats(&f).bytes;
+	ck_assert_uint_lt(echoed, written);
+	/* Reading resumes the flow; every byte comes back. */
+	for (int round = 0; round < 2000 && got < written; round++) {
+		ssize_t n;
+		while ((n = read(f.sv[0], back, sizeof(back))) > 0)
+			got += (size_t)n;
+		spin(f.loop, 1);
+	}
+	ck_assert_uint_eq(got, written);
+	ck_assert_uint_eq(stats(&f).errors, 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(seqpacket_oversize_closes)
+{
+	struct fixture f;
+	char msg[1000] = { 0 }, back[1000];
+
+	setup(&f, SOCK_SEQPACKET, (struct nh_echo_opts){ .bufsize = 512, .packet = 1 });
+	ck_assert_int_eq(send(f.sv[0], msg, 500, 0), 500);
+	spin(f.loop, 10);
+	ck_assert_int_eq(recv(f.sv[0], back, sizeof(back), 0), 500); /* boundaries kept */
+	ck_assert_int_eq(send(f.sv[0], msg, sizeof(msg), 0), sizeof(msg));
+	spin(f.loop, 10);
+	ck_assert_int_eq(recv(f.sv[0], back, sizeof(back), 0), 0); /* closed, not cut */
+	ck_assert_uint_eq(stats(&f).errors, 1);
+	ck_assert_uint_eq(stats(&f).active, 0);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(idle_timeout)
+{
+	struct fixture f;
+	char c = 'x';
+
+	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 512, .idle_timeout_ms = 60 });
+	spin(f.loop, 40);
+	ck_assert_int_eq(write(f.sv[0], &c, 1), 1); /* activity moves the deadline */
+	spin(f.loop, 40);
+	ck_assert_uint_eq(stats(&f).active, 1);
+	spin(f.loop, 100);
+	ck_assert_uint_eq(stats(&f).active, 0);
+	ck_assert_uint_eq(stats(&f).timeouts, 1);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(max_clients)
+{
+	struct fixture f;
+	int sv[2];
+
+	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 512, .max_clients = 1 });
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	ck_assert_int_eq(nh_echo_pool_add(f.pool, sv[1], "second"), -EBUSY);
+	char c;
+	ck_assert_int_eq(read(sv[0], &c, 1), 0); /* the pool closed it */
+	close(sv[0]);
+	ck_assert_uint_eq(stats(&f).refused, 1);
+	ck_assert_uint_eq(stats(&f).active, 1);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(dgram_echo)
+{
+	nh_loop *loop = nh_loop_new();
+	nh_ctx *ctx = nh_ctx_new(loop, "test", "dgram");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	struct sockaddr_un autobind = { .sun_family = AF_UNIX };
+	char back[100] = { 0 };
+
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			  (size_t)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+					   "nh-test-echo-%d", (int)getpid()));
+	int srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int cli = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int anon = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sun, len), 0);
+	ck_assert_int_eq(bind(cli, (struct sockaddr *)&autobind, sizeof(sa_family_t)), 0);
+	nh_echo_dgram *d = nh_echo_dgram_new(ctx, srv, 64);
+	ck_assert_ptr_nonnull(d);
+
+	ck_assert_int_eq(sendto(cli, "hello", 5, 0, (struct sockaddr *)&sun, len), 5);
+	ck_assert_int_eq(sendto(cli, back, 100, 0, (struct sockaddr *)&sun, len), 100); /* > 64 */
+	ck_assert_int_eq(sendto(anon, "nobody", 6, 0, (struct sockaddr *)&sun, len), 6);
+	spin(loop, 20);
+	ck_assert_int_eq(recv(cli, back, sizeof(back), 0), 5);
+	ck_assert_mem_eq(back, "hello", 5);
+	ck_assert_int_eq(recv(cli, back, sizeof(back), 0), -1); /* the big one was dropped */
+	struct nh_echo_stats s;
+	nh_echo_dgram_stats(d, &s);
+	ck_assert_uint_eq(s.messages, 1);
+	ck_assert_uint_eq(s.errors, 1);
+	ck_assert_uint_eq(s.refused, 1);
+	nh_echo_dgram_free(d);
+	close(cli);
+	close(anon);
+	nh_ctx_free(ctx);
+	nh_loop_free(loop);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("echo");
+	TCase *tc = tcase_create("pool");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, stream_echo);
+	tcase_add_test(tc, back_pressure);
+	tcase_add_test(tc, seqpacket_oversize_closes);
+	tcase_add_test(tc, idle_timeout);
+	tcase_add_test(tc, max_clients);
+	tcase_add_test(tc, dgram_echo);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -14,7 +14,7 @@
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
  *        sock, conf, json, rtnl (link and address snapshots, rtnetlink
- *        message decoding).
+ *        message decoding), echo (stream and datagram echo servers).
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

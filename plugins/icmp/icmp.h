@@ -134,6 +134,7 @@ struct sweep_host {
 	uint8_t family;
 	uint8_t tries;      /* probes sent this round */
 	uint8_t alive;      /* answered this round */
+	uint8_t gave_up;    /* this round: every probe timed out */
 	int8_t prev;        /* last round: -1 none yet, 0 inactive, 1 alive */
 	uint32_t rtt_us;    /* this round's first answer */
 	/* Since the start, for the service's RTT summary. */

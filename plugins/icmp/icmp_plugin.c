@@ -14,6 +14,23 @@ static const struct nh_command icmp_commands[] = {
 	  "Durations: 250ms, 0.2 (seconds), 2s, 1m. Ctrl-C prints the summary.\n"
 	  "Exit: 0 some reply, 1 no reply, 2 usage or socket error.",
 	  "ICMP echo to a host, like iputils ping", ping_cmd },
+	{ "sweep",
+	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
+	  "      [-a|-u] [-q] [-S KIND] TARGET...\n"
+	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
+	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
+	  "  a CIDR are probed, network and broadcast included.\n"
+	  "  -t, --timeout T    wait this long for each answer (default 500ms)\n"
+	  "  -r, --retries N    probes after the first to a silent host (0-10, default 1)\n"
+	  "  -R, --rate PPS     probes per second, all targets together (default 10000)\n"
+	  "  -e, --every I      sweep again every I and print only changes (Ctrl-C ends)\n"
+	  "  -n, --rounds N     with --every: stop after N sweeps\n"
+	  "  -j, --json         one JSON object for the first sweep, one per change after\n"
+	  "  -a, --alive        list only the alive hosts (-u: only the inactive ones)\n"
+	  "  -q, --quiet        print the totals line only\n"
+	  "  -S, --socket KIND  auto (default), dgram or raw\n"
+	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
+	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -191,4 +191,7 @@ int icmp_parse_long(const char *opt, const char *text, long min, long max, long 
 int icmp_parse_duration(const char *opt, const char *text, int64_t min_ms, int64_t *out,
 			nh_error *err);
 
+/* key: milliseconds with microsecond digits, from us. */
+void icmp_json_add_ms(struct json_object *obj, const char *key, int64_t us);
+
 #endif

@@ -1,6 +1,7 @@
 /* Option parsing shared by the icmp commands: numbers and durations with
  * the option and the text quoted in the error. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "icmp.h"
@@ -30,4 +31,13 @@ int icmp_parse_duration(const char *opt, const char *text, int64_t min_ms, int64
 		return nh_error_set(err, EINVAL, "%s: '%s' is shorter than the minimum %lldms", opt,
 				    text, (long long)min_ms);
 	return 0;
+}
+
+void icmp_json_add_ms(struct json_object *obj, const char *key, int64_t us)
+{
+	char text[32];
+
+	/* Microseconds are what we measure: no 0.010999999999999999. */
+	snprintf(text, sizeof(text), "%.3f", (double)us / 1000.0);
+	json_object_object_add(obj, key, json_object_new_double_s((double)us / 1000.0, text));
 }

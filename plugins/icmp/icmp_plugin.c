@@ -31,6 +31,27 @@ static const struct nh_command icmp_commands[] = {
 	  "  -S, --socket KIND  auto (default), dgram or raw\n"
 	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
+	{ "wait",
+	  "wait [--timeout T] [--interval I] [-q] HOST:PORT...\n"
+	  "  HOST:PORT is 192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
+	  "  until they resolve).\n"
+	  "  -t, --timeout T    give up after T (default 30s)\n"
+	  "  -i, --interval I   time between attempts (default 1s); each attempt lasts at\n"
+	  "                     most max(I, 1s) and never past the deadline\n"
+	  "  -q, --quiet        print nothing on success\n"
+	  "Exit: 0 every target accepted a TCP connection, 1 the deadline passed first\n"
+	  "(the silent ones are named on stderr), 2 usage error.",
+	  "wait until TCP services accept connections", wait_cmd },
+	{ "synprobe",
+	  "synprobe [--timeout T] [--retries N] [--json] HOST PORT...\n"
+	  "  PORT is 80, 8000-8010 or 22,80,443. IPv4 only; needs root or CAP_NET_RAW.\n"
+	  "  Sends hand-built TCP SYNs (raw socket, IP_HDRINCL) and classifies each port:\n"
+	  "  open (SYN/ACK, then reset by us), closed (RST) or filtered (no answer).\n"
+	  "  -t, --timeout T    wait this long after the last SYN of a round (default 1s)\n"
+	  "  -r, --retries N    SYNs again to silent ports (0-10, default 1)\n"
+	  "  -j, --json         print a JSON object\n"
+	  "Exit: 0 some port open, 1 none open, 2 usage, permission or socket error.",
+	  "half-open TCP SYN probe of ports (raw socket)", synprobe_cmd },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -38,5 +59,11 @@ NH_PLUGIN_DEFINE(
 	.name = "icmp",
 	.version = "1.0",
 	.summary = "ICMP ping and sweeps, TCP wait and SYN probes",
+	.keys = icmp_service_keys,
+	.create = icmp_service_create,
+	.start = icmp_service_start,
+	.stop = icmp_service_stop,
+	.destroy = icmp_service_destroy,
+	.report = icmp_service_report,
 	.commands = icmp_commands,
 );

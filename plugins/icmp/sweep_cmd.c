@@ -43,7 +43,7 @@ static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
 		if (h->alive) {
 			struct json_object *a = json_object_new_object();
 			nh_json_add_str(a, "host", host);
-			nh_json_add_double(a, "rtt_ms", ms(h->rtt_us));
+			icmp_json_add_ms(a, "rtt_ms", h->rtt_us);
 			json_object_array_add(alive, a);
 		} else {
 			json_object_array_add(inactive, json_object_new_string(host));
@@ -57,7 +57,7 @@ static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
 	nh_json_add_int(o, "probes", (int64_t)r->sent);
 	nh_json_add_int(o, "errors", (int64_t)r->errors);
 	nh_json_add_int(o, "strays", (int64_t)r->strays);
-	nh_json_add_double(o, "elapsed_ms", ms(r->elapsed_us));
+	icmp_json_add_ms(o, "elapsed_ms", r->elapsed_us);
 	nh_json_print(stdout, o);
 }
 

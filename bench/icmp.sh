@@ -46,6 +46,7 @@ time_cmd() {
 	local name=$1 count=$2
 	shift 2
 	: > "$OUT/times"
+	"$@" > /dev/null 2>&1 # warm-up: caches, page faults, neighbour entries
 	for r in $(seq "$RUNS"); do
 		local t0=$(date +%s%N)
 		"$@" > "$OUT/out" 2>&1

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include <netinet/icmp6.h>
+#include <linux/errqueue.h>
 #include <linux/icmp.h>
 
 #include "icmp.h"
@@ -148,6 +149,14 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+	/* A datagram socket gets ICMP errors about its probes only through
+	 * the error queue (raw ones see the error packets themselves). */
+	if (s->kind == ICMP_SOCK_DGRAM) {
+		if (family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	}
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	return 0;
 }
@@ -184,6 +193,57 @@ static void read_cmsgs(struct msghdr *mh, struct icmp_rx *rx)
 	}
 }
 
+/* An ICMP error from a datagram socket's error queue, as if a raw socket
+ * had read it: the queue gives back our own echo request (id, seq), the
+ * address it went to, and the error's type, code and sender. 0, or -EAGAIN
+ * when the queue is empty. */
+static int recv_errqueue(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp_rx *rx)
+{
+	union {
+		char buf[512];
+		struct cmsghdr align;
+	} ctl;
+	nh_addr dst;
+	struct iovec iov = { .iov_base = buf, .iov_len = buflen };
+	struct msghdr mh = {
+		.msg_name = &dst.u.ss, .msg_namelen = sizeof(dst.u.ss),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+
+	memset(&dst, 0, sizeof(dst));
+	ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+	if (n < 0)
+		return -EAGAIN;
+	memset(&rx->msg, 0, sizeof(rx->msg));
+	rx->msg.kind = ICMP_OTHER;
+	rx->msg.ttl = -1;
+	rx->len = (size_t)n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+		      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+			continue;
+		struct sock_extended_err ee;
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+			continue;
+		const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
+		rx->from.len = off->sa_family == AF_INET ? sizeof(rx->from.u.in4) : sizeof(rx->from.u.in6);
+		memcpy(&rx->from.u.ss, off, rx->from.len);
+		if (n < ICMP_HDR_LEN || dst.u.sa.sa_family != s->family)
+			return 0;
+		rx->msg.kind = ICMP_ERROR;
+		rx->msg.type = ee.ee_type;
+		rx->msg.code = ee.ee_code;
+		rx->msg.id = (uint16_t)(buf[4] << 8 | buf[5]);
+		rx->msg.seq = (uint16_t)(buf[6] << 8 | buf[7]);
+		rx->msg.orig_family = s->family;
+		dst.len = mh.msg_namelen;
+		memcpy(rx->msg.orig_dst, icmp_addr_bytes(&dst), s->family == AF_INET ? 4 : 16);
+	}
+	return 0;
+}
+
 int icmp_sock_recv(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp_rx *rx)
 {
 	union {
@@ -202,8 +262,13 @@ int icmp_sock_recv(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp
 	rx->ttl = -1;
 	rx->stamp_ns = 0;
 	ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+	if (n < 0) {
+		int e = errno == EWOULDBLOCK || errno == EINTR ? EAGAIN : errno;
+		/* The pending error reported here is the one queued. */
+		if (s->kind == ICMP_SOCK_DGRAM && recv_errqueue(s, buf, buflen, rx) == 0)
+			return 0;
+		return -e;
+	}
 	rx->from.len = mh.msg_namelen;
 	read_cmsgs(&mh, rx);
 	if (mh.msg_flags & MSG_TRUNC) {

@@ -242,18 +242,24 @@ static void print_summary(const struct ping *p)
 	fflush(stdout);
 }
 
-/* Connecting lets the kernel drop other hosts' packets early and tells us
- * our source address, which the ICMPv6 checksum covers. */
-static void ping_connect(struct ping *p)
+/* The ICMPv6 checksum covers our source address: ask the routing table
+ * through a UDP socket. The ICMP socket itself stays unconnected, or the
+ * kernel would hide the errors that routers on the way send about it. */
+static void ping_source(struct ping *p)
 {
-	if (connect(p->sock.fd, &p->dst.u.sa, p->dst.len) < 0)
-		return;
 	nh_addr src;
 	socklen_t len = sizeof(src.u.ss);
-	if (p->dst.u.sa.sa_family == AF_INET6 && getsockname(p->sock.fd, &src.u.sa, &len) == 0) {
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	nh_addr_set_port(&p->dst, 9);
+	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &src.u.sa, &len) == 0) {
 		p->src6 = src.u.in6.sin6_addr;
 		p->have_src = 1;
 	}
+	nh_addr_set_port(&p->dst, 0);
+	close(fd);
 }
 
 static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
@@ -271,7 +277,8 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 		return NH_EXIT_USAGE;
 	}
 	nh_debug(p->ctx, "%s socket, echo id %u", icmp_sock_kind_name(p->sock.kind), p->sock.id);
-	ping_connect(p);
+	if (p->dst.u.sa.sa_family == AF_INET6)
+		ping_source(p);
 	p->payload = malloc(p->size + 1);
 	p->pkt = malloc(p->size + ICMP_HDR_LEN);
 	p->rxbuf = malloc(ICMP_MAX_LEN + 60);

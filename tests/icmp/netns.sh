@@ -18,6 +18,16 @@ ns_link() {
 	ip -n "$2" link set "$4" up
 }
 
+# Two new namespaces $1 and $2 joined by veth $3 (in $1) and $4 (in $2),
+# with IPv4 addresses $5 on $3 and $6 on $4 (prefix included).
+ns_pair() {
+	ns_add "$1"
+	ns_add "$2"
+	ns_link "$1" "$2" "$3" "$4"
+	ip -n "$1" addr add "$5" dev "$3" || fail "address $5"
+	ip -n "$2" addr add "$6" dev "$4" || fail "address $6"
+}
+
 # The user the unprivileged tests run as, when it can read the build tree.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 nobody_can_run() {

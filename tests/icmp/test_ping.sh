@@ -78,6 +78,32 @@ rc=$?
 grep -q '^2 packets transmitted, 0 received, 100% packet loss' "$TMP/none" || { cat "$TMP/none" >&2; fail "no reply: summary"; }
 ok "no reply: exit 1, 100% loss"
 
+# ICMP errors: a router namespace routes 10.213.9N.0/24 to "unreachable"
+# and says so. Raw sockets read the error packet, datagram ones their error
+# queue. A router per socket kind: routers rate-limit errors per sender.
+ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+n=0
+for kind in raw dgram; do
+	n=$((n + 1))
+	R=$(ns_name r$kind)
+	ns_add "$R"
+	ns_link "$NS" "$R" nhr$n nhR$n
+	ip -n "$NS" addr add 10.213.1$n.1/24 dev nhr$n
+	ip -n "$R" addr add 10.213.1$n.2/24 dev nhR$n
+	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$R" route add unreachable 10.213.9$n.0/24
+	ip -n "$NS" route add 10.213.9$n.0/24 via 10.213.1$n.2
+	ip netns exec "$NS" "$NETHOST" ping -S $kind -c 2 -i 100ms -W 500ms 10.213.9$n.1 > "$TMP/unr" 2>&1
+	rc=$?
+	[ $rc = 1 ] || { cat "$TMP/unr" >&2; fail "$kind, unreachable: exit $rc, want 1"; }
+	grep -q "^From 10.213.1$n.2 icmp_seq=1 Destination Host Unreachable\$" "$TMP/unr" &&
+		grep -q "^From 10.213.1$n.2 icmp_seq=2 Destination Host Unreachable\$" "$TMP/unr" ||
+		{ cat "$TMP/unr" >&2; fail "$kind, unreachable: no 'From ... Destination Host Unreachable' lines"; }
+	grep -q '^2 packets transmitted, 0 received, +2 errors, 100% packet loss' "$TMP/unr" ||
+		{ cat "$TMP/unr" >&2; fail "$kind, unreachable: summary"; }
+done
+ok "ICMP errors matched to their probes (raw and datagram sockets)"
+
 # Ctrl-C prints the summary, exit 0 after replies.
 "$NETHOST" ping -i 50ms 127.0.0.1 > "$TMP/int" 2>&1 &
 PID=$!

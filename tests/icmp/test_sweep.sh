@@ -9,12 +9,9 @@ need_root
 
 SC=$(ns_name scan)
 HO=$(ns_name hosts)
-ns_add "$SC"
-ns_add "$HO"
-ns_link "$SC" "$HO" nhs0 nhs1
-ip -n "$SC" addr add 10.214.0.1/24 dev nhs0
+ns_pair "$SC" "$HO" nhs0 nhs1 10.214.0.1/24 10.214.0.2/24
 ip -n "$SC" addr add fd00:214::1/64 dev nhs0 nodad
-for a in 2 3 5; do ip -n "$HO" addr add 10.214.0.$a/24 dev nhs1; done
+for a in 3 5; do ip -n "$HO" addr add 10.214.0.$a/24 dev nhs1; done
 for a in 2 3; do ip -n "$HO" addr add fd00:214::$a/64 dev nhs1 nodad; done
 ip -n "$SC" route add 10.215.0.0/24 via 10.214.0.2
 ip -n "$HO" route add local 10.215.0.0/25 dev lo

@@ -53,11 +53,7 @@ ok "closed only: exit 1, JSON"
 # on the far side of a veth), so no answer ever comes.
 SC=$(ns_name sp)
 HO=$(ns_name sph)
-ns_add "$SC"
-ns_add "$HO"
-ns_link "$SC" "$HO" nhq0 nhq1
-ip -n "$SC" addr add 10.217.0.1/24 dev nhq0
-ip -n "$HO" addr add 10.217.0.2/24 dev nhq1
+ns_pair "$SC" "$HO" nhq0 nhq1 10.217.0.1/24 10.217.0.2/24
 ip -n "$SC" route add 10.216.0.0/24 via 10.217.0.2
 ip -n "$HO" route add blackhole 10.216.0.0/24
 ip netns exec "$SC" "$NETHOST" synprobe --timeout 200ms --retries 1 10.216.0.9 80 > "$TMP/p3" 2>&1

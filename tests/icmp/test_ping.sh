@@ -78,6 +78,52 @@ rc=$?
 grep -q '^2 packets transmitted, 0 received, 100% packet loss' "$TMP/none" || { cat "$TMP/none" >&2; fail "no reply: summary"; }
 ok "no reply: exit 1, 100% loss"
 
+# Duplicates, strays and corrupt replies: a responder in the peer answers
+# each echo request once more itself, once with another echo id, and once
+# with a broken checksum, on top of the kernel's own reply.
+ip -n "$PEER" addr add 10.213.0.2/24 dev nhp1
+ip netns exec "$PEER" python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(10)
+open(sys.argv[1], "w").close()
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b + b"\0" * (len(b) % 2)))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+def reply(ident, seq, data, bad=False):
+    h = struct.pack("!BBHHH", 0, 0, 0, ident, seq) + data
+    c = csum(h) ^ (0x5555 if bad else 0)
+    return h[:2] + struct.pack("!H", c) + h[4:]
+n = 0
+while n < 3:
+    pkt, (src, _) = s.recvfrom(65535)
+    icmp = pkt[(pkt[0] & 15) * 4:]
+    if icmp[0] != 8:
+        continue
+    n += 1
+    ident, seq = struct.unpack("!HH", icmp[4:8])
+    s.sendto(reply(ident, seq, icmp[8:]), (src, 0))
+    s.sendto(reply(ident ^ 0x8000, seq, icmp[8:]), (src, 0))
+    s.sendto(reply(ident, seq, icmp[8:], True), (src, 0))
+' "$TMP/responder" &
+RPID=$!
+at_exit "kill $RPID 2>/dev/null"
+i=0
+while [ ! -e "$TMP/responder" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+ip netns exec "$NS" "$NETHOST" ping -S raw -c 3 -i 200ms 10.213.0.2 > "$TMP/dup" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$TMP/dup" >&2; fail "duplicates: exit $rc"; }
+grep -Eq '^64 bytes from 10.213.0.2: icmp_seq=1 ttl=64 time=[0-9.]+ ms \(DUP!\)$' "$TMP/dup" ||
+	{ cat "$TMP/dup" >&2; fail "duplicates: no (DUP!) line for icmp_seq=1"; }
+[ "$(grep -v DUP "$TMP/dup" | grep -c 'bytes from')" = 3 ] || { cat "$TMP/dup" >&2; fail "duplicates: not 3 first replies"; }
+grep -Eq '^3 packets transmitted, 3 received, \+[12] duplicates, 0% packet loss' "$TMP/dup" ||
+	{ cat "$TMP/dup" >&2; fail "duplicates: summary"; }
+grep -Eq '^[1-3] stray and [1-3] malformed packets ignored$' "$TMP/dup" ||
+	{ cat "$TMP/dup" >&2; fail "duplicates: strays and malformed not counted"; }
+ok "duplicates, strays and corrupt replies counted, not taken for answers"
+
 # ICMP errors: a router namespace routes 10.213.9N.0/24 to "unreachable"
 # and says so. Raw sockets read the error packet, datagram ones their error
 # queue. A router per socket kind: routers rate-limit errors per sender.

@@ -181,7 +181,6 @@ int icmp_service_start(void *state);
 void icmp_service_stop(void *state);
 void icmp_service_destroy(void *state);
 void icmp_service_report(void *state);
-extern const struct nh_conf_key icmp_service_keys[];
 
 /* Parse a whole number in [min, max] from a CLI option; usage error text in
  * err. 0 or -EINVAL. */

@@ -1,11 +1,21 @@
 /* icmp: the plugin descriptor. The work lives in a file per command. */
 #include "icmp.h"
 
+static const struct nh_conf_key icmp_service_keys[] = {
+	{ "targets", "hosts, CIDRs or ranges, separated by commas or spaces (repeatable)", 1 },
+	{ "every", "time from one sweep's start to the next (default 60s, at least 100ms)", 0 },
+	{ "timeout", "wait for each answer (default 1s)", 0 },
+	{ "retries", "probes after the first to a silent host, 0-10 (default 2)", 0 },
+	{ "rate", "probes per second, all targets together (default 1000)", 0 },
+	{ "socket", "auto (default), dgram or raw", 0 },
+	{ NULL, NULL, 0 },
+};
+
 static const struct nh_command icmp_commands[] = {
 	{ "ping",
 	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-q] [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
-	  "  -c, --count COUNT   stop after COUNT replies or COUNT probes (default: until Ctrl-C)\n"
+	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
 	  "  -W, --timeout T     after the last probe, wait this long for replies (default 10s)\n"
 	  "  -s, --size SIZE     payload bytes (0-65507, default 56)\n"

@@ -24,16 +24,6 @@ struct icmp_service {
 	struct sweep_round last;
 };
 
-const struct nh_conf_key icmp_service_keys[] = {
-	{ "targets", "hosts, CIDRs or ranges, separated by commas or spaces (repeatable)", 1 },
-	{ "every", "time from one sweep's start to the next (default 60s, at least 100ms)", 0 },
-	{ "timeout", "wait for each answer (default 1s)", 0 },
-	{ "retries", "probes after the first to a silent host, 0-10 (default 2)", 0 },
-	{ "rate", "probes per second, all targets together (default 1000)", 0 },
-	{ "socket", "auto (default), dgram or raw", 0 },
-	{ NULL, NULL, 0 },
-};
-
 /* Every value of targets, split on commas and spaces: a malloc'd array of
  * pointers into one malloc'd buffer (*store). */
 static char **split_targets(const nh_section *sec, int *n, char **store)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <linux/filter.h>
 
 #include "icmp.h"
 
@@ -229,6 +230,32 @@ static int pick_source(struct synprobe *sp, nh_error *err)
 	return 0;
 }
 
+/* A raw TCP socket gets a copy of every TCP segment the host receives: on
+ * a busy machine its buffer fills with other connections' data and the
+ * answers we wait for are dropped. The kernel keeps only segments from the
+ * target to our port (unfragmented or first fragments). */
+static int attach_filter(struct synprobe *sp)
+{
+	uint32_t from = ntohl(sp->dst.u.in4.sin_addr.s_addr);
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),             /* source address */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, from, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),              /* fragment offset */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),             /* X = IP header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),              /* TCP destination port */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sp->sport, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	if (setsockopt(sp->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	/* What arrived before the filter is read and sorted out by hand. */
+	return 0;
+}
+
 static int synprobe_open(struct synprobe *sp, nh_error *err)
 {
 	int one = 1;
@@ -243,6 +270,9 @@ static int synprobe_open(struct synprobe *sp, nh_error *err)
 				    strerror(errno));
 	if (setsockopt(sp->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
 		return nh_error_set(err, errno, "IP_HDRINCL: %s", strerror(errno));
+	int r = attach_filter(sp);
+	if (r < 0)
+		return nh_error_set(err, -r, "socket filter: %s", strerror(-r));
 	if (getrandom(&sp->iss, sizeof(sp->iss), GRND_NONBLOCK) != sizeof(sp->iss))
 		sp->iss = (uint32_t)nh_now_us();
 	return 0;

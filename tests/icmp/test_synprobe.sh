@@ -6,11 +6,15 @@
 need_root
 need_cmd ss iproute2
 
+# The interpreter itself, not a wrapper (pyenv shims fork): the pid we
+# kill at exit must be the one that listens.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+
 OPEN=$(free_port)
 CLOSED=$(free_port)
 [ "$OPEN" != "$CLOSED" ] || CLOSED=$((OPEN + 1))
 # A listener that never accepts: a SYN it answered stays visible in ss.
-python3 -c '
+"$PY" -c '
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

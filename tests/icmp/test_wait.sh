@@ -4,12 +4,16 @@
 # several targets, usage errors.
 . "$top_srcdir/tests/lib.sh"
 
+# The interpreter itself, not a wrapper (pyenv shims fork): the pid we
+# kill at exit must be the one that listens.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 P1=$(free_port)
 P2=$(free_port)
 # A listener that opens P1 one second from now, for three seconds.
-python3 -c '
+"$PY" -c '
 import socket, sys, time
 time.sleep(1)
 s = socket.socket()

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <netinet/icmp6.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 
 #include "icmp.h"
@@ -56,6 +57,35 @@ static void set_filters(int fd, int family)
 		ICMP6_FILTER_SETPASS(ICMP6_PARAM_PROB, &f);
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	}
+}
+
+/* A raw socket also gets every other process's echo replies: on a busy
+ * host they would crowd its buffer. The kernel keeps the replies with our
+ * id and every error (the quoted id is checked when it is read). */
+static void set_id_filter(int fd, int family, uint16_t id)
+{
+	struct sock_filter v4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),       /* X = IP header length */
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),        /* ICMP type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),        /* echo id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0x40000),
+	};
+	struct sock_filter v6[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),        /* ICMPv6 type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),        /* echo id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0x40000),
+	};
+	struct sock_fprog prog = family == AF_INET
+		? (struct sock_fprog){ .len = sizeof(v4) / sizeof(v4[0]), .filter = v4 }
+		: (struct sock_fprog){ .len = sizeof(v6) / sizeof(v6[0]), .filter = v6 };
+
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 /* The echo id the kernel gave a datagram socket: its local "port". */
@@ -121,6 +151,7 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 			if (getrandom(&s->id, sizeof(s->id), GRND_NONBLOCK) != sizeof(s->id))
 				s->id = (uint16_t)(getpid() ^ nh_now_us());
 			set_filters(fd, family);
+			set_id_filter(fd, family, s->id);
 		} else {
 			raw_errno = errno;
 		}

@@ -83,8 +83,8 @@ grep -q '^2 packets transmitted, 0 received, 100% packet loss' "$TMP/none" || { 
 ok "no reply: exit 1, 100% loss"
 
 # Duplicates, strays and corrupt replies: a responder in the peer answers
-# each echo request once more itself, once with another echo id, and once
-# with a broken checksum, on top of the kernel's own reply.
+# each echo request once more itself, once with a sequence number never
+# sent, and once with a broken checksum, on top of the kernel's own reply.
 ip -n "$PEER" addr add 10.213.0.2/24 dev nhp1
 ip netns exec "$PEER" "$PY" -c '
 import socket, struct, sys
@@ -109,7 +109,7 @@ while n < 3:
     n += 1
     ident, seq = struct.unpack("!HH", icmp[4:8])
     s.sendto(reply(ident, seq, icmp[8:]), (src, 0))
-    s.sendto(reply(ident ^ 0x8000, seq, icmp[8:]), (src, 0))
+    s.sendto(reply(ident, (seq + 1000) & 0xffff, icmp[8:]), (src, 0))
     s.sendto(reply(ident, seq, icmp[8:], True), (src, 0))
 ' "$TMP/responder" &
 RPID=$!

@@ -64,26 +64,19 @@ static void set_filters(int fd, int family)
  * id and every error (the quoted id is checked when it is read). */
 static void set_id_filter(int fd, int family, uint16_t id)
 {
-	struct sock_filter v4[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),       /* X = IP header length */
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),        /* ICMP type */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),        /* echo id */
+	struct sock_filter code[] = {
+		/* X = where ICMP starts: after the IPv4 header, at 0 for v6. */
+		family == AF_INET ? (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0)
+				  : (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), /* type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4), /* echo id */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 		BPF_STMT(BPF_RET | BPF_K, 0x40000),
 	};
-	struct sock_filter v6[] = {
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),        /* ICMPv6 type */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),        /* echo id */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0x40000),
-	};
-	struct sock_fprog prog = family == AF_INET
-		? (struct sock_fprog){ .len = sizeof(v4) / sizeof(v4[0]), .filter = v4 }
-		: (struct sock_fprog){ .len = sizeof(v6) / sizeof(v6[0]), .filter = v6 };
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
 
 	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }

@@ -233,11 +233,15 @@ static int probe(struct sweep *sw, uint32_t i)
 	size_t len = icmp_echo_build(h->family, f->sock.id, (uint16_t)(i + h->tries), &tag,
 				     sizeof(tag), pkt, sizeof(pkt));
 	int r = icmp_sock_send(&f->sock, &to, pkt, len);
-	if (r == -EAGAIN || r == -ENOBUFS) {
+	if (r == -EAGAIN) {
 		f->blocked = 1;
 		nh_io_set(f->io, NH_READ | NH_WRITE);
 		return -EAGAIN;
 	}
+	/* A full device queue: the socket stays writable, so waiting for
+	 * that would spin. The next tick tries again. */
+	if (r == -ENOBUFS)
+		return -EAGAIN;
 	/* Other errors (no route...) leave the probe to expire: the host
 	 * is as inactive as a silent one. */
 	if (r < 0)

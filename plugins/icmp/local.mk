@@ -1,1 +1,19 @@
-# icmp plugin: sources and module (filled in by the icmp work).
+# icmp plugin: ping, sweep, wait, synprobe and [icmp NAME] sweeps.
+pkglib_LTLIBRARIES += plugins/icmp/icmp.la
+plugins_icmp_icmp_la_SOURCES = \
+	plugins/icmp/icmp.h \
+	plugins/icmp/icmp_cli.c \
+	plugins/icmp/icmp_packet.c \
+	plugins/icmp/icmp_plugin.c \
+	plugins/icmp/icmp_service.c \
+	plugins/icmp/icmp_socket.c \
+	plugins/icmp/ping.c \
+	plugins/icmp/sweep.c \
+	plugins/icmp/sweep_cmd.c \
+	plugins/icmp/synprobe.c \
+	plugins/icmp/tcp_packet.c \
+	plugins/icmp/wait.c
+plugins_icmp_icmp_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+plugins_icmp_icmp_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_icmp_icmp_la_LIBADD = $(PLUGIN_LIBADD) $(JSONC_LIBS) -lm
+EXTRA_DIST += plugins/icmp/README.md

@@ -1,1 +1,12 @@
-# icmp tests (filled in by the icmp work).
+# icmp tests: packet code (Check), then the commands and the service on
+# loopback and in network namespaces the scripts create.
+check_PROGRAMS += tests/icmp/test_icmp_packet
+tests_icmp_test_icmp_packet_SOURCES = tests/icmp/test_icmp_packet.c \
+	plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c
+tests_icmp_test_icmp_packet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/icmp
+tests_icmp_test_icmp_packet_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_icmp_test_icmp_packet_LDADD = $(CHECK_TEST_LDADD)
+ICMP_SHELL_TESTS = tests/icmp/test_ping.sh tests/icmp/test_sweep.sh \
+	tests/icmp/test_wait.sh tests/icmp/test_synprobe.sh
+TESTS += tests/icmp/test_icmp_packet $(ICMP_SHELL_TESTS)
+EXTRA_DIST += $(ICMP_SHELL_TESTS) tests/icmp/netns.sh

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Benchmark of the icmp plugin against fping, nmap and iputils ping.
+# Needs root (namespaces, raw sockets), fping, nmap, iputils-ping, python3.
+# Run from a build tree:  sh bench/icmp.sh [RUNS]   (default 5 runs each,
+# the median is reported). Not part of `make check`.
+#
+# 1. Through a veth into a namespace made here: 10.220.0.0/22, whose lower
+#    /23 answers (a local route on lo) and upper /23 is dropped (blackhole).
+#    200 ms timeout, no retries. Wall time, hosts found alive.
+# 2. 127.0.0.0/22 on loopback (nmap does not probe loopback targets: it
+#    marks them up without sending, so its time is not comparable).
+# 3. ping -c 100 -i 0.002 on 127.0.0.1 and ::1: RTT avg and mdev.
+set -u
+RUNS=${1:-5}
+top=$(cd "$(dirname "$0")/.." && pwd)
+NETHOST=${NETHOST:-$top/host/nethost}
+[ "$(id -u)" = 0 ] || { echo "bench/icmp.sh: needs root" >&2; exit 77; }
+for c in fping nmap ping python3; do
+	command -v $c >/dev/null || { echo "bench/icmp.sh: needs $c" >&2; exit 77; }
+done
+[ -x "$NETHOST" ] || { echo "bench/icmp.sh: build first ($NETHOST)" >&2; exit 77; }
+
+SC=nhb-scan-$$
+HO=nhb-hosts-$$
+OUT=$(mktemp -d)
+cleanup() { ip netns del $SC 2>/dev/null; ip netns del $HO 2>/dev/null; rm -rf "$OUT"; }
+trap cleanup EXIT INT TERM
+ip netns add $SC && ip netns add $HO || exit 1
+ip -n $SC link set lo up
+ip -n $HO link set lo up
+ip link add nhb0 netns $SC type veth peer name nhb1 netns $HO
+ip -n $SC link set nhb0 up
+ip -n $HO link set nhb1 up
+ip -n $SC addr add 10.219.0.1/24 dev nhb0
+ip -n $HO addr add 10.219.0.2/24 dev nhb1
+ip -n $SC route add 10.220.0.0/22 via 10.219.0.2
+ip -n $HO route add local 10.220.0.0/23 dev lo
+ip -n $HO route add blackhole 10.220.2.0/23
+IN_SC="ip netns exec $SC"
+# Warm the neighbour entry so no tool pays for ARP.
+$IN_SC ping -c 1 -q 10.219.0.2 >/dev/null
+
+# time_cmd NAME COUNT_CMD CMD...: run CMD RUNS times; median wall seconds
+# and what COUNT_CMD (reading the output on stdin) says about the last run.
+time_cmd() {
+	local name=$1 count=$2
+	shift 2
+	: > "$OUT/times"
+	"$@" > /dev/null 2>&1 # warm-up: caches, page faults, neighbour entries
+	for r in $(seq "$RUNS"); do
+		local t0=$(date +%s%N)
+		"$@" > "$OUT/out" 2>&1
+		local t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000)) >> "$OUT/times"
+	done
+	local med=$(sort -n "$OUT/times" | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] / 1e6 }')
+	local found=$(sh -c "$count" < "$OUT/out")
+	printf '| %s | %s | %s |\n' "$name" "$med" "$found"
+}
+
+echo "## veth into a namespace: 10.220.0.0/22, lower /23 answers (512 hosts), 200 ms timeout, no retries"
+echo
+echo "| tool | wall s (median of $RUNS) | hosts alive found |"
+echo "|---|---|---|"
+time_cmd "nethost sweep --timeout 200ms --retries 0" "sed -n 's/^--- [0-9]* targets: \([0-9]*\) alive.*/\1/p'" \
+	$IN_SC "$NETHOST" sweep -q --timeout 200ms --retries 0 10.220.0.0/22
+time_cmd "fping -q -a -r 0 -t 200 -i 1 -g" "grep -c '^10\.'" \
+	$IN_SC fping -q -a -r 0 -t 200 -i 1 -g 10.220.0.0/22
+time_cmd "nmap -sn -n -PE --send-ip --max-retries 0 --max-rtt-timeout 200ms" "sed -n 's/.*(\([0-9]*\) hosts* up).*/\1/p'" \
+	$IN_SC nmap -sn -n -PE --send-ip --max-retries 0 --max-rtt-timeout 200ms 10.220.0.0/22
+echo
+
+echo "## loopback: 127.0.0.0/22 (1024 hosts, all answer)"
+echo
+echo "| tool | wall s (median of $RUNS) | hosts alive found |"
+echo "|---|---|---|"
+time_cmd "nethost sweep --timeout 200ms" "sed -n 's/^--- [0-9]* targets: \([0-9]*\) alive.*/\1/p'" \
+	"$NETHOST" sweep -q --timeout 200ms 127.0.0.0/22
+time_cmd "fping -q -c1 -t200 -g" "grep -c ' 1/1/0%'" fping -q -c1 -t200 -g 127.0.0.0/22
+time_cmd "fping -q -c1 -t200 -i 1 -g" "grep -c ' 1/1/0%'" fping -q -c1 -t200 -i 1 -g 127.0.0.0/22
+time_cmd "nmap -sn -n (does not probe loopback)" "sed -n 's/.*(\([0-9]*\) hosts* up).*/\1/p'" \
+	nmap -sn -n 127.0.0.0/22
+echo
+
+echo "## ping -c 100 -i 0.002: RTT (ms), median run of $RUNS"
+echo
+echo "| tool | target | avg | mdev | min | max |"
+echo "|---|---|---|---|---|---|"
+rtt() {
+	local name=$1 target=$2
+	shift 2
+	: > "$OUT/rtt"
+	for r in $(seq "$RUNS"); do
+		"$@" 2>&1 | sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms$|\1|p' >> "$OUT/rtt"
+	done
+	# The run with the median avg.
+	sort -t/ -k2 -n "$OUT/rtt" | awk -F/ -v n="$name" -v t="$target" \
+		'{ l[NR] = $0 } END { split(l[int((NR + 1) / 2)], f, "/"); printf "| %s | %s | %s | %s | %s | %s |\n", n, t, f[2], f[4], f[1], f[3] }'
+}
+for t in 127.0.0.1 ::1; do
+	rtt "nethost ping" $t "$NETHOST" ping -q -c 100 -i 0.002 $t
+	rtt "iputils ping" $t ping -q -c 100 -i 0.002 $t
+done

@@ -1,0 +1,196 @@
+/* icmp plugin: what its files share. Private to plugins/icmp. */
+#ifndef NETHOST_ICMP_H
+#define NETHOST_ICMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <nethost/nethost.h>
+
+/* ---- icmp_packet.c: echo build and parse (pure) ----------------------- */
+
+#define ICMP_HDR_LEN 8
+/* The largest ICMP message an IPv4 packet holds (65535 - 20). */
+#define ICMP_MAX_LEN 65515
+/* The largest echo payload: 65535 - 20 (IPv4) - 8 (ICMP). */
+#define ICMP_MAX_PAYLOAD 65507
+
+/* What icmp_parse() made of a buffer. */
+enum icmp_kind {
+	ICMP_ECHO_REPLY,  /* an echo reply: id, seq, data */
+	ICMP_ERROR,       /* unreachable, time exceeded...: id, seq of the echo it quotes */
+	ICMP_OTHER,       /* valid ICMP but nothing for us (an echo request, a redirect...) */
+	ICMP_TRUNCATED,   /* shorter than its headers say */
+	ICMP_BAD_CHECKSUM,
+	ICMP_GARBAGE,     /* not ICMP at all (bad IP header, wrong protocol) */
+};
+
+struct icmp_msg {
+	enum icmp_kind kind;
+	int type, code;
+	uint16_t id, seq;
+	const uint8_t *data; /* echo payload (replies) */
+	size_t data_len;
+	int ttl;             /* from the IPv4 header when the buffer has one, else -1 */
+	int orig_family;     /* ICMP_ERROR: the quoted packet's destination */
+	uint8_t orig_dst[16];
+};
+
+/* Write an echo request (ICMP type 8 or ICMPv6 type 128) with payload into
+ * buf. The IPv4 checksum is set; the ICMPv6 one needs the addresses (see
+ * icmp6_set_checksum) and is otherwise left 0 for the kernel, which fills it
+ * on every ICMPv6 socket. Returns the length, or 0 if buf is too small. */
+size_t icmp_echo_build(int family, uint16_t id, uint16_t seq, const void *payload, size_t plen,
+		       uint8_t *buf, size_t buflen);
+/* Set the ICMPv6 checksum of pkt over the RFC 8200 pseudo-header. */
+void icmp6_set_checksum(uint8_t *pkt, size_t len, const struct in6_addr *src,
+			const struct in6_addr *dst);
+/* Classify what a socket returned. ip_header: the buffer starts with an
+ * IPv4 header (raw IPv4 sockets). Never reads outside buf[0..len). */
+enum icmp_kind icmp_parse(int family, int ip_header, const uint8_t *buf, size_t len,
+			  struct icmp_msg *m);
+const char *icmp_error_text(int family, int type, int code);
+
+/* ---- tcp_packet.c: IPv4 + TCP headers for synprobe (pure) ------------- */
+
+enum {
+	TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10,
+};
+
+struct tcp_segment {
+	struct in_addr src, dst;
+	uint16_t sport, dport; /* host byte order */
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t window;
+	uint16_t ip_id;
+	uint8_t ttl;
+};
+
+#define TCP_PROBE_MAX_LEN 44 /* IPv4 20 + TCP 20 + MSS option 4 */
+
+/* Write an IPv4 header and a TCP header (with an MSS option on SYNs), both
+ * checksummed (TCP over the pseudo-header). Returns the length or 0. */
+size_t tcp_segment_build(const struct tcp_segment *s, uint8_t *buf, size_t buflen);
+/* Read the IPv4 and TCP headers of a received packet. 0, or -EINVAL
+ * (not IPv4/TCP, truncated). The TCP checksum is not verified: loopback
+ * hands raw sockets segments whose checksum the NIC "will" fill. */
+int tcp_segment_parse(const uint8_t *buf, size_t len, struct tcp_segment *s);
+
+/* ---- icmp_socket.c: datagram or raw ICMP sockets ---------------------- */
+
+enum icmp_sock_kind {
+	ICMP_SOCK_AUTO,  /* datagram if the kernel allows, else raw */
+	ICMP_SOCK_DGRAM, /* unprivileged: net.ipv4.ping_group_range */
+	ICMP_SOCK_RAW,   /* CAP_NET_RAW */
+};
+
+struct icmp_sock {
+	int fd;
+	int family;
+	enum icmp_sock_kind kind; /* what was opened: DGRAM or RAW */
+	uint16_t id;              /* echo id: the kernel's for DGRAM, ours for RAW */
+};
+
+/* One received datagram, classified. */
+struct icmp_rx {
+	struct icmp_msg msg;
+	nh_addr from;
+	int ttl;            /* ttl or hop limit, -1 unknown */
+	int64_t stamp_ns;   /* kernel receive time, CLOCK_REALTIME, 0 if none */
+	size_t len;         /* ICMP bytes (without an IP header) */
+};
+
+/* Parse "auto", "dgram", "raw"; -EINVAL otherwise. */
+int icmp_sock_kind_parse(const char *text, enum icmp_sock_kind *out);
+const char *icmp_sock_kind_name(enum icmp_sock_kind kind);
+/* Open a non-blocking ICMP socket for family; kernel filters set so only
+ * replies and errors arrive. Says which privilege is missing when neither
+ * kind is allowed. 0 or -errno with err filled. */
+int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh_error *err);
+void icmp_sock_close(struct icmp_sock *s);
+/* Receive and classify one datagram: 0, -EAGAIN when none is left, or
+ * -errno. buf must hold ICMP_MAX_LEN + 60 bytes. */
+int icmp_sock_recv(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp_rx *rx);
+/* Send an echo request; 0 or -errno (-EAGAIN: the send buffer is full). */
+int icmp_sock_send(struct icmp_sock *s, const nh_addr *to, const uint8_t *pkt, size_t len);
+/* The bytes of an address (4 or 16) in an nh_addr. */
+const uint8_t *icmp_addr_bytes(const nh_addr *a);
+
+/* ---- sweep.c: the sweep engine shared by `sweep` and [icmp NAME] ------ */
+
+struct sweep;
+
+struct sweep_params {
+	int64_t timeout_ms;  /* per probe */
+	int retries;         /* probes after the first */
+	long rate;           /* packets per second, all targets together */
+	enum icmp_sock_kind sock_kind;
+};
+
+struct sweep_host {
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t tries;      /* probes sent this round */
+	uint8_t alive;      /* answered this round */
+	uint8_t gave_up;    /* this round: every probe timed out */
+	int8_t prev;        /* last round: -1 none yet, 0 inactive, 1 alive */
+	uint32_t rtt_us;    /* this round's first answer */
+	/* Since the start, for the service's RTT summary. */
+	uint64_t sent, answered;
+	uint64_t rtt_sum_us;
+	uint32_t rtt_min_us, rtt_max_us;
+};
+
+struct sweep_round {
+	uint64_t sent, replies, strays, errors;
+	int64_t started_us, elapsed_us;
+	size_t alive, inactive;
+};
+
+/* Called when a round has ended; the hosts' alive/prev fields say what
+ * changed. */
+typedef void (*sweep_done_cb)(struct sweep *sw, const struct sweep_round *r, void *arg);
+
+/* Parse targets (hosts, CIDRs, ranges; names are resolved) into a new
+ * sweep. NULL with err filled. */
+struct sweep *sweep_new(nh_loop *loop, char *const *targets, int ntargets,
+			const struct sweep_params *p, nh_error *err);
+/* Open the sockets the targets need. 0 or -errno with err filled. */
+int sweep_open(struct sweep *sw, nh_error *err);
+/* Start one round; cb runs once at its end. 0 or -errno. */
+int sweep_start_round(struct sweep *sw, sweep_done_cb cb, void *arg);
+/* Cancel a round in progress (no callback) and close the sockets. */
+void sweep_close(struct sweep *sw);
+void sweep_free(struct sweep *sw);
+size_t sweep_count(const struct sweep *sw);
+struct sweep_host *sweep_host(struct sweep *sw, size_t i);
+/* "10.0.2.3" */
+char *sweep_host_format(const struct sweep_host *h, char *buf, size_t len);
+
+/* ---- the commands and the service ------------------------------------- */
+
+int ping_cmd(nh_ctx *ctx, int argc, char **argv);
+int sweep_cmd(nh_ctx *ctx, int argc, char **argv);
+int wait_cmd(nh_ctx *ctx, int argc, char **argv);
+int synprobe_cmd(nh_ctx *ctx, int argc, char **argv);
+
+int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state);
+int icmp_service_start(void *state);
+void icmp_service_stop(void *state);
+void icmp_service_destroy(void *state);
+void icmp_service_report(void *state);
+
+/* Parse a whole number in [min, max] from a CLI option; usage error text in
+ * err. 0 or -EINVAL. */
+int icmp_parse_long(const char *opt, const char *text, long min, long max, long *out,
+		    nh_error *err);
+/* A CLI duration option through nh_duration_parse_ms, with the option named. */
+int icmp_parse_duration(const char *opt, const char *text, int64_t min_ms, int64_t *out,
+			nh_error *err);
+
+/* key: milliseconds with microsecond digits, from us. */
+void icmp_json_add_ms(struct json_object *obj, const char *key, int64_t us);
+
+#endif

@@ -1,0 +1,79 @@
+/* icmp: the plugin descriptor. The work lives in a file per command. */
+#include "icmp.h"
+
+static const struct nh_conf_key icmp_service_keys[] = {
+	{ "targets", "hosts, CIDRs or ranges, separated by commas or spaces (repeatable)", 1 },
+	{ "every", "time from one sweep's start to the next (default 60s, at least 100ms)", 0 },
+	{ "timeout", "wait for each answer (default 1s)", 0 },
+	{ "retries", "probes after the first to a silent host, 0-10 (default 2)", 0 },
+	{ "rate", "probes per second, all targets together (default 1000)", 0 },
+	{ "socket", "auto (default), dgram or raw", 0 },
+	{ NULL, NULL, 0 },
+};
+
+static const struct nh_command icmp_commands[] = {
+	{ "ping",
+	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-q] [-S KIND] HOST\n"
+	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
+	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
+	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
+	  "  -W, --timeout T     after the last probe, wait this long for replies (default 10s)\n"
+	  "  -s, --size SIZE     payload bytes (0-65507, default 56)\n"
+	  "  -q, --quiet         print the summary only\n"
+	  "  -S, --socket KIND   auto (default: datagram if allowed, else raw), dgram or raw\n"
+	  "Durations: 250ms, 0.2 (seconds), 2s, 1m. Ctrl-C prints the summary.\n"
+	  "Exit: 0 some reply, 1 no reply, 2 usage or socket error.",
+	  "ICMP echo to a host, like iputils ping", ping_cmd },
+	{ "sweep",
+	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
+	  "      [-a|-u] [-q] [-S KIND] TARGET...\n"
+	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
+	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
+	  "  a CIDR are probed, network and broadcast included.\n"
+	  "  -t, --timeout T    wait this long for each answer (default 500ms)\n"
+	  "  -r, --retries N    probes after the first to a silent host (0-10, default 1)\n"
+	  "  -R, --rate PPS     probes per second, all targets together (default 10000)\n"
+	  "  -e, --every I      sweep again every I and print only changes (Ctrl-C ends)\n"
+	  "  -n, --rounds N     with --every: stop after N sweeps\n"
+	  "  -j, --json         one JSON object for the first sweep, one per change after\n"
+	  "  -a, --alive        list only the alive hosts (-u: only the inactive ones)\n"
+	  "  -q, --quiet        print the totals line only\n"
+	  "  -S, --socket KIND  auto (default), dgram or raw\n"
+	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
+	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
+	{ "wait",
+	  "wait [--timeout T] [--interval I] [-q] HOST:PORT...\n"
+	  "  HOST:PORT is 192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
+	  "  until they resolve).\n"
+	  "  -t, --timeout T    give up after T (default 30s)\n"
+	  "  -i, --interval I   time between attempts (default 1s); each attempt lasts at\n"
+	  "                     most max(I, 1s) and never past the deadline\n"
+	  "  -q, --quiet        print nothing on success\n"
+	  "Exit: 0 every target accepted a TCP connection, 1 the deadline passed first\n"
+	  "(the silent ones are named on stderr), 2 usage error.",
+	  "wait until TCP services accept connections", wait_cmd },
+	{ "synprobe",
+	  "synprobe [--timeout T] [--retries N] [--json] HOST PORT...\n"
+	  "  PORT is 80, 8000-8010 or 22,80,443. IPv4 only; needs root or CAP_NET_RAW.\n"
+	  "  Sends hand-built TCP SYNs (raw socket, IP_HDRINCL) and classifies each port:\n"
+	  "  open (SYN/ACK, then reset by us), closed (RST) or filtered (no answer).\n"
+	  "  -t, --timeout T    wait this long after the last SYN of a round (default 1s)\n"
+	  "  -r, --retries N    SYNs again to silent ports (0-10, default 1)\n"
+	  "  -j, --json         print a JSON object\n"
+	  "Exit: 0 some port open, 1 none open, 2 usage, permission or socket error.",
+	  "half-open TCP SYN probe of ports (raw socket)", synprobe_cmd },
+	{ NULL, NULL, NULL, NULL },
+};
+
+NH_PLUGIN_DEFINE(
+	.name = "icmp",
+	.version = "1.0",
+	.summary = "ICMP ping and sweeps, TCP wait and SYN probes",
+	.keys = icmp_service_keys,
+	.create = icmp_service_create,
+	.start = icmp_service_start,
+	.stop = icmp_service_stop,
+	.destroy = icmp_service_destroy,
+	.report = icmp_service_report,
+	.commands = icmp_commands,
+);

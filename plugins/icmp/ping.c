@@ -1,0 +1,392 @@
+/* nethost ping: ICMP echo to one host, iputils-style output and exit codes.
+ *
+ * Every sent sequence number remembers its send time; a reply counts once
+ * (later copies are duplicates), and anything that matches no probe of
+ * ours is a stray. Times are the kernel's receive stamp minus the clock
+ * read just before send(), as iputils does. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "icmp.h"
+
+#define SEQ_SLOTS 65536
+
+struct ping {
+	nh_ctx *ctx;
+	nh_loop *loop;
+	struct icmp_sock sock;
+	nh_addr dst;
+	char dst_text[NH_ADDR_STRLEN];
+	const char *host;
+	int have_src;
+	struct in6_addr src6;
+
+	long count;        /* 0: until interrupted */
+	int64_t interval_ms, timeout_ms;
+	size_t size;
+	int quiet;
+
+	uint8_t *payload, *pkt, *rxbuf;
+	int64_t *sent_ns;  /* per sequence number: CLOCK_REALTIME of the send, 0 never */
+	uint8_t *seen;     /* per sequence number: replies counted */
+	uint16_t next_seq;
+
+	uint64_t transmitted, received, dups, errors, strays, malformed;
+	double tmin, tmax, tsum, tsum2; /* microseconds */
+	int64_t start_us, last_send_us;
+
+	nh_timer *timer;
+	nh_io *io;
+	nh_signal *sigint, *sigterm;
+	int done;
+};
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void ping_finish(struct ping *p)
+{
+	if (p->done)
+		return;
+	p->done = 1;
+	nh_loop_stop(p->loop);
+}
+
+/* All we asked is answered: no reason to linger. */
+static int all_answered(const struct ping *p)
+{
+	return p->count && p->transmitted >= (uint64_t)p->count &&
+	       p->received + p->errors >= (uint64_t)p->count;
+}
+
+static void send_one(struct ping *p)
+{
+	uint16_t seq = p->next_seq++;
+	size_t len = icmp_echo_build(p->dst.u.sa.sa_family, p->sock.id, seq, p->payload, p->size,
+				     p->pkt, ICMP_HDR_LEN + p->size);
+
+	if (p->dst.u.sa.sa_family == AF_INET6 && p->have_src)
+		icmp6_set_checksum(p->pkt, len, &p->src6, &p->dst.u.in6.sin6_addr);
+	p->seen[seq] = 0;
+	p->last_send_us = nh_now_us();
+	p->sent_ns[seq] = realtime_ns();
+	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
+	p->transmitted++;
+	if (r < 0)
+		fprintf(stderr, "ping: %s: send: %s\n", p->dst_text, strerror(-r));
+}
+
+static int64_t ping_tick(nh_loop *loop, void *arg)
+{
+	struct ping *p = arg;
+
+	if (p->count && p->transmitted >= (uint64_t)p->count) {
+		/* The linger after the last probe has run out. */
+		ping_finish(p);
+		p->timer = NULL;
+		return NH_TIMER_STOP;
+	}
+	send_one(p);
+	if (p->count && p->transmitted >= (uint64_t)p->count)
+		return all_answered(p) ? 0 : p->timeout_ms;
+	return p->interval_ms;
+}
+
+static void print_time(double us)
+{
+	double ms = us / 1000.0;
+
+	if (ms >= 100)
+		printf("time=%.0f ms", ms);
+	else if (ms >= 10)
+		printf("time=%.1f ms", ms);
+	else if (ms >= 1)
+		printf("time=%.2f ms", ms);
+	else
+		printf("time=%.3f ms", ms);
+}
+
+/* Our host answered: same family and address (ports, scope and flow
+ * labels say nothing here). */
+static int from_dst(const struct ping *p, const nh_addr *from)
+{
+	int family = p->dst.u.sa.sa_family;
+
+	return from->u.sa.sa_family == family &&
+	       memcmp(icmp_addr_bytes(from), icmp_addr_bytes(&p->dst), family == AF_INET ? 4 : 16) == 0;
+}
+
+static void on_reply(struct ping *p, const struct icmp_rx *rx)
+{
+	const struct icmp_msg *m = &rx->msg;
+	char from[NH_ADDR_STRLEN];
+
+	if (m->id != p->sock.id || !from_dst(p, &rx->from) || !p->sent_ns[m->seq]) {
+		p->strays++;
+		return;
+	}
+	int dup = p->seen[m->seq]++ > 0;
+	int64_t stamp = rx->stamp_ns ? rx->stamp_ns : realtime_ns();
+	double us = (double)(stamp - p->sent_ns[m->seq]) / 1000.0;
+	if (us < 0)
+		us = 0; /* the wall clock stepped back between send and receive */
+	if (dup) {
+		p->dups++;
+	} else {
+		p->received++;
+		if (p->received == 1 || us < p->tmin)
+			p->tmin = us;
+		if (us > p->tmax)
+			p->tmax = us;
+		p->tsum += us;
+		p->tsum2 += us * us;
+	}
+	if (p->quiet)
+		return;
+	nh_addr_format(&rx->from, 0, from, sizeof(from));
+	printf("%zu bytes from %s: icmp_seq=%u", rx->len, from, m->seq);
+	if (rx->ttl >= 0)
+		printf(" ttl=%d", rx->ttl);
+	printf(" ");
+	print_time(us);
+	printf("%s\n", dup ? " (DUP!)" : "");
+	fflush(stdout);
+}
+
+static void on_error(struct ping *p, const struct icmp_rx *rx)
+{
+	const struct icmp_msg *m = &rx->msg;
+	char from[NH_ADDR_STRLEN];
+	int n = p->dst.u.sa.sa_family == AF_INET ? 4 : 16;
+
+	if (m->id != p->sock.id || m->orig_family != p->dst.u.sa.sa_family ||
+	    memcmp(m->orig_dst, icmp_addr_bytes(&p->dst), (size_t)n) != 0 || !p->sent_ns[m->seq]) {
+		p->strays++;
+		return;
+	}
+	p->errors++;
+	if (p->quiet)
+		return;
+	printf("From %s icmp_seq=%u %s\n", nh_addr_format(&rx->from, 0, from, sizeof(from)), m->seq,
+	       icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
+	fflush(stdout);
+}
+
+static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct ping *p = arg;
+	struct icmp_rx rx;
+	int r;
+
+	while ((r = icmp_sock_recv(&p->sock, p->rxbuf, ICMP_MAX_LEN + 60, &rx)) != -EAGAIN) {
+		if (r < 0) {
+			/* A datagram socket reports ICMP errors as socket errors. */
+			p->errors++;
+			if (!p->quiet)
+				printf("From %s: %s\n", p->dst_text, strerror(-r));
+			continue;
+		}
+		switch (rx.msg.kind) {
+		case ICMP_ECHO_REPLY: on_reply(p, &rx); break;
+		case ICMP_ERROR: on_error(p, &rx); break;
+		case ICMP_OTHER: p->strays++; break;
+		default: p->malformed++; break;
+		}
+	}
+	if (all_answered(p))
+		ping_finish(p);
+}
+
+static void ping_signal(nh_loop *loop, int signo, void *arg)
+{
+	ping_finish(arg);
+}
+
+static void print_summary(const struct ping *p)
+{
+	int64_t elapsed_ms = (nh_now_us() - p->start_us) / 1000;
+
+	printf("\n--- %s ping statistics ---\n", p->host);
+	printf("%llu packets transmitted, %llu received", (unsigned long long)p->transmitted,
+	       (unsigned long long)p->received);
+	if (p->dups)
+		printf(", +%llu duplicates", (unsigned long long)p->dups);
+	if (p->errors)
+		printf(", +%llu errors", (unsigned long long)p->errors);
+	if (p->transmitted)
+		printf(", %g%% packet loss",
+		       (double)(p->transmitted - (p->received < p->transmitted ? p->received : p->transmitted)) *
+			       100.0 / (double)p->transmitted);
+	printf(", time %lldms\n", (long long)elapsed_ms);
+	if (p->strays || p->malformed)
+		printf("%llu stray and %llu malformed packets ignored\n",
+		       (unsigned long long)p->strays, (unsigned long long)p->malformed);
+	if (p->received) {
+		double n = (double)p->received, avg = p->tsum / n;
+		double var = p->tsum2 / n - avg * avg;
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p->tmin / 1000, avg / 1000,
+		       p->tmax / 1000, (var > 0 ? sqrt(var) : 0) / 1000);
+	}
+	fflush(stdout);
+}
+
+/* The ICMPv6 checksum covers our source address: ask the routing table
+ * through a UDP socket. The ICMP socket itself stays unconnected, or the
+ * kernel would hide the errors that routers on the way send about it. */
+static void ping_source(struct ping *p)
+{
+	nh_addr src;
+	socklen_t len = sizeof(src.u.ss);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	nh_addr_set_port(&p->dst, 9);
+	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &src.u.sa, &len) == 0) {
+		p->src6 = src.u.in6.sin6_addr;
+		p->have_src = 1;
+	}
+	nh_addr_set_port(&p->dst, 0);
+	close(fd);
+}
+
+static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
+{
+	nh_error err;
+
+	if (nh_resolve(p->host, 0, family, SOCK_DGRAM, &p->dst, 1, &err) < 0) {
+		fprintf(stderr, "ping: %s\n", err.msg);
+		return NH_EXIT_USAGE;
+	}
+	nh_addr_set_port(&p->dst, 0);
+	nh_addr_format(&p->dst, 0, p->dst_text, sizeof(p->dst_text));
+	if (icmp_sock_open(&p->sock, p->dst.u.sa.sa_family, kind, &err) < 0) {
+		fprintf(stderr, "ping: %s\n", err.msg);
+		return NH_EXIT_USAGE;
+	}
+	nh_debug(p->ctx, "%s socket, echo id %u", icmp_sock_kind_name(p->sock.kind), p->sock.id);
+	if (p->dst.u.sa.sa_family == AF_INET6)
+		ping_source(p);
+	p->payload = malloc(p->size + 1);
+	p->pkt = malloc(p->size + ICMP_HDR_LEN);
+	p->rxbuf = malloc(ICMP_MAX_LEN + 60);
+	p->sent_ns = calloc(SEQ_SLOTS, sizeof(*p->sent_ns));
+	p->seen = calloc(SEQ_SLOTS, 1);
+	if (!p->payload || !p->pkt || !p->rxbuf || !p->sent_ns || !p->seen) {
+		fprintf(stderr, "ping: out of memory\n");
+		return NH_EXIT_USAGE;
+	}
+	/* The payload pattern iputils uses. */
+	for (size_t i = 0; i < p->size; i++)
+		p->payload[i] = (uint8_t)(i + 8);
+	p->io = nh_io_add(p->loop, p->sock.fd, NH_READ, ping_readable, p);
+	p->timer = nh_timer_add(p->loop, 0, ping_tick, p);
+	p->sigint = nh_signal_add(p->loop, SIGINT, ping_signal, p);
+	p->sigterm = nh_signal_add(p->loop, SIGTERM, ping_signal, p);
+	if (!p->io || !p->timer || !p->sigint || !p->sigterm) {
+		fprintf(stderr, "ping: %s\n", strerror(errno));
+		return NH_EXIT_USAGE;
+	}
+	return NH_EXIT_OK;
+}
+
+static void ping_cleanup(struct ping *p)
+{
+	nh_io_del(p->io);
+	nh_timer_del(p->timer);
+	nh_signal_del(p->sigint);
+	nh_signal_del(p->sigterm);
+	icmp_sock_close(&p->sock);
+	free(p->payload);
+	free(p->pkt);
+	free(p->rxbuf);
+	free(p->sent_ns);
+	free(p->seen);
+}
+
+int ping_cmd(nh_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 'W' },
+		{ "size", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1 };
+	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
+	int family = AF_UNSPEC, c;
+	long size = 56;
+	nh_error err;
+
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:", opts, NULL)) != -1) {
+		switch (c) {
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case 'c':
+			if (icmp_parse_long("-c", optarg, 1, 1000000000, &p.count, &err) < 0)
+				return nh_cli_usage_error(ctx, "%s", err.msg);
+			break;
+		case 'i':
+			/* iputils' floor for users without privileges: 2 ms. */
+			if (icmp_parse_duration("-i", optarg, geteuid() == 0 ? 1 : 2, &p.interval_ms,
+						&err) < 0)
+				return nh_cli_usage_error(ctx, "%s", err.msg);
+			break;
+		case 'W':
+			if (icmp_parse_duration("-W", optarg, 1, &p.timeout_ms, &err) < 0)
+				return nh_cli_usage_error(ctx, "%s", err.msg);
+			break;
+		case 's':
+			if (icmp_parse_long("-s", optarg, 0, ICMP_MAX_PAYLOAD, &size, &err) < 0)
+				return nh_cli_usage_error(ctx, "%s", err.msg);
+			break;
+		case 'q': p.quiet = 1; break;
+		case 'S':
+			if (icmp_sock_kind_parse(optarg, &kind) < 0)
+				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
+							  optarg);
+			break;
+		default: return nh_cli_usage_error(ctx, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return nh_cli_usage_error(ctx, optind >= argc ? "no HOST given"
+							      : "one HOST only, got '%s' too",
+					  argv[optind + (optind < argc)]);
+	p.host = argv[optind];
+	p.size = (size_t)size;
+
+	int code = ping_setup(&p, family, kind);
+	if (code == NH_EXIT_OK) {
+		size_t ip = p.dst.u.sa.sa_family == AF_INET ? 20 : 40;
+		printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.host, p.dst_text, p.size,
+		       p.size + ICMP_HDR_LEN + ip);
+		fflush(stdout);
+		p.start_us = nh_now_us();
+		if (nh_loop_run(p.loop) < 0) {
+			fprintf(stderr, "ping: event loop: %s\n", strerror(errno));
+			code = NH_EXIT_USAGE;
+		} else {
+			print_summary(&p);
+			code = p.received ? NH_EXIT_OK : NH_EXIT_FAIL;
+		}
+	}
+	ping_cleanup(&p);
+	return code;
+}

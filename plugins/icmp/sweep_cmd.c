@@ -1,0 +1,244 @@
+/* nethost sweep: which of many hosts answer ICMP echo, once or every
+ * INTERVAL (then only the changes are printed). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "icmp.h"
+
+enum { SHOW_ALL, SHOW_ALIVE, SHOW_INACTIVE };
+
+struct sweep_cli {
+	nh_ctx *ctx;
+	nh_loop *loop;
+	struct sweep *sw;
+	int json, show, quiet;
+	int64_t every_ms;
+	long rounds;        /* 0: until interrupted (with --every) */
+	long done_rounds;
+	int64_t round_start_us;
+	nh_timer *next;
+	nh_signal *sigint, *sigterm;
+	int code;           /* of the last round */
+	int error;          /* the loop failed us */
+};
+
+static double ms(int64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *alive = json_object_new_array(), *inactive = json_object_new_array();
+	char host[NH_ADDR_STRLEN];
+
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		struct sweep_host *h = sweep_host(c->sw, i);
+		sweep_host_format(h, host, sizeof(host));
+		if (h->alive) {
+			struct json_object *a = json_object_new_object();
+			nh_json_add_str(a, "host", host);
+			icmp_json_add_ms(a, "rtt_ms", h->rtt_us);
+			json_object_array_add(alive, a);
+		} else {
+			json_object_array_add(inactive, json_object_new_string(host));
+		}
+	}
+	nh_json_add_int(o, "targets", (int64_t)sweep_count(c->sw));
+	nh_json_add_int(o, "alive_count", (int64_t)r->alive);
+	nh_json_add_int(o, "inactive_count", (int64_t)r->inactive);
+	json_object_object_add(o, "alive", alive);
+	json_object_object_add(o, "inactive", inactive);
+	nh_json_add_int(o, "probes", (int64_t)r->sent);
+	nh_json_add_int(o, "errors", (int64_t)r->errors);
+	nh_json_add_int(o, "strays", (int64_t)r->strays);
+	icmp_json_add_ms(o, "elapsed_ms", r->elapsed_us);
+	nh_json_print(stdout, o);
+}
+
+static void print_full_text(struct sweep_cli *c, const struct sweep_round *r)
+{
+	char host[NH_ADDR_STRLEN];
+
+	for (size_t i = 0; i < sweep_count(c->sw) && !c->quiet; i++) {
+		struct sweep_host *h = sweep_host(c->sw, i);
+		if (h->alive && c->show != SHOW_INACTIVE)
+			printf("%s is alive (%.3f ms)\n", sweep_host_format(h, host, sizeof(host)),
+			       ms(h->rtt_us));
+		else if (!h->alive && c->show != SHOW_ALIVE)
+			printf("%s is inactive\n", sweep_host_format(h, host, sizeof(host)));
+	}
+	printf("--- %zu targets: %zu alive, %zu inactive (%llu probes, %llu errors, %llu strays, "
+	       "%.3f s)\n",
+	       sweep_count(c->sw), r->alive, r->inactive, (unsigned long long)r->sent,
+	       (unsigned long long)r->errors, (unsigned long long)r->strays,
+	       (double)r->elapsed_us / 1e6);
+}
+
+static void stamp(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&t, &tm));
+}
+
+/* Later rounds: only the hosts whose state changed. */
+static void print_changes(struct sweep_cli *c)
+{
+	struct json_object *down = NULL, *up = NULL;
+	char host[NH_ADDR_STRLEN], when[40];
+	int changes = 0;
+
+	stamp(when, sizeof(when));
+	if (c->json) {
+		down = json_object_new_array();
+		up = json_object_new_array();
+	}
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		struct sweep_host *h = sweep_host(c->sw, i);
+		if (h->prev < 0 || h->prev == h->alive)
+			continue;
+		changes++;
+		sweep_host_format(h, host, sizeof(host));
+		if (c->json)
+			json_object_array_add(h->alive ? up : down, json_object_new_string(host));
+		else if (h->alive)
+			printf("%s %s came back (%.3f ms)\n", when, host, ms(h->rtt_us));
+		else
+			printf("%s %s went down\n", when, host);
+	}
+	if (c->json && changes) {
+		struct json_object *o = json_object_new_object();
+		nh_json_add_str(o, "time", when);
+		nh_json_add_int(o, "round", c->done_rounds);
+		json_object_object_add(o, "down", down);
+		json_object_object_add(o, "up", up);
+		nh_json_print(stdout, o);
+	} else if (c->json) {
+		json_object_put(down);
+		json_object_put(up);
+	}
+}
+
+static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg);
+
+static int64_t next_round(nh_loop *loop, void *arg)
+{
+	struct sweep_cli *c = arg;
+
+	c->next = NULL;
+	c->round_start_us = nh_now_us();
+	if (sweep_start_round(c->sw, round_done, c) < 0) {
+		fprintf(stderr, "sweep: %s\n", strerror(errno));
+		c->error = 1;
+		nh_loop_stop(c->loop);
+	}
+	return NH_TIMER_STOP;
+}
+
+static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
+{
+	struct sweep_cli *c = arg;
+
+	c->done_rounds++;
+	if (c->done_rounds == 1 && c->json)
+		print_full_json(c, r);
+	else if (c->done_rounds == 1)
+		print_full_text(c, r);
+	else
+		print_changes(c);
+	fflush(stdout);
+	c->code = r->inactive ? NH_EXIT_FAIL : NH_EXIT_OK;
+	if (!c->every_ms || (c->rounds && c->done_rounds >= c->rounds)) {
+		nh_loop_stop(c->loop);
+		return;
+	}
+	int64_t wait_ms = c->every_ms - (nh_now_us() - c->round_start_us) / 1000;
+	c->next = nh_timer_add(c->loop, wait_ms > 0 ? wait_ms : 0, next_round, c);
+	if (!c->next) {
+		fprintf(stderr, "sweep: %s\n", strerror(errno));
+		c->error = 1;
+		nh_loop_stop(c->loop);
+	}
+}
+
+static void sweep_signal(nh_loop *loop, int signo, void *arg)
+{
+	nh_loop_stop(loop);
+}
+
+int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "rounds", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "alive", no_argument, NULL, 'a' },
+		{ "inactive", no_argument, NULL, 'u' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
+	struct sweep_cli c = { .ctx = ctx, .loop = nh_ctx_loop(ctx) };
+	long retries = 1;
+	nh_error err;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (o) {
+		case 't': bad = icmp_parse_duration("--timeout", optarg, 1, &p.timeout_ms, &err); break;
+		case 'r': bad = icmp_parse_long("--retries", optarg, 0, 10, &retries, &err); break;
+		case 'R': bad = icmp_parse_long("--rate", optarg, 1, 1000000, &p.rate, &err); break;
+		case 'e': bad = icmp_parse_duration("--every", optarg, 10, &c.every_ms, &err); break;
+		case 'n': bad = icmp_parse_long("--rounds", optarg, 1, 1000000000, &c.rounds, &err); break;
+		case 'j': c.json = 1; break;
+		case 'a': c.show = SHOW_ALIVE; break;
+		case 'u': c.show = SHOW_INACTIVE; break;
+		case 'q': c.quiet = 1; break;
+		case 'S':
+			if (icmp_sock_kind_parse(optarg, &p.sock_kind) < 0)
+				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
+							  optarg);
+			break;
+		default: return nh_cli_usage_error(ctx, "unknown option");
+		}
+		if (bad)
+			return nh_cli_usage_error(ctx, "%s", err.msg);
+	}
+	if (optind >= argc)
+		return nh_cli_usage_error(ctx, "no TARGET given");
+	if (c.rounds && !c.every_ms)
+		return nh_cli_usage_error(ctx, "--rounds needs --every");
+	p.retries = (int)retries;
+
+	c.sw = sweep_new(c.loop, argv + optind, argc - optind, &p, &err);
+	if (!c.sw)
+		return nh_cli_usage_error(ctx, "%s", err.msg);
+	if (sweep_open(c.sw, &err) < 0) {
+		fprintf(stderr, "sweep: %s\n", err.msg);
+		sweep_free(c.sw);
+		return NH_EXIT_USAGE;
+	}
+	c.sigint = nh_signal_add(c.loop, SIGINT, sweep_signal, &c);
+	c.sigterm = nh_signal_add(c.loop, SIGTERM, sweep_signal, &c);
+	next_round(c.loop, &c);
+	if (!c.error && nh_loop_run(c.loop) < 0)
+		c.error = 1;
+	nh_timer_del(c.next);
+	nh_signal_del(c.sigint);
+	nh_signal_del(c.sigterm);
+	sweep_free(c.sw);
+	/* Interrupted before the first round ended: nothing known alive. */
+	return c.error ? NH_EXIT_USAGE : c.done_rounds ? c.code : NH_EXIT_FAIL;
+}

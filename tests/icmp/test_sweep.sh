@@ -1,0 +1,127 @@
+#!/bin/sh
+# nethost sweep and [icmp NAME] in two namespaces joined by a veth pair:
+# a few hosts up and a few absent give exactly the right alive/inactive
+# sets; a /24 half answered by a local route, half blackholed; changes
+# between rounds; the service's log; usage errors.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/icmp/netns.sh"
+need_root
+
+SC=$(ns_name scan)
+HO=$(ns_name hosts)
+ns_pair "$SC" "$HO" nhs0 nhs1 10.214.0.1/24 10.214.0.2/24
+ip -n "$SC" addr add fd00:214::1/64 dev nhs0 nodad
+for a in 3 5; do ip -n "$HO" addr add 10.214.0.$a/24 dev nhs1; done
+for a in 2 3; do ip -n "$HO" addr add fd00:214::$a/64 dev nhs1 nodad; done
+ip -n "$SC" route add 10.215.0.0/24 via 10.214.0.2
+ip -n "$HO" route add local 10.215.0.0/25 dev lo
+ip -n "$HO" route add blackhole 10.215.0.128/25
+IN_SC="ip netns exec $SC"
+
+# sets FILE WORD: the hosts of lines "HOST is WORD", sorted, on one line.
+sets() { awk -v w="$2" '$2 == "is" && $3 == w { print $1 }' "$1" | sort | tr '\n' ' '; }
+
+$IN_SC "$NETHOST" sweep --timeout 300ms --retries 0 10.214.0.2-7 fd00:214::2-5 > "$TMP/s1"
+rc=$?
+[ $rc = 1 ] || { cat "$TMP/s1" >&2; fail "mixed sweep: exit $rc, want 1"; }
+[ "$(sets "$TMP/s1" alive)" = "10.214.0.2 10.214.0.3 10.214.0.5 fd00:214::2 fd00:214::3 " ] ||
+	{ cat "$TMP/s1" >&2; fail "alive set: $(sets "$TMP/s1" alive)"; }
+[ "$(sets "$TMP/s1" inactive)" = "10.214.0.4 10.214.0.6 10.214.0.7 fd00:214::4 fd00:214::5 " ] ||
+	{ cat "$TMP/s1" >&2; fail "inactive set: $(sets "$TMP/s1" inactive)"; }
+grep -q '^--- 10 targets: 5 alive, 5 inactive (10 probes,' "$TMP/s1" || { cat "$TMP/s1" >&2; fail "totals"; }
+ok "IPv4 + IPv6 range sweep: exact alive and inactive sets"
+
+# Retries: absent hosts get 1 + 2 probes each.
+$IN_SC "$NETHOST" sweep -q --timeout 100ms --retries 2 10.214.0.2-4 > "$TMP/s2"
+grep -q '^--- 3 targets: 2 alive, 1 inactive (5 probes,' "$TMP/s2" || { cat "$TMP/s2" >&2; fail "retries"; }
+ok "retries: 5 probes for 2 alive + 1 inactive"
+
+# A /24: the lower half is local to the other side, the upper half dropped.
+$IN_SC "$NETHOST" sweep --json --timeout 300ms --retries 0 10.215.0.0/24 > "$TMP/s3"
+[ $? = 1 ] || fail "/24 sweep: exit not 1"
+python3 - "$TMP/s3" <<'PY' || fail "/24 sweep JSON: $(cat "$TMP/s3")"
+import json, sys, ipaddress
+d = json.load(open(sys.argv[1]))
+alive = sorted(int(ipaddress.ip_address(a["host"])) for a in d["alive"])
+inactive = sorted(int(ipaddress.ip_address(h)) for h in d["inactive"])
+base = int(ipaddress.ip_address("10.215.0.0"))
+assert alive == list(range(base, base + 128)), "alive"
+assert inactive == list(range(base + 128, base + 256)), "inactive"
+assert d["targets"] == 256 and d["alive_count"] == 128 and d["inactive_count"] == 128
+assert all(a["rtt_ms"] >= 0 for a in d["alive"])
+PY
+ok "/24 sweep (JSON): exactly the 128 answering hosts alive"
+
+$IN_SC "$NETHOST" sweep -a --timeout 200ms 10.214.0.2-3 > "$TMP/s4" || fail "all alive: exit $?"
+[ "$(sets "$TMP/s4" alive)" = "10.214.0.2 10.214.0.3 " ] || fail "all alive: set"
+ok "all alive: exit 0"
+
+# Unprivileged datagram sockets.
+if nobody_can_run; then
+	$IN_SC sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+	$IN_SC $NOBODY "$NETHOST" sweep -S dgram --timeout 300ms --retries 0 10.214.0.2-4 > "$TMP/s5"
+	[ "$(sets "$TMP/s5" alive)" = "10.214.0.2 10.214.0.3 " ] && [ "$(sets "$TMP/s5" inactive)" = "10.214.0.4 " ] ||
+		{ cat "$TMP/s5" >&2; fail "dgram sweep as nobody"; }
+	$IN_SC sysctl -qw net.ipv4.ping_group_range="1 0"
+	ok "datagram sockets as an unprivileged user"
+else
+	echo "SKIP (part): uid 65534 cannot run $NETHOST; unprivileged sweep not tested" >&2
+fi
+
+# --every: only the changes, host .3 goes away and comes back.
+$IN_SC "$NETHOST" sweep --every 1s --rounds 3 --timeout 200ms --retries 0 10.214.0.2-3 > "$TMP/s6" 2>&1 &
+PID=$!
+wait_for_log "$TMP/s6" 5 "^--- 2 targets: 2 alive" || fail "--every: first round"
+ip -n "$HO" addr del 10.214.0.3/24 dev nhs1
+wait_for_log "$TMP/s6" 5 " 10.214.0.3 went down$" || { cat "$TMP/s6" >&2; fail "--every: no 'went down'"; }
+ip -n "$HO" addr add 10.214.0.3/24 dev nhs1
+wait $PID
+rc=$?
+grep -q " 10.214.0.3 came back (" "$TMP/s6" || { cat "$TMP/s6" >&2; fail "--every: no 'came back'"; }
+[ $rc = 0 ] || fail "--every: exit $rc after the last round (all alive)"
+[ "$(grep -c '10.214.0.2' "$TMP/s6")" = 1 ] || { cat "$TMP/s6" >&2; fail "--every: unchanged host printed again"; }
+ok "--every prints only changes"
+
+# The service: first sweep, a host coming back, another going down,
+# RTT per host on SIGUSR1, steady fds.
+cat > "$TMP/icmp.ini" <<EOT
+[icmp lan]
+targets = 10.214.0.2-3
+targets = 10.214.0.4
+every = 300ms
+timeout = 100ms
+retries = 0
+EOT
+NETHOST_WRAPPER="$IN_SC"
+start_host "$TMP/icmp.ini"
+PID=$(ip netns pids "$SC" | head -1)
+wait_for_log "$TMP/host.log" 5 "icmp/lan: first sweep: 3 targets, 2 alive, 1 inactive" || fail "service: first sweep"
+grep -q "icmp/lan: 10.214.0.4 is inactive" "$TMP/host.log" || fail "service: inactive host not logged"
+FD1=$(fd_count "$PID")
+ip -n "$HO" addr add 10.214.0.4/24 dev nhs1
+wait_for_log "$TMP/host.log" 5 "icmp/lan: 10.214.0.4 came back (rtt " || fail "service: no 'came back'"
+# .3, not .2: deleting the primary address takes the secondaries along.
+ip -n "$HO" addr del 10.214.0.3/24 dev nhs1
+wait_for_log "$TMP/host.log" 5 "icmp/lan: 10.214.0.3 went down (no answer to 1 probes)" || fail "service: no 'went down'"
+grep -q "10.214.0.[24] went down" "$TMP/host.log" && fail "service: a host that stayed up went down"
+kill -USR1 "$PID"
+wait_for_log "$TMP/host.log" 5 "icmp/lan: 10.214.0.2: alive, answered [0-9]* of [0-9]* sweeps, rtt min/avg/max [0-9.]*/[0-9.]*/[0-9.]* ms" ||
+	fail "service: no RTT summary on SIGUSR1"
+FD2=$(fd_count "$PID")
+[ "$FD1" = "$FD2" ] || fail "service: fds $FD1 then $FD2"
+stop_host
+ok "service: first sweep, up/down logged, RTT summary, $FD2 fds steady"
+
+# Bad input: exit 2 with the text quoted; nothing sent.
+"$NETHOST" sweep 10.0.0.0/33 2> "$TMP/e1"; rc=$?
+[ $rc = 2 ] && grep -q "'10.0.0.0/33'" "$TMP/e1" || fail "bad CIDR: exit $rc"
+"$NETHOST" sweep fd00::/64 2> "$TMP/e2"; rc=$?
+[ $rc = 2 ] && grep -q "too many addresses" "$TMP/e2" || fail "/64: exit $rc"
+"$NETHOST" sweep --rate 0 127.0.0.1 2> "$TMP/e3"; rc=$?
+[ $rc = 2 ] && grep -q "'0'" "$TMP/e3" || fail "--rate 0: exit $rc"
+printf '[icmp x]\nevery = 1ms\ntargets = 10.0.0.0/33\n' > "$TMP/bad.ini"
+"$NETHOST" -t -c "$TMP/bad.ini" 2> "$TMP/e4"; rc=$?
+[ $rc = 2 ] && grep -q "bad.ini:2: \[icmp x\] every: must be at least 100ms" "$TMP/e4" &&
+	grep -q "bad.ini:3: \[icmp x\] targets: '10.0.0.0/33'" "$TMP/e4" || { cat "$TMP/e4" >&2; fail "bad config: exit $rc"; }
+ok "usage and config errors"
+exit 0

@@ -1,6 +1,6 @@
 # Fuzz targets (libFuzzer, built by tests/fuzz/run.sh) are replayed over
 # their corpus in every `make check`.
-check_PROGRAMS += tests/fuzz/replay_config tests/fuzz/replay_addr tests/fuzz/replay_rtnl
+check_PROGRAMS += tests/fuzz/replay_config tests/fuzz/replay_addr tests/fuzz/replay_rtnl tests/fuzz/replay_icmp
 tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
 tests_fuzz_replay_config_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/sdk
 tests_fuzz_replay_config_LDADD = sdk/libnethost.la $(JSONC_LIBS)
@@ -10,5 +10,9 @@ tests_fuzz_replay_addr_LDADD = sdk/libnethost.la $(JSONC_LIBS)
 tests_fuzz_replay_rtnl_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtnl.c
 tests_fuzz_replay_rtnl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_fuzz_replay_rtnl_LDADD = sdk/libnethost.la $(JSONC_LIBS)
+tests_fuzz_replay_icmp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_icmp.c \
+	plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c
+tests_fuzz_replay_icmp_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/plugins/icmp
+tests_fuzz_replay_icmp_LDADD = sdk/libnethost.la $(JSONC_LIBS)
 TESTS += tests/fuzz/test_fuzz_replay.sh
 EXTRA_DIST += tests/fuzz/test_fuzz_replay.sh tests/fuzz/run.sh tests/fuzz/corpus

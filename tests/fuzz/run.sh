@@ -13,12 +13,18 @@ secs=${FUZZ_SECONDS:-60}
 out=${FUZZ_BUILD:-$top/tests/fuzz/build}
 mkdir -p "$out" tests/fuzz/crashes
 targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
+# Plugin parsers are compiled in with the target that fuzzes them.
+extra_sources() {
+	case $1 in
+	icmp) echo "-Iplugins/icmp plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c" ;;
+	esac
+}
 status=0
 for t in $targets; do
 	# shellcheck disable=SC2046
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -I"$top" -I"$top/sdk" \
-		sdk/*.c "tests/fuzz/fuzz_$t.c" \
+		sdk/*.c "tests/fuzz/fuzz_$t.c" $(extra_sources "$t") \
 		$(pkg-config --cflags --libs inih json-c libmnl) -lm -o "$out/fuzz_$t"
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true

@@ -16,6 +16,7 @@ nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance)
 		return NULL;
 	ctx->loop = loop;
 	snprintf(ctx->name, sizeof(ctx->name), "%s/%s", plugin, instance);
+	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", plugin);
 	snprintf(ctx->instance, sizeof(ctx->instance), "%s", instance);
 	return ctx;
 }
@@ -29,12 +30,16 @@ nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd)
 	ctx->loop = loop;
 	ctx->cmd = cmd;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", cmd->name);
+	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", cmd->name);
 	snprintf(ctx->instance, sizeof(ctx->instance), "%s", cmd->name);
 	return ctx;
 }
 
 void nh_ctx_free(nh_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	nh_metrics_drop_ctx(ctx);
 	free(ctx);
 }
 

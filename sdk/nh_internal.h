@@ -8,6 +8,7 @@
 struct nh_ctx {
 	nh_loop *loop;
 	char name[160];     /* "plugin/instance" or "command" */
+	char plugin[64];    /* "forward"; the command for CLI contexts */
 	char instance[128];
 	const struct nh_command *cmd; /* CLI commands only */
 };
@@ -16,6 +17,13 @@ struct nh_ctx {
 nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance);
 nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd);
 void nh_ctx_free(nh_ctx *ctx);
+
+/* Remove every metric series ctx created (nh_ctx_free does it). */
+void nh_metrics_drop_ctx(const nh_ctx *ctx);
+
+/* The host publishes its status through a function that builds it on
+ * demand (fresh JSON object, or NULL); fn NULL withdraws it. */
+void nh_status_set_provider(struct json_object *(*fn)(void *arg), void *arg);
 
 /* Timestamps on stderr lines: on for the service, off for CLI commands. */
 void nh_log_set_stamps(int on);

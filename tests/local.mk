@@ -54,3 +54,4 @@ include tests/ipv6/local.mk
 include tests/unixipc/local.mk
 include tests/echo6/local.mk
 include tests/fuzz/local.mk
+include tests/http/local.mk

@@ -10,4 +10,6 @@
 #include <nethost/cli.h>
 #include <nethost/plugin.h>
 #include <nethost/rtnl.h>
+#include <nethost/metrics.h>
+#include <nethost/status.h>
 #endif

@@ -14,7 +14,8 @@
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
  *        sock, conf, json, rtnl (link and address snapshots, rtnetlink
- *        message decoding).
+ *        message decoding), metrics (counters and gauges with labels,
+ *        Prometheus text output), the host's status as JSON.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -55,3 +55,4 @@ include tests/unixipc/local.mk
 include tests/echo6/local.mk
 include tests/fuzz/local.mk
 include tests/http/local.mk
+include tests/install/local.mk

@@ -214,6 +214,8 @@ static void family_drop_if_empty(struct family *f)
 	}
 }
 
+static void metrics_drop_ctx(const nh_ctx *ctx);
+
 static struct series *series_new(const nh_ctx *ctx, enum metric_type type, const char *name,
 				 const char *help, va_list ap)
 {
@@ -251,6 +253,7 @@ static struct series *series_new(const nh_ctx *ctx, enum metric_type type, const
 		errno = ENOMEM;
 		return NULL;
 	}
+	nh_ctx_set_release_hook(metrics_drop_ctx);
 	s->fam = f;
 	s->owner = ctx;
 	s->labels = labels;
@@ -314,7 +317,8 @@ void nh_gauge_del(nh_gauge *g)
 		series_del((struct series *)g);
 }
 
-void nh_metrics_drop_ctx(const nh_ctx *ctx)
+/* Every series of ctx goes with it (nh_ctx_free calls this). */
+static void metrics_drop_ctx(const nh_ctx *ctx)
 {
 	/* Backwards: a family that empties leaves the array, shifting only
 	 * the ones already visited. */

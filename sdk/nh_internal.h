@@ -18,8 +18,9 @@ nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance);
 nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd);
 void nh_ctx_free(nh_ctx *ctx);
 
-/* Remove every metric series ctx created (nh_ctx_free does it). */
-void nh_metrics_drop_ctx(const nh_ctx *ctx);
+/* Called by nh_ctx_free() before the context goes (metrics.c sets it
+ * when the first series is created). */
+void nh_ctx_set_release_hook(void (*fn)(const nh_ctx *ctx));
 
 /* The host publishes its status through a function that builds it on
  * demand (fresh JSON object, or NULL); fn NULL withdraws it. */

@@ -138,6 +138,13 @@ static enum MHD_Result http_answer(void *cls, struct MHD_Connection *conn, const
 	 * request body is read. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return http_text(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	/* The first call comes with the headers; answering only on the
+	 * second, once the request is complete, lets MHD keep the
+	 * connection alive for the next scrape. */
+	if (!*con_cls) {
+		*con_cls = h;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") == 0) {
 		size_t len = 0;
 		char *text = nh_metrics_text(&len);

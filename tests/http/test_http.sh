@@ -127,6 +127,19 @@ scrape
 [ "$(value "$(series 200)")" = 5 ] || fail "200 count after reload $(value "$(series 200)"), want 5"
 ok "reload: /status shows one reload and the instance gone; counters kept"
 
+# Scrapers reuse their connection: two requests on one socket. Counted
+# below as two more 200s.
+python3 - "$PORT" <<'PY' || fail "keep-alive"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+c.request("GET", "/metrics"); r = c.getresponse(); r.read()
+assert r.status == 200 and r.getheader("Connection") != "close", r.getheaders()
+first = c.sock
+c.request("GET", "/status"); r = c.getresponse(); r.read()
+assert r.status == 200 and c.sock is first and first is not None
+PY
+ok "keep-alive: two requests on one connection"
+
 # A client that says nothing is closed after idle_timeout (1s).
 python3 - "$PORT" <<'PY' || fail "idle client not closed"
 import socket, sys, time

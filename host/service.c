@@ -5,7 +5,12 @@
  * A reload is all or nothing: the new file is parsed and every new or
  * changed section is created (create() opens nothing) before anything
  * running is touched. Sections whose text did not change keep their
- * running instance untouched. */
+ * running instance untouched.
+ *
+ * Under systemd (Type=notify) the host says READY=1 once every instance
+ * started, RELOADING=1 ... READY=1 around a reload, STOPPING=1 on the way
+ * out, with a STATUS= line each time; without $NOTIFY_SOCKET these cost
+ * nothing. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "loader.h"
 #include "nh_internal.h"
@@ -42,6 +50,9 @@ struct service {
 	struct generation cur;
 	char *pid_file;
 	int quit_signal;
+	int64_t started_us;   /* monotonic, for the uptime */
+	time_t started_at;    /* wall clock, for people */
+	int reloads;          /* successful ones */
 };
 
 static const struct nh_conf_key host_keys[] = {
@@ -302,7 +313,42 @@ static void set_pid_file(struct service *svc, const char *path)
 		svc->pid_file = strdup(path);
 }
 
+static int instances_started(const struct service *svc)
+{
+	int n = 0;
+
+	for (int i = 0; i < svc->cur.n; i++)
+		n += svc->cur.inst[i]->started;
+	return n;
+}
+
+/* READY=1 with the running state as STATUS=; note says what happened. */
+static void notify_ready(const struct service *svc, const char *note)
+{
+	int n = instances_started(svc);
+
+	sd_notifyf(0, "READY=1\nSTATUS=%s%srunning %d instance%s from %s", note ? note : "",
+		   note ? "; " : "", n, n == 1 ? "" : "s", svc->opt->config_path);
+}
+
+static void reload_file(struct service *svc);
+
 static void reload(struct service *svc)
+{
+	struct timespec ts;
+
+	/* systemd wants the reload's start time with RELOADING=1 (253+). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu",
+		   svc->opt->config_path,
+		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	int before = svc->reloads;
+	reload_file(svc);
+	notify_ready(svc, svc->reloads != before ? "reloaded" :
+			  "reload failed, the running configuration stays");
+}
+
+static void reload_file(struct service *svc)
 {
 	nh_logf(NULL, NH_LOG_NOTICE, "reloading %s", svc->opt->config_path);
 	nh_config *cfg = nh_config_load(svc->opt->config_path);
@@ -355,6 +401,7 @@ static void reload(struct service *svc)
 	generation_free(&svc->cur);
 	svc->cur = next;
 	set_pid_file(svc, hs.pid_file);
+	svc->reloads++;
 	nh_logf(NULL, NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,
 		started);
 }
@@ -376,6 +423,58 @@ static void on_signal(nh_loop *loop, int signo, void *arg)
 		svc->quit_signal = signo;
 		nh_loop_stop(loop);
 	}
+}
+
+/* The host's status for nh_status_json(): built on demand. */
+static struct json_object *status_build(void *arg)
+{
+	const struct service *svc = arg;
+	struct json_object *o = json_object_new_object();
+	struct json_object *plugins = json_object_new_array(), *insts = json_object_new_array();
+	char abi[16], when[32];
+	struct tm tm;
+
+	if (!o || !plugins || !insts) {
+		json_object_put(o);
+		json_object_put(plugins);
+		json_object_put(insts);
+		return NULL;
+	}
+	snprintf(abi, sizeof(abi), "%d.%d", NH_ABI_MAJOR, NH_ABI_MINOR);
+	gmtime_r(&svc->started_at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	nh_json_add_str(o, "version", PACKAGE_VERSION);
+	nh_json_add_str(o, "abi", abi);
+	nh_json_add_int(o, "pid", (int64_t)getpid());
+	nh_json_add_str(o, "config_file", svc->opt->config_path);
+	nh_json_add_str(o, "started", when);
+	/* Milliseconds are plenty, and print as such rather than as the
+	 * nearest double's 17 digits. */
+	char uptime[32];
+	snprintf(uptime, sizeof(uptime), "%.3f", (double)(nh_now_us() - svc->started_us) / 1e6);
+	json_object_object_add(o, "uptime_seconds", json_object_new_double_s(strtod(uptime, NULL), uptime));
+	nh_json_add_int(o, "reloads", svc->reloads);
+	for (int i = 0; i < svc->ld.nloaded; i++) {
+		const struct loaded_plugin *lp = svc->ld.loaded[i];
+		if (!lp->desc)
+			continue;
+		struct json_object *p = json_object_new_object();
+		nh_json_add_str(p, "name", lp->desc->name);
+		nh_json_add_str(p, "version", lp->desc->version);
+		nh_json_add_str(p, "file", lp->path);
+		json_object_array_add(plugins, p);
+	}
+	for (int i = 0; i < svc->cur.n; i++) {
+		const struct instance *in = svc->cur.inst[i];
+		struct json_object *p = json_object_new_object();
+		nh_json_add_str(p, "plugin", in->sec->plugin);
+		nh_json_add_str(p, "name", in->sec->instance);
+		nh_json_add_bool(p, "started", in->started);
+		json_object_array_add(insts, p);
+	}
+	json_object_object_add(o, "plugins", plugins);
+	json_object_object_add(o, "instances", insts);
+	return o;
 }
 
 /* Load the file and create every instance; 0 or exit code 2. */
@@ -408,6 +507,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 
 static void service_cleanup(struct service *svc)
 {
+	nh_status_set_provider(NULL, NULL);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loader_free(&svc->ld);
@@ -447,9 +547,14 @@ int service_run(const struct host_options *opt)
 			return 1;
 		}
 	signal(SIGPIPE, SIG_IGN);
+	svc.started_us = nh_now_us();
+	svc.started_at = time(NULL);
+	nh_status_set_provider(status_build, &svc);
 
 	for (int i = 0; i < svc.cur.n; i++)
 		if (instance_start(svc.cur.inst[i]) < 0) {
+			sd_notifyf(0, "STATUS=[%s %s] failed to start", svc.cur.inst[i]->sec->plugin,
+				   svc.cur.inst[i]->sec->instance);
 			service_cleanup(&svc);
 			return 1;
 		}
@@ -462,12 +567,15 @@ int service_run(const struct host_options *opt)
 	nh_logf(NULL, NH_LOG_NOTICE, "nethost %s running %d instance%s from %s (pid %ld)",
 		PACKAGE_VERSION, svc.cur.n, svc.cur.n == 1 ? "" : "s", opt->config_path,
 		(long)getpid());
+	notify_ready(&svc, NULL);
 
 	int r = nh_loop_run(svc.loop);
 	if (r < 0)
 		nh_logf(NULL, NH_LOG_ERR, "event loop failed: %s", strerror(-r));
 	if (svc.quit_signal)
 		nh_logf(NULL, NH_LOG_NOTICE, "%s received, stopping", strsignal(svc.quit_signal));
+	sd_notifyf(0, "STOPPING=1\nSTATUS=stopping%s%s", svc.quit_signal ? " on " : "",
+		   svc.quit_signal ? sigabbrev_np(svc.quit_signal) : "");
 	service_cleanup(&svc);
 	return r < 0 ? 1 : 0;
 }

@@ -5,3 +5,4 @@ include plugins/ifaces/local.mk
 include plugins/ipv6/local.mk
 include plugins/unixipc/local.mk
 include plugins/echo6/local.mk
+include plugins/http/local.mk

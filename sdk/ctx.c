@@ -16,6 +16,7 @@ nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance)
 		return NULL;
 	ctx->loop = loop;
 	snprintf(ctx->name, sizeof(ctx->name), "%s/%s", plugin, instance);
+	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", plugin);
 	snprintf(ctx->instance, sizeof(ctx->instance), "%s", instance);
 	return ctx;
 }
@@ -29,12 +30,27 @@ nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd)
 	ctx->loop = loop;
 	ctx->cmd = cmd;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", cmd->name);
+	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", cmd->name);
 	snprintf(ctx->instance, sizeof(ctx->instance), "%s", cmd->name);
 	return ctx;
 }
 
+/* What else must go with a context (its metric series). A hook rather
+ * than a call keeps this file free of metrics.c, so that code linking
+ * ctx.c alone (the fuzz targets) needs nothing more. */
+static void (*release_hook)(const nh_ctx *ctx);
+
+void nh_ctx_set_release_hook(void (*fn)(const nh_ctx *ctx))
+{
+	release_hook = fn;
+}
+
 void nh_ctx_free(nh_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	if (release_hook)
+		release_hook(ctx);
 	free(ctx);
 }
 

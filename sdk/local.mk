@@ -12,8 +12,10 @@ sdk_libnethost_la_SOURCES = \
 	sdk/json.c \
 	sdk/log.c \
 	sdk/loop.c \
+	sdk/metrics.c \
 	sdk/rtnl.c \
-	sdk/socket.c
+	sdk/socket.c \
+	sdk/status.c
 sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
 sdk_libnethost_la_LIBADD = $(INIH_LIBS) $(JSONC_LIBS) $(MNL_LIBS) -lm
 sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) -export-symbols-regex '^nh_'
@@ -25,8 +27,10 @@ nethostinclude_HEADERS += \
 	sdk/nethost/json.h \
 	sdk/nethost/log.h \
 	sdk/nethost/loop.h \
+	sdk/nethost/metrics.h \
 	sdk/nethost/nethost.h \
 	sdk/nethost/plugin.h \
 	sdk/nethost/rtnl.h \
-	sdk/nethost/sock.h
+	sdk/nethost/sock.h \
+	sdk/nethost/status.h
 EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in

@@ -8,6 +8,7 @@
 struct nh_ctx {
 	nh_loop *loop;
 	char name[160];     /* "plugin/instance" or "command" */
+	char plugin[64];    /* "forward"; the command for CLI contexts */
 	char instance[128];
 	const struct nh_command *cmd; /* CLI commands only */
 };
@@ -16,6 +17,14 @@ struct nh_ctx {
 nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance);
 nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd);
 void nh_ctx_free(nh_ctx *ctx);
+
+/* Called by nh_ctx_free() before the context goes (metrics.c sets it
+ * when the first series is created). */
+void nh_ctx_set_release_hook(void (*fn)(const nh_ctx *ctx));
+
+/* The host publishes its status through a function that builds it on
+ * demand (fresh JSON object, or NULL); fn NULL withdraws it. */
+void nh_status_set_provider(struct json_object *(*fn)(void *arg), void *arg);
 
 /* Timestamps on stderr lines: on for the service, off for CLI commands. */
 void nh_log_set_stamps(int on);

@@ -54,3 +54,5 @@ include tests/ipv6/local.mk
 include tests/unixipc/local.mk
 include tests/echo6/local.mk
 include tests/fuzz/local.mk
+include tests/http/local.mk
+include tests/install/local.mk

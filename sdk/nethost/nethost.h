@@ -11,4 +11,6 @@
 #include <nethost/echo.h>
 #include <nethost/plugin.h>
 #include <nethost/rtnl.h>
+#include <nethost/metrics.h>
+#include <nethost/status.h>
 #endif

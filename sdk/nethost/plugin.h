@@ -14,7 +14,9 @@
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
  *        sock, conf, json, rtnl (link and address snapshots, rtnetlink
- *        message decoding), echo (stream and datagram echo servers).
+ *        message decoding), echo (stream and datagram echo servers),
+ *        metrics (counters and gauges with labels, Prometheus text
+ *        output), the host's status as JSON.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -1,0 +1,9 @@
+# The SDK's metrics (Check), promtool on their output, the http plugin.
+check_PROGRAMS += tests/http/test_metrics
+tests_http_test_metrics_SOURCES = tests/http/test_metrics.c
+tests_http_test_metrics_CFLAGS = $(CHECK_TEST_CFLAGS) -I$(top_srcdir)/sdk
+tests_http_test_metrics_LDADD = $(CHECK_TEST_LDADD) -lm
+TESTS += tests/http/test_metrics tests/http/test_metrics_promtool.sh
+EXTRA_DIST += tests/http/test_metrics_promtool.sh
+TESTS += tests/http/test_http.sh
+EXTRA_DIST += tests/http/test_http.sh

@@ -32,11 +32,10 @@ static int conf_each(const nh_section *sec, const char *key, struct fwd_conf *c,
 	int bad = 0, n = nh_conf_count(sec, key);
 
 	for (int i = 0; i < n; i++) {
-		int line;
-		const char *v = nh_conf_value(sec, key, i, &line);
+		const char *v = nh_conf_value(sec, key, i, NULL);
 		nh_error err;
 		if (fn(c, v, &err) < 0) {
-			nh_conf_error(sec, key, "%s", err.msg);
+			nh_conf_error_at(sec, key, i, "%s", err.msg);
 			bad++;
 		}
 	}
@@ -72,10 +71,10 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	bad |= nh_conf_get_duration_ms(sec, "connect_timeout", DEF_CONNECT_TIMEOUT_MS,
 				       &c.connect_timeout_ms) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 0, &c.idle_timeout_ms) < 0;
-	if (!bad && nh_conf_count(sec, "listen") == 0)
-		bad = nh_conf_error(sec, NULL, "listen: missing (ADDR:PORT to accept on)") < 0;
-	if (!bad && nh_conf_count(sec, "to") == 0)
-		bad = nh_conf_error(sec, NULL, "to: missing (HOST:PORT to relay to)") < 0;
+	if (nh_conf_count(sec, "listen") == 0)
+		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
+	if (nh_conf_count(sec, "to") == 0)
+		bad = nh_conf_error(sec, "to", "missing (HOST:PORT to relay to)") < 0;
 	if (!bad && c.connect_timeout_ms < 1)
 		bad = nh_conf_error(sec, "connect_timeout", "must be at least 1ms") < 0;
 	if (!bad && c.idle_timeout_ms < 0)

@@ -6,7 +6,10 @@
   fwdtool.py halfclose HOST PORT              send, shut down writes, read all back
   fwdtool.py many HOST PORT N                 N concurrent connections, each echoed
   fwdtool.py hold HOST PORT N SECONDS         hold N echoed connections open
-  fwdtool.py ping HOST PORT [TIMEOUT]         one echo; prints how the connection ended
+  fwdtool.py ping HOST PORT [TIMEOUT [FROM]]  one echo; prints how the connection ended
+  fwdtool.py flood HOST PORT N                open N at once, count the echoed ones, close
+  fwdtool.py blackhole HOST PORT              a listener that never accepts, its backlog full
+  fwdtool.py idle HOST PORT SECONDS           one echo, then wait for the far end to close
   fwdtool.py reset HOST PORT                  connect, send, close with RST
   fwdtool.py upreset HOST PORT                ask the echo server to reset; expect a reset
 
@@ -33,9 +36,11 @@ def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def connect(host, port, timeout=10):
+def connect(host, port, timeout=10, source=None):
     s = socket.socket(family(host), socket.SOCK_STREAM)
     s.settimeout(timeout)
+    if source:
+        s.bind((source, 0))
     s.connect((host, port))
     return s
 
@@ -180,10 +185,10 @@ def hold(host, port, n, secs):
     print("hold ok %d" % n)
 
 
-def ping(host, port, timeout=10.0):
+def ping(host, port, timeout=10.0, source=None):
     t0 = time.monotonic()
     try:
-        s = connect(host, port, timeout)
+        s = connect(host, port, timeout, source)
         s.sendall(b"ping\n")
         data = s.recv(100)
     except ConnectionResetError:
@@ -202,6 +207,57 @@ def ping(host, port, timeout=10.0):
     else:
         print("garbage %r" % data)
     s.close()
+
+
+def flood(host, port, n):
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(connect(host, port, 2))
+        except OSError:
+            pass
+    echoed = 0
+    for s in socks:
+        try:
+            s.sendall(b"x")
+            if s.recv(1) == b"x":
+                echoed += 1
+        except OSError:
+            pass
+    for s in socks:
+        s.close()
+    print("flood %d echoed of %d" % (echoed, n))
+
+
+def blackhole(host, port):
+    """Fill a never-accepted backlog so that further SYNs are dropped."""
+    lis = socket.socket(family(host), socket.SOCK_STREAM)
+    lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lis.bind((host, port))
+    lis.listen(0)
+    fillers = []
+    for _ in range(4):
+        c = socket.socket(family(host), socket.SOCK_STREAM)
+        c.setblocking(False)
+        c.connect_ex((host, port))
+        fillers.append(c)
+    time.sleep(0.3)
+    print("ready", flush=True)
+    time.sleep(3600)
+
+
+def idle(host, port, secs):
+    s = connect(host, port, secs)
+    s.sendall(b"x")
+    if s.recv(1) != b"x":
+        fail("idle: no echo")
+    t0 = time.monotonic()
+    try:
+        data = s.recv(1)
+    except socket.timeout:
+        print("open %.3f" % (time.monotonic() - t0))
+        return
+    print("%s %.3f" % ("closed" if data == b"" else "data", time.monotonic() - t0))
 
 
 def reset(host, port):
@@ -242,7 +298,13 @@ def main():
     elif cmd == "hold":
         hold(host, port, int(a[3]), float(a[4]))
     elif cmd == "ping":
-        ping(host, port, float(a[3]) if len(a) > 3 else 10.0)
+        ping(host, port, float(a[3]) if len(a) > 3 else 10.0, a[4] if len(a) > 4 else None)
+    elif cmd == "flood":
+        flood(host, port, int(a[3]))
+    elif cmd == "blackhole":
+        blackhole(host, port)
+    elif cmd == "idle":
+        idle(host, port, float(a[3]))
     elif cmd == "reset":
         reset(host, port)
     elif cmd == "upreset":

@@ -79,6 +79,7 @@ struct fwd {
 	int paused;         /* FWD_PAUSE_* bits: listeners not watched */
 	nh_timer *resume;   /* ends an EMFILE pause */
 	nh_timer *trim;     /* empties the pipe pool once all is quiet */
+	int64_t emfile_log_ms; /* last EMFILE warning, to keep the log readable */
 	struct fwd_conn *conns;
 	int pool[FWD_POOL_MAX][2];
 	int n_pool;
@@ -101,6 +102,8 @@ int fwd_start(struct fwd *f);
 void fwd_stop(struct fwd *f);
 void fwd_free(struct fwd *f);
 void fwd_report(struct fwd *f);
+/* Out of fds (err): stop accepting for FWD_EMFILE_PAUSE_MS, log it. */
+void fwd_pause_emfile(struct fwd *f, int err);
 /* A connection closed: accepting may resume. */
 void fwd_conn_gone(struct fwd *f);
 

@@ -38,14 +38,20 @@ static int64_t resume_accept(nh_loop *loop, void *arg)
 }
 
 /* Out of fds: stop accepting for a moment rather than spin on a
- * listener that stays readable. Log the first of a run of pauses. */
-static void pause_emfile(struct fwd *f, int err)
+ * listener that stays readable. One log line a second at most. */
+void fwd_pause_emfile(struct fwd *f, int err)
 {
+	int64_t now = nh_loop_now_ms(f->loop);
+
 	if (f->paused & FWD_PAUSE_EMFILE)
 		return;
 	f->st.emfile++;
-	nh_warn(f->ctx, "accept: %s; pausing accepts for %d ms (%ld connections open)",
-		strerror(err), FWD_EMFILE_PAUSE_MS, f->st.active);
+	if (f->emfile_log_ms == 0 || now - f->emfile_log_ms >= 1000) {
+		nh_warn(f->ctx, "%s; pausing accepts for %d ms (%ld connections open, %llu pauses)",
+			strerror(err), FWD_EMFILE_PAUSE_MS, f->st.active,
+			(unsigned long long)f->st.emfile);
+		f->emfile_log_ms = now;
+	}
 	f->resume = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, resume_accept, f);
 	if (!f->resume)
 		return; /* cannot pause safely: keep accepting */
@@ -102,7 +108,7 @@ static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				pause_emfile(f, errno);
+				fwd_pause_emfile(f, errno);
 				return;
 			case EAGAIN:
 				return;

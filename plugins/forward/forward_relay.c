@@ -54,6 +54,7 @@ struct fwd_conn {
 	int up_next;          /* the next upstream to try */
 	int up_err;           /* why the last one failed */
 	nh_timer *idle;
+	nh_timer *retry;      /* connect again once fds are free */
 	int64_t start_ms, last_ms;
 	nh_addr peer;
 	const nh_addr *up;    /* connected to, or last tried */
@@ -266,6 +267,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 
 	nh_connect_cancel(c->connecting);
 	nh_timer_del(c->idle);
+	nh_timer_del(c->retry);
 	for (int s = 0; s < 2; s++) {
 		nh_io_del(c->io[s]);
 		if (c->fd[s] < 0)
@@ -430,8 +432,19 @@ static void conn_connected(int fd, int result, void *arg)
 	conn_relay(c, fd);
 }
 
+static int64_t conn_retry(nh_loop *loop, void *arg)
+{
+	struct fwd_conn *c = arg;
+
+	c->retry = NULL; /* the loop frees it as we return STOP */
+	conn_connect(c);
+	return NH_TIMER_STOP;
+}
+
 /* Try the upstreams in order from up_next; close the client when none
- * is left, saying why the last one failed. */
+ * is left, saying why the last one failed. Out of fds, the client waits
+ * (within connect_timeout) while accepting pauses, rather than being
+ * turned away for a shortage that closing connections will end. */
 static void conn_connect(struct fwd_conn *c)
 {
 	struct fwd *f = c->f;
@@ -443,6 +456,14 @@ static void conn_connect(struct fwd_conn *c)
 		if (c->connecting)
 			return;
 		c->up_err = errno;
+		if ((errno == EMFILE || errno == ENFILE) &&
+		    nh_loop_now_ms(f->loop) - c->start_ms < f->conf.connect_timeout_ms) {
+			fwd_pause_emfile(f, errno);
+			c->up_next--;
+			c->retry = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, conn_retry, c);
+			if (c->retry)
+				return;
+		}
 	}
 	f->st.failed++;
 	conn_close(c, -1, "upstream unreachable (%s)",

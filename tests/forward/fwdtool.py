@@ -20,6 +20,7 @@ half-close is visible end to end), resets a connection whose data is
 import asyncio
 import hashlib
 import os
+import select
 import socket
 import struct
 import sys
@@ -216,14 +217,24 @@ def flood(host, port, n):
             socks.append(connect(host, port, 2))
         except OSError:
             pass
-    echoed = 0
+    waiting = set()
     for s in socks:
         try:
             s.sendall(b"x")
-            if s.recv(1) == b"x":
-                echoed += 1
+            waiting.add(s)
         except OSError:
             pass
+    echoed = 0
+    deadline = time.monotonic() + 2
+    while waiting and time.monotonic() < deadline:
+        ready, _, _ = select.select(list(waiting), [], [], deadline - time.monotonic())
+        for s in ready:
+            waiting.discard(s)
+            try:
+                if s.recv(1) == b"x":
+                    echoed += 1
+            except OSError:
+                pass
     for s in socks:
         s.close()
     print("flood %d echoed of %d" % (echoed, n))

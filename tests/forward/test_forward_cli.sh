@@ -80,7 +80,7 @@ FWD=$!
 at_exit "kill -KILL $FWD 2>/dev/null"
 wait_for_log "$TMP/emfile.log" 10 "forwarding" || fail "forward did not start: $(cat "$TMP/emfile.log")"
 $FWDTOOL flood 127.0.0.1 "$L3" 40 >"$TMP/flood.out" 2>&1 || fail "flood: $(cat "$TMP/flood.out")"
-grep -q "Too many open files" "$TMP/emfile.log" || fail "no EMFILE log line: $(cat "$TMP/emfile.log")"
+grep -q "Too many open files; pausing accepts" "$TMP/emfile.log" || fail "no EMFILE pause line: $(cat "$TMP/emfile.log")"
 got=$($FWDTOOL ping 127.0.0.1 "$L3" 5)
 case $got in echo*) ;; *) fail "after EMFILE: got '$got'";; esac
 kill -0 "$FWD" || fail "forwarder died on EMFILE"

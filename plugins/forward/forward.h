@@ -15,7 +15,7 @@
 #include <nethost/nethost.h>
 
 /* Bytes a half holds before it stops reading (back-pressure). */
-#define FWD_PIPE_SIZE (256 * 1024)
+#define FWD_PIPE_SIZE (128 * 1024)
 /* Read/write fallback buffer, when splice() cannot be used. */
 #define FWD_BUF_SIZE (64 * 1024)
 /* Connections accepted per wakeup, so one busy listener cannot starve the rest. */
@@ -83,6 +83,7 @@ struct fwd {
 	struct fwd_conn *conns;
 	int pool[FWD_POOL_MAX][2];
 	int n_pool;
+	size_t pipe_cap;    /* what our pipes hold (the kernel may give less) */
 	int no_splice;      /* the kernel refused splice() once: read/write */
 	struct fwd_stats st;
 };

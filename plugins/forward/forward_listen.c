@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -148,6 +150,9 @@ int fwd_start(struct fwd *f)
 			return rc;
 		}
 		f->n_lis++;
+		/* Accepted clients inherit it: one call here, none per client. */
+		int one = 1;
+		setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (!(l->io = nh_io_add(f->loop, l->fd, NH_READ, on_accept, l))) {
 			int rc = -errno;
 			nh_error(f->ctx, "cannot watch listener: %s", strerror(errno));

@@ -75,8 +75,15 @@ static int pipe_get(struct fwd *f, int p[2])
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	/* A bigger pipe means fewer splice() calls per megabyte; the kernel
-	 * may refuse (pipe-max-size, user limits): keep the default then. */
-	fcntl(p[0], F_SETPIPE_SZ, FWD_PIPE_SIZE);
+	 * may refuse (pipe-max-size, user limits): keep the default then.
+	 * Every pipe is asked the same, so the smallest answer holds. */
+	int sz = fcntl(p[0], F_SETPIPE_SZ, FWD_PIPE_SIZE);
+	if (sz < 0)
+		sz = fcntl(p[0], F_GETPIPE_SZ);
+	if (sz > 0 && (f->pipe_cap == 0 || (size_t)sz < f->pipe_cap))
+		f->pipe_cap = (size_t)sz;
+	else if (f->pipe_cap == 0)
+		f->pipe_cap = 4096; /* one page: always there */
 	return 0;
 }
 
@@ -111,8 +118,7 @@ static int half_hold(struct fwd *f, struct fwd_half *h)
 	if (h->pipe[0] >= 0 || h->buf)
 		return 0;
 	if (!f->no_splice && pipe_get(f, h->pipe) == 0) {
-		int sz = fcntl(h->pipe[0], F_GETPIPE_SZ);
-		h->cap = sz > 0 ? (size_t)sz : 65536;
+		h->cap = f->pipe_cap;
 		return 0;
 	}
 	if (!(h->buf = malloc(FWD_BUF_SIZE)))
@@ -254,16 +260,19 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 	char why[200], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	nh_addr_format(&c->peer, 1, peer, sizeof(peer));
-	if (c->up)
-		nh_addr_format(c->up, 1, up, sizeof(up));
-	int64_t ms = nh_loop_now_ms(f->loop) - c->start_ms;
-	nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s", peer, up, why,
-		(unsigned long long)c->h[CLIENT].bytes, (unsigned long long)c->h[UPSTREAM].bytes,
-		(long long)(ms / 1000), (long long)(ms % 1000));
+	if (NH_LOG_INFO <= nh_log_level_current) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		nh_addr_format(&c->peer, 1, peer, sizeof(peer));
+		if (c->up)
+			nh_addr_format(c->up, 1, up, sizeof(up));
+		int64_t ms = nh_loop_now_ms(f->loop) - c->start_ms;
+		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s", peer, up,
+			why, (unsigned long long)c->h[CLIENT].bytes,
+			(unsigned long long)c->h[UPSTREAM].bytes, (long long)(ms / 1000),
+			(long long)(ms % 1000));
+	}
 
 	nh_connect_cancel(c->connecting);
 	nh_timer_del(c->idle);
@@ -301,6 +310,7 @@ void fwd_conn_close_all(struct fwd *f)
 /* ---- relaying ------------------------------------------------------- */
 
 static void conn_io(nh_loop *loop, int fd, int events, void *arg);
+static void conn_connect(struct fwd_conn *c);
 
 /* Watch each socket for exactly what its state needs. */
 static int conn_watch(struct fwd_conn *c)
@@ -355,6 +365,18 @@ static void conn_io(nh_loop *loop, int fd, int events, void *arg)
 	struct fwd_conn *c = arg;
 	int s = fd == c->fd[CLIENT] ? CLIENT : UPSTREAM;
 
+	if (c->connecting) {
+		/* The client, watched for nothing while we connect: only a
+		 * reset or hang-up (always reported) ends the wait early. */
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+		c->f->st.closed++;
+		conn_close(c, -1, "client left while connecting (%s)",
+			   soerr ? strerror(soerr) : "hang-up");
+		return;
+	}
+
 	if (events & NH_ERROR) {
 		int soerr = 0;
 		socklen_t len = sizeof(soerr);
@@ -392,15 +414,13 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 
 	c->fd[UPSTREAM] = upfd;
 	/* Relay what arrives when it arrives: the endpoints chose their
-	 * write sizes, Nagle on our hop would only add latency. */
+	 * write sizes, Nagle on our hop would only add latency. (Clients
+	 * inherit TCP_NODELAY from the listener.) */
 	setsockopt(upfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(c->fd[CLIENT], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	nh_io_del(c->io[CLIENT]); /* the connect-time watcher */
-	c->io[CLIENT] = NULL;
-	for (int s = 0; s < 2; s++) {
-		c->h[s].can_read = 1;
-		c->h[s].can_write = 1;
-	}
+	/* The client may have sent already; the new upstream has not. */
+	c->h[CLIENT].can_read = 1;
+	c->h[CLIENT].can_write = 1;
+	c->h[UPSTREAM].can_write = 1;
 	c->last_ms = nh_loop_now_ms(c->f->loop);
 	if (c->f->conf.idle_timeout_ms > 0 &&
 	    !(c->idle = nh_timer_add(c->f->loop, c->f->conf.idle_timeout_ms, conn_idle, c))) {
@@ -412,8 +432,6 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 }
 
 /* ---- connecting ----------------------------------------------------- */
-
-static void conn_connect(struct fwd_conn *c);
 
 static void conn_connected(int fd, int result, void *arg)
 {
@@ -470,20 +488,6 @@ static void conn_connect(struct fwd_conn *c)
 		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
 }
 
-/* While connecting, the client is watched for nothing: only a reset or
- * hang-up (always reported) ends the wait early. */
-static void conn_client_gone(nh_loop *loop, int fd, int events, void *arg)
-{
-	struct fwd_conn *c = arg;
-	int soerr = 0;
-	socklen_t len = sizeof(soerr);
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-	c->f->st.closed++;
-	conn_close(c, -1, "client left while connecting (%s)",
-		   soerr ? strerror(soerr) : "hang-up");
-}
-
 void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
@@ -504,6 +508,6 @@ void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 		f->conns->prev = c;
 	f->conns = c;
 	f->st.active++;
-	c->io[CLIENT] = nh_io_add(f->loop, fd, 0, conn_client_gone, c);
+	c->io[CLIENT] = nh_io_add(f->loop, fd, 0, conn_io, c);
 	conn_connect(c);
 }

@@ -1,0 +1,307 @@
+#!/bin/bash
+# bench/forward.sh: nethost forward next to socat, redir, rinetd and HAProxy,
+# with the direct connection as the ceiling, in one run on loopback.
+#
+#   bench/forward.sh            (from a built tree; RUNS=3 DUR=5 by default)
+#   RUNS=5 DUR=10 bench/forward.sh
+#
+# Figures, medians of RUNS:
+#   1 st / 8 st   iperf3 receiver Gbit/s with 1 and 8 parallel streams
+#   conn/s        sequential short connections: connect, 1-byte echo, close
+#   RSS           resident memory of the forwarder (every process of it)
+#                 with 1,000 idle connections held open
+# Ratios compare each figure with the best anchor (socat, redir, rinetd,
+# HAProxy): higher is better, except RSS where the lowest anchor is 1.00x
+# and below 1.00x is better. Loopback only; needs iperf3, socat, redir,
+# rinetd, haproxy, cc.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+NETHOST=${NETHOST:-$top/host/nethost}
+RUNS=${RUNS:-3}
+DUR=${DUR:-5}
+RATE_SECS=${RATE_SECS:-3}
+HOLD=${HOLD:-1000}
+IPERF_PORT=${IPERF_PORT:-25201}
+ECHO_PORT=${ECHO_PORT:-25202}
+LPORT=${LPORT:-25210}
+
+for tool in iperf3 socat redir rinetd haproxy cc ss python3; do
+	command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
+done
+[ -x "$NETHOST" ] || { echo "bench: no $NETHOST (build first)" >&2; exit 2; }
+ulimit -n 20000 2>/dev/null || ulimit -n 8192 || true
+
+TMP=$(mktemp -d /tmp/bench-forward.XXXXXX)
+PIDS=
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+bg() { "$@" & PIDS="$PIDS $!"; LAST=$!; }
+LOG=/dev/null
+
+# A tiny C helper: an epoll echo server, a sequential connection-rate
+# client, and a holder of N idle connections. C, so that the client and
+# the echo server are not what limits the figures.
+cat >"$TMP/fb.c" <<'EOF'
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct sockaddr_in addr(const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	return a;
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int echo(struct sockaddr_in a)
+{
+	int one = 1, l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 4096))
+		return perror("echo: bind"), 1;
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = l }, evs[256];
+	epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int n = epoll_wait(ep, evs, 256, -1);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == l) {
+				int c;
+				while ((c = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					ev.data.fd = c;
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			char buf[65536];
+			ssize_t r = read(fd, buf, sizeof(buf));
+			if (r > 0 && write(fd, buf, r) == r)
+				continue;
+			if (r < 0)
+				continue;
+			close(fd);
+		}
+	}
+}
+
+static int rate(struct sockaddr_in a, double secs)
+{
+	long n = 0;
+	double t0 = now(), t;
+	char c = 'x';
+	do {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, (void *)&a, sizeof(a)) || write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+			return perror("rate"), 1;
+		close(fd);
+		n++;
+	} while ((t = now() - t0) < secs);
+	printf("%.0f\n", n / t);
+	return 0;
+}
+
+static int hold(struct sockaddr_in a, int n)
+{
+	char c = 'x';
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, (void *)&a, sizeof(a)) || write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1)
+			return perror("hold"), 1;
+	}
+	printf("holding %d\n", n);
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 3 && !strcmp(argv[1], "echo"))
+		return echo(addr(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "rate"))
+		return rate(addr(argv[2]), atof(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "hold"))
+		return hold(addr(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: fb echo PORT | rate PORT SECS | hold PORT N\n");
+	return 2;
+}
+EOF
+cc -O2 -o "$TMP/fb" "$TMP/fb.c" || exit 2
+FB=$TMP/fb
+
+wait_line() { # wait_line FILE PATTERN
+	for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "bench: no '$2' in $1" >&2
+	return 1
+}
+wait_port() { # wait_port PORT: until something listens there
+	for _ in $(seq 200); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "bench: nothing listens on $1" >&2
+	return 1
+}
+listener_pid() { ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
+
+# Resident memory (kB) of a process and all its descendants.
+tree_rss() {
+	local pids=$1 all=$1 next
+	while [ -n "$pids" ]; do
+		next=
+		for p in $pids; do next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"; done
+		pids=$(echo $next)
+		all="$all $pids"
+	done
+	local kb=0
+	for p in $all; do
+		r=$(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null)
+		kb=$((kb + ${r:-0}))
+	done
+	echo $kb
+}
+
+bg iperf3 -s -p $IPERF_PORT -B 127.0.0.1 >/dev/null 2>&1
+bg "$FB" echo $ECHO_PORT >"$TMP/echo.out"
+wait_line "$TMP/echo.out" ready || exit 1
+wait_port $IPERF_PORT || exit 1
+
+# start_fwd NAME TARGET_PORT: a forwarder on LPORT; FWD_PID its process.
+start_fwd() {
+	local name=$1 t=$2
+	LOG=$TMP/$name.log
+	case $name in
+	nethost)
+		# -q: no per-connection close lines, as the others log nothing here.
+		bg "$NETHOST" -q forward 127.0.0.1:$LPORT 127.0.0.1:$t --max-connections 20000 2>>"$LOG" ;;
+	socat)
+		bg socat TCP-LISTEN:$LPORT,bind=127.0.0.1,fork,reuseaddr,backlog=4096 TCP:127.0.0.1:$t 2>>"$LOG" ;;
+	redir)
+		bg redir -n -l none 127.0.0.1:$LPORT 127.0.0.1:$t 2>>"$LOG" ;;
+	rinetd)
+		echo "127.0.0.1 $LPORT 127.0.0.1 $t" >"$TMP/rinetd.conf"
+		bg rinetd -f -c "$TMP/rinetd.conf" 2>>"$LOG" ;;
+	haproxy)
+		cat >"$TMP/haproxy.cfg" <<CFG
+global
+    maxconn 4096
+defaults
+    mode tcp
+    option splice-auto
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+listen fwd
+    bind 127.0.0.1:$LPORT
+    server up 127.0.0.1:$t
+CFG
+		bg haproxy -f "$TMP/haproxy.cfg" -db >>"$LOG" 2>&1 ;;
+	esac
+	wait_port $LPORT || exit 1
+	FWD_PID=$(listener_pid $LPORT)
+}
+stop_fwd() {
+	kill "$LAST" 2>/dev/null
+	pkill -P "$FWD_PID" 2>/dev/null # socat/redir children of this run only
+	kill "$FWD_PID" 2>/dev/null
+	wait "$LAST" 2>/dev/null
+	for _ in $(seq 100); do ss -Htln "sport = :$LPORT" | grep -q . || break; sleep 0.05; done
+	sleep 0.5
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+iperf() { # iperf PORT STREAMS -> Gbit/s received
+	iperf3 -c 127.0.0.1 -p $1 -P $2 -t $DUR -J 2>/dev/null |
+		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+}
+
+NAMES="direct nethost haproxy rinetd redir socat"
+declare -A G1 G8 CPS RSS
+for name in $NAMES; do
+	echo "bench: $name" >&2
+	# Throughput, to iperf3.
+	port=$IPERF_PORT
+	[ $name = direct ] || { start_fwd $name $IPERF_PORT; port=$LPORT; }
+	a=; b=
+	for _ in $(seq $RUNS); do
+		a="$a $(iperf $port 1)"
+		b="$b $(iperf $port 8)"
+	done
+	G1[$name]=$(echo $a | tr ' ' '\n' | median)
+	G8[$name]=$(echo $b | tr ' ' '\n' | median)
+	[ $name = direct ] || stop_fwd
+	# Connections per second and memory, to the echo server.
+	port=$ECHO_PORT
+	[ $name = direct ] || { start_fwd $name $ECHO_PORT; port=$LPORT; }
+	c=
+	for _ in $(seq $RUNS); do c="$c $("$FB" rate $port $RATE_SECS)"; done
+	CPS[$name]=$(echo $c | tr ' ' '\n' | median)
+	if [ $name = direct ]; then
+		RSS[$name]=-
+	else
+		"$FB" hold $port $HOLD >"$TMP/hold.out" 2>&1 &
+		hp=$!
+		wait_line "$TMP/hold.out" "holding" || exit 1
+		sleep 0.5
+		RSS[$name]=$(tree_rss "$FWD_PID")
+		kill $hp
+		wait $hp 2>/dev/null
+		stop_fwd
+	fi
+	echo "bench: $name: ${G1[$name]} / ${G8[$name]} Gbit/s, ${CPS[$name]} conn/s, RSS ${RSS[$name]} kB" >&2
+done
+
+best() { # best ARRAY max|min over the anchors
+	local -n arr=$1
+	local v=
+	for n in haproxy rinetd redir socat; do
+		x=${arr[$n]}
+		if [ -z "$v" ] || awk "BEGIN {exit !($x $([ $2 = max ] && echo '>' || echo '<') $v)}"; then v=$x; fi
+	done
+	echo $v
+}
+b1=$(best G1 max); b8=$(best G8 max); bc=$(best CPS max); br=$(best RSS min)
+cell() { awk "BEGIN {printf \"%s %.2fx\", \"$1\", $1 / $2}"; }
+rss_mb() { awk "BEGIN {printf \"%.1f MB\", $1 / 1024}"; }
+
+echo
+echo "nethost forward vs anchors on loopback, $(nproc) cores, $(uname -r); medians of $RUNS"
+echo "(iperf3 $DUR s; conn/s over $RATE_SECS s; RSS with $HOLD idle connections held)"
+printf '%-9s | %-16s | %-16s | %-15s | %s\n' "" "1 st Gbit/s" "8 st Gbit/s" "conn/s" "RSS (1,000 conns)"
+printf '%s\n' "----------+------------------+------------------+-----------------+------------------"
+for name in $NAMES; do
+	if [ $name = direct ]; then
+		r=-
+	else
+		r="$(rss_mb ${RSS[$name]}) $(awk "BEGIN {printf \"%.2fx\", ${RSS[$name]} / $br}")"
+	fi
+	printf '%-9s | %-16s | %-16s | %-15s | %s\n' $name "$(cell ${G1[$name]} $b1)" \
+		"$(cell ${G8[$name]} $b8)" "$(cell ${CPS[$name]} $bc)" "$r"
+done
+echo
+awk "BEGIN {printf \"nethost 1 stream = %.0f%% of direct\n\", 100 * ${G1[nethost]} / ${G1[direct]}}"

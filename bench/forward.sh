@@ -47,6 +47,7 @@ LOG=/dev/null
 # client, and a holder of N idle connections. C, so that the client and
 # the echo server are not what limits the figures.
 cat >"$TMP/fb.c" <<'EOF'
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

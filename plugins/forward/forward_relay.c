@@ -240,8 +240,10 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 	if (h->pending == 0)
 		half_release(c->f, h);
 	if (h->eof && h->pending == 0 && !h->shut) {
-		/* Half-close: the other direction keeps flowing. */
-		shutdown(dst, SHUT_WR);
+		/* Half-close: the other direction keeps flowing. When it is
+		 * done already, the close() that follows sends the FIN. */
+		if (!c->h[!s].shut)
+			shutdown(dst, SHUT_WR);
 		h->shut = 1;
 	}
 	return 0;
@@ -364,18 +366,6 @@ static void conn_io(nh_loop *loop, int fd, int events, void *arg)
 {
 	struct fwd_conn *c = arg;
 	int s = fd == c->fd[CLIENT] ? CLIENT : UPSTREAM;
-
-	if (c->connecting) {
-		/* The client, watched for nothing while we connect: only a
-		 * reset or hang-up (always reported) ends the wait early. */
-		int soerr = 0;
-		socklen_t len = sizeof(soerr);
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-		c->f->st.closed++;
-		conn_close(c, -1, "client left while connecting (%s)",
-			   soerr ? strerror(soerr) : "hang-up");
-		return;
-	}
 
 	if (events & NH_ERROR) {
 		int soerr = 0;
@@ -508,6 +498,7 @@ void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 		f->conns->prev = c;
 	f->conns = c;
 	f->st.active++;
-	c->io[CLIENT] = nh_io_add(f->loop, fd, 0, conn_io, c);
+	/* The client is watched from the relay on: one epoll_ctl less per
+	 * connection; a client that leaves meanwhile is seen then. */
 	conn_connect(c);
 }

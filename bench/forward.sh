@@ -170,17 +170,12 @@ wait_port() { # wait_port PORT: until something listens there
 }
 listener_pid() { ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
 
-# Resident memory (kB) of a process and all its descendants.
-tree_rss() {
-	local pids=$1 all=$1 next
-	while [ -n "$pids" ]; do
-		next=
-		for p in $pids; do next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"; done
-		pids=$(echo $next)
-		all="$all $pids"
-	done
-	local kb=0
-	for p in $all; do
+# Resident memory (kB) of every process holding a socket on port $1: the
+# forwarder and, for socat and redir, its process per connection (redir's
+# are not its children, so the process tree would miss them).
+port_rss() {
+	local kb=0 r
+	for p in $(ss -Htanp "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
 		r=$(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null)
 		kb=$((kb + ${r:-0}))
 	done
@@ -228,8 +223,10 @@ CFG
 }
 stop_fwd() {
 	kill "$LAST" 2>/dev/null
-	pkill -P "$FWD_PID" 2>/dev/null # socat/redir children of this run only
-	kill "$FWD_PID" 2>/dev/null
+	# The forwarder and its per-connection processes, by pid.
+	for p in $FWD_PID $(ss -Htanp "sport = :$LPORT" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+		kill "$p" 2>/dev/null
+	done
 	wait "$LAST" 2>/dev/null
 	for _ in $(seq 100); do ss -Htln "sport = :$LPORT" | grep -q . || break; sleep 0.05; done
 	sleep 0.5
@@ -269,7 +266,7 @@ for name in $NAMES; do
 		hp=$!
 		wait_line "$TMP/hold.out" "holding" || exit 1
 		sleep 0.5
-		RSS[$name]=$(tree_rss "$FWD_PID")
+		RSS[$name]=$(port_rss $LPORT)
 		kill $hp
 		wait $hp 2>/dev/null
 		stop_fwd

@@ -8,6 +8,8 @@
   fwdtool.py hold HOST PORT N SECONDS         hold N echoed connections open
   fwdtool.py ping HOST PORT [TIMEOUT [FROM]]  one echo; prints how the connection ended
   fwdtool.py flood HOST PORT N                open N at once, count the echoed ones, close
+  fwdtool.py stall HOST PORT                  a server that accepts and never reads
+  fwdtool.py push HOST PORT SECONDS           send without reading; print bytes accepted
   fwdtool.py blackhole HOST PORT              a listener that never accepts, its backlog full
   fwdtool.py idle HOST PORT SECONDS           one echo, then wait for the far end to close
   fwdtool.py reset HOST PORT                  connect, send, close with RST
@@ -240,6 +242,36 @@ def flood(host, port, n):
     print("flood %d echoed of %d" % (echoed, n))
 
 
+def stall(host, port):
+    lis = socket.socket(family(host), socket.SOCK_STREAM)
+    lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lis.bind((host, port))
+    lis.listen(16)
+    print("ready", flush=True)
+    held = []
+    while True:
+        held.append(lis.accept()[0])
+
+
+def push(host, port, secs):
+    """Write as fast as the path takes it; the total shows what it buffers."""
+    s = connect(host, port)
+    s.setblocking(False)
+    chunk = b"z" * 65536
+    total = 0
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        select.select([], [s], [], max(0, end - time.monotonic()))
+        try:
+            total += s.send(chunk)
+        except BlockingIOError:
+            pass
+        except OSError:
+            break  # the far end gave up (idle timeout): total stands
+    print("pushed %d" % total)
+    s.close()
+
+
 def blackhole(host, port):
     """Fill a never-accepted backlog so that further SYNs are dropped."""
     lis = socket.socket(family(host), socket.SOCK_STREAM)
@@ -292,36 +324,36 @@ def upreset(host, port):
     fail("upreset: expected a reset, got %r" % data)
 
 
+# command: (function, converters of the arguments after HOST PORT)
+COMMANDS = {
+    "bulk": (bulk, [int]),
+    "halfclose": (halfclose, []),
+    "many": (many, [int]),
+    "hold": (hold, [int, float]),
+    "ping": (ping, [float, str]),
+    "flood": (flood, [int]),
+    "stall": (stall, []),
+    "push": (push, [float]),
+    "blackhole": (blackhole, []),
+    "idle": (idle, [float]),
+    "reset": (reset, []),
+    "upreset": (upreset, []),
+}
+
+
 def main():
     a = sys.argv[1:]
     if len(a) < 3:
         fail(__doc__)
-    cmd, host, port = a[0], a[1], int(a[2])
+    cmd, host, port, rest = a[0], a[1], int(a[2]), a[3:]
     if cmd == "echo":
-        events = a[4] if len(a) > 4 and a[3] == "--events" else None
+        events = rest[1] if len(rest) > 1 and rest[0] == "--events" else None
         asyncio.run(serve(host, port, events))
-    elif cmd == "bulk":
-        bulk(host, port, int(a[3]))
-    elif cmd == "halfclose":
-        halfclose(host, port)
-    elif cmd == "many":
-        many(host, port, int(a[3]))
-    elif cmd == "hold":
-        hold(host, port, int(a[3]), float(a[4]))
-    elif cmd == "ping":
-        ping(host, port, float(a[3]) if len(a) > 3 else 10.0, a[4] if len(a) > 4 else None)
-    elif cmd == "flood":
-        flood(host, port, int(a[3]))
-    elif cmd == "blackhole":
-        blackhole(host, port)
-    elif cmd == "idle":
-        idle(host, port, float(a[3]))
-    elif cmd == "reset":
-        reset(host, port)
-    elif cmd == "upreset":
-        upreset(host, port)
-    else:
+        return
+    if cmd not in COMMANDS:
         fail("unknown command " + cmd)
+    fn, conv = COMMANDS[cmd]
+    fn(host, port, *[c(v) for c, v in zip(conv, rest)])
 
 
 if __name__ == "__main__":

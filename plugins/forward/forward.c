@@ -95,7 +95,16 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 
 static int forward_start(void *state)
 {
-	return fwd_start(state);
+	struct fwd *f = state;
+	int rc = fwd_start(f);
+	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
+
+	for (int i = 0; rc == 0 && i < f->conf.n_listen; i++)
+		nh_info(f->ctx, "listening on %s, relaying to %s%s",
+			nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
+			nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
+			f->conf.n_up > 1 ? " and its fail-overs" : "");
+	return rc;
 }
 
 static void forward_stop(void *state)

@@ -95,16 +95,7 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 
 static int forward_start(void *state)
 {
-	struct fwd *f = state;
-	int rc = fwd_start(f);
-	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
-
-	for (int i = 0; rc == 0 && i < f->conf.n_listen; i++)
-		nh_info(f->ctx, "listening on %s, relaying to %s%s",
-			nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
-			nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
-			f->conf.n_up > 1 ? " and its fail-overs" : "");
-	return rc;
+	return fwd_start(state);
 }
 
 static void forward_stop(void *state)
@@ -248,11 +239,6 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 	if (fwd_start(f) < 0) {
 		rc = NH_EXIT_USAGE; /* cannot run: the reason is logged */
 	} else {
-		char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
-		nh_notice(ctx, "forwarding %s -> %s%s", nh_addr_format(&f->conf.listen[0], 1, l,
-									 sizeof(l)),
-			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
-			  f->conf.n_up > 1 ? " (with fail-over)" : "");
 		if (nh_loop_run(loop) < 0)
 			rc = NH_EXIT_FAIL;
 		fwd_report(f);

@@ -160,6 +160,12 @@ int fwd_start(struct fwd *f)
 			return rc;
 		}
 	}
+	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
+	for (int i = 0; i < f->n_lis; i++)
+		nh_notice(f->ctx, "listening on %s, relaying to %s%s",
+			  nh_addr_format(&f->lis[i].addr, 1, l, sizeof(l)),
+			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
+			  f->conf.n_up > 1 ? " and its fail-overs" : "");
 	return 0;
 }
 

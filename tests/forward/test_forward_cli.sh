@@ -36,7 +36,7 @@ run_fwd() { # run_fwd LOG ARGS...: nethost forward in the background
 	"$NETHOST" forward "$@" >"$TMP/$log" 2>&1 &
 	FWD=$!
 	at_exit "kill -KILL $FWD 2>/dev/null"
-	wait_for_log "$TMP/$log" 10 "forwarding" || fail "forward $* did not start: $(cat "$TMP/$log")"
+	wait_for_log "$TMP/$log" 10 "listening on" || fail "forward $* did not start: $(cat "$TMP/$log")"
 }
 stop_fwd() {
 	kill -TERM "$FWD"
@@ -78,7 +78,7 @@ FWD_LIMIT=32
 ( ulimit -n $FWD_LIMIT && exec "$NETHOST" forward "127.0.0.1:$L3" "[::1]:$E" ) >"$TMP/emfile.log" 2>&1 &
 FWD=$!
 at_exit "kill -KILL $FWD 2>/dev/null"
-wait_for_log "$TMP/emfile.log" 10 "forwarding" || fail "forward did not start: $(cat "$TMP/emfile.log")"
+wait_for_log "$TMP/emfile.log" 10 "listening on" || fail "forward did not start: $(cat "$TMP/emfile.log")"
 $FWDTOOL flood 127.0.0.1 "$L3" 40 >"$TMP/flood.out" 2>&1 || fail "flood: $(cat "$TMP/flood.out")"
 grep -q "Too many open files; pausing accepts" "$TMP/emfile.log" || fail "no EMFILE pause line: $(cat "$TMP/emfile.log")"
 got=$($FWDTOOL ping 127.0.0.1 "$L3" 5)

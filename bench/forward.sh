@@ -5,7 +5,9 @@
 #   bench/forward.sh            (from a built tree; RUNS=3 DUR=5 by default)
 #   RUNS=5 DUR=10 bench/forward.sh
 #
-# Figures, medians of RUNS:
+# Every forwarder runs from the start and the rounds take them in turn, so
+# load that comes and goes on the machine falls on all alike. Figures,
+# medians of RUNS:
 #   1 st / 8 st   iperf3 receiver Gbit/s with 1 and 8 parallel streams
 #   conn/s        sequential short connections: connect, 1-byte echo, close
 #   RSS           resident memory of the forwarder (every process of it)
@@ -24,7 +26,7 @@ RATE_SECS=${RATE_SECS:-3}
 HOLD=${HOLD:-1000}
 IPERF_PORT=${IPERF_PORT:-25201}
 ECHO_PORT=${ECHO_PORT:-25202}
-LPORT=${LPORT:-25210}
+LPORT=${LPORT:-25210}  # and the 9 ports after it
 
 for tool in iperf3 socat redir rinetd haproxy cc ss python3; do
 	command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
@@ -35,13 +37,17 @@ ulimit -n 20000 2>/dev/null || ulimit -n 8192 || true
 TMP=$(mktemp -d /tmp/bench-forward.XXXXXX)
 PIDS=
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	# What we started, and redir's per-connection processes (not our
+	# children), found by the ports they hold.
+	for p in $PIDS $(ss -Htanp "sport >= :$LPORT and sport <= :$((LPORT + 9))" |
+		grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+		kill "$p" 2>/dev/null
+	done
 	wait 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-bg() { "$@" & PIDS="$PIDS $!"; LAST=$!; }
-LOG=/dev/null
+bg() { "$@" & PIDS="$PIDS $!"; }
 
 # A tiny C helper: an epoll echo server, a sequential connection-rate
 # client, and a holder of N idle connections. C, so that the client and
@@ -168,7 +174,6 @@ wait_port() { # wait_port PORT: until something listens there
 	echo "bench: nothing listens on $1" >&2
 	return 1
 }
-listener_pid() { ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
 
 # Resident memory (kB) of every process holding a socket on port $1: the
 # forwarder and, for socat and redir, its process per connection (redir's
@@ -187,23 +192,23 @@ bg "$FB" echo $ECHO_PORT >"$TMP/echo.out"
 wait_line "$TMP/echo.out" ready || exit 1
 wait_port $IPERF_PORT || exit 1
 
-# start_fwd NAME TARGET_PORT: a forwarder on LPORT; FWD_PID its process.
+# start_fwd NAME LISTEN_PORT TARGET_PORT: one forwarder, left running.
 start_fwd() {
-	local name=$1 t=$2
-	LOG=$TMP/$name.log
+	local name=$1 l=$2 t=$3
+	local log=$TMP/$name.$l.log
 	case $name in
 	nethost)
 		# -q: no per-connection close lines, as the others log nothing here.
-		bg "$NETHOST" -q forward 127.0.0.1:$LPORT 127.0.0.1:$t --max-connections 20000 2>>"$LOG" ;;
+		bg "$NETHOST" -q forward 127.0.0.1:$l 127.0.0.1:$t --max-connections 20000 2>>"$log" ;;
 	socat)
-		bg socat TCP-LISTEN:$LPORT,bind=127.0.0.1,fork,reuseaddr,backlog=4096 TCP:127.0.0.1:$t 2>>"$LOG" ;;
+		bg socat TCP-LISTEN:$l,bind=127.0.0.1,fork,reuseaddr,backlog=4096 TCP:127.0.0.1:$t 2>>"$log" ;;
 	redir)
-		bg redir -n -l none 127.0.0.1:$LPORT 127.0.0.1:$t 2>>"$LOG" ;;
+		bg redir -n -l none 127.0.0.1:$l 127.0.0.1:$t 2>>"$log" ;;
 	rinetd)
-		echo "127.0.0.1 $LPORT 127.0.0.1 $t" >"$TMP/rinetd.conf"
-		bg rinetd -f -c "$TMP/rinetd.conf" 2>>"$LOG" ;;
+		echo "127.0.0.1 $l 127.0.0.1 $t" >"$TMP/rinetd.$l.conf"
+		bg rinetd -f -c "$TMP/rinetd.$l.conf" 2>>"$log" ;;
 	haproxy)
-		cat >"$TMP/haproxy.cfg" <<CFG
+		cat >"$TMP/haproxy.$l.cfg" <<CFG
 global
     maxconn 4096
 defaults
@@ -213,23 +218,12 @@ defaults
     timeout client 1h
     timeout server 1h
 listen fwd
-    bind 127.0.0.1:$LPORT
+    bind 127.0.0.1:$l
     server up 127.0.0.1:$t
 CFG
-		bg haproxy -f "$TMP/haproxy.cfg" -db >>"$LOG" 2>&1 ;;
+		bg haproxy -f "$TMP/haproxy.$l.cfg" -db >>"$log" 2>&1 ;;
 	esac
-	wait_port $LPORT || exit 1
-	FWD_PID=$(listener_pid $LPORT)
-}
-stop_fwd() {
-	kill "$LAST" 2>/dev/null
-	# The forwarder and its per-connection processes, by pid.
-	for p in $FWD_PID $(ss -Htanp "sport = :$LPORT" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
-		kill "$p" 2>/dev/null
-	done
-	wait "$LAST" 2>/dev/null
-	for _ in $(seq 100); do ss -Htln "sport = :$LPORT" | grep -q . || break; sleep 0.05; done
-	sleep 0.5
+	wait_port $l || exit 1
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -238,40 +232,47 @@ iperf() { # iperf PORT STREAMS -> Gbit/s received
 		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
 
+# Every forwarder runs from the start, two each (to iperf3, to the echo
+# server), and the rounds go through them in turn: a load that comes and
+# goes on the machine falls on all of them, not on whoever ran then.
 NAMES="direct nethost haproxy rinetd redir socat"
-declare -A G1 G8 CPS RSS
+declare -A TP EP G1 G8 CPS RSS A1 A8 AC
+i=0
 for name in $NAMES; do
-	echo "bench: $name" >&2
-	# Throughput, to iperf3.
-	port=$IPERF_PORT
-	[ $name = direct ] || { start_fwd $name $IPERF_PORT; port=$LPORT; }
-	a=; b=
-	for _ in $(seq $RUNS); do
-		a="$a $(iperf $port 1)"
-		b="$b $(iperf $port 8)"
-	done
-	G1[$name]=$(echo $a | tr ' ' '\n' | median)
-	G8[$name]=$(echo $b | tr ' ' '\n' | median)
-	[ $name = direct ] || stop_fwd
-	# Connections per second and memory, to the echo server.
-	port=$ECHO_PORT
-	[ $name = direct ] || { start_fwd $name $ECHO_PORT; port=$LPORT; }
-	c=
-	for _ in $(seq $RUNS); do c="$c $("$FB" rate $port $RATE_SECS)"; done
-	CPS[$name]=$(echo $c | tr ' ' '\n' | median)
 	if [ $name = direct ]; then
-		RSS[$name]=-
+		TP[$name]=$IPERF_PORT
+		EP[$name]=$ECHO_PORT
 	else
-		"$FB" hold $port $HOLD >"$TMP/hold.out" 2>&1 &
-		hp=$!
-		wait_line "$TMP/hold.out" "holding" || exit 1
-		sleep 0.5
-		RSS[$name]=$(port_rss $LPORT)
-		kill $hp
-		wait $hp 2>/dev/null
-		stop_fwd
+		TP[$name]=$((LPORT + 2 * i))
+		EP[$name]=$((LPORT + 2 * i + 1))
+		start_fwd $name ${TP[$name]} $IPERF_PORT
+		start_fwd $name ${EP[$name]} $ECHO_PORT
 	fi
+	i=$((i + 1))
+done
+for r in $(seq $RUNS); do
+	for name in $NAMES; do
+		echo "bench: round $r: $name" >&2
+		A1[$name]="${A1[$name]:-} $(iperf ${TP[$name]} 1)"
+		A8[$name]="${A8[$name]:-} $(iperf ${TP[$name]} 8)"
+		AC[$name]="${AC[$name]:-} $("$FB" rate ${EP[$name]} $RATE_SECS)"
+	done
+done
+for name in $NAMES; do
+	G1[$name]=$(echo ${A1[$name]} | tr ' ' '\n' | median)
+	G8[$name]=$(echo ${A8[$name]} | tr ' ' '\n' | median)
+	CPS[$name]=$(echo ${AC[$name]} | tr ' ' '\n' | median)
+	RSS[$name]=-
+	[ $name = direct ] && continue
+	"$FB" hold ${EP[$name]} $HOLD >"$TMP/hold.out" 2>&1 &
+	hp=$!
+	wait_line "$TMP/hold.out" "holding" || exit 1
+	sleep 0.5
+	RSS[$name]=$(port_rss ${EP[$name]})
+	kill $hp
+	wait $hp 2>/dev/null
 	echo "bench: $name: ${G1[$name]} / ${G8[$name]} Gbit/s, ${CPS[$name]} conn/s, RSS ${RSS[$name]} kB" >&2
+	sleep 1 # let the held connections close before the next one
 done
 
 best() { # best ARRAY max|min over the anchors
@@ -290,7 +291,7 @@ rss_mb() { awk "BEGIN {printf \"%.1f MB\", $1 / 1024}"; }
 echo
 echo "nethost forward vs anchors on loopback, $(nproc) cores, $(uname -r); medians of $RUNS"
 echo "(iperf3 $DUR s; conn/s over $RATE_SECS s; RSS with $HOLD idle connections held)"
-printf '%-9s | %-16s | %-16s | %-15s | %s\n' "" "1 st Gbit/s" "8 st Gbit/s" "conn/s" "RSS (1,000 conns)"
+printf '%-9s | %-16s | %-16s | %-15s | %s\n' "" "1 st Gbit/s" "8 st Gbit/s" "conn/s" "RSS ($HOLD conns)"
 printf '%s\n' "----------+------------------+------------------+-----------------+------------------"
 for name in $NAMES; do
 	if [ $name = direct ]; then

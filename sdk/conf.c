@@ -84,6 +84,18 @@ int nh_conf_error(const nh_section *sec, const char *key, const char *fmt, ...)
 	return -EINVAL;
 }
 
+int nh_conf_error_at(const nh_section *sec, const char *key, int i, const char *fmt, ...)
+{
+	int line = sec->line;
+	va_list ap;
+
+	nh_conf_value(sec, key, i, &line);
+	va_start(ap, fmt);
+	report(sec, line, key, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 static int error_at(const nh_section *sec, int line, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

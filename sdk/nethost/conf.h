@@ -36,6 +36,10 @@ const char *nh_conf_value(const nh_section *sec, const char *key, int i, int *li
  * Returns -EINVAL for convenience. key may be NULL for the section. */
 int nh_conf_error(const nh_section *sec, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, at the line of the i-th value of a repeatable key (the one
+ * nh_conf_value(sec, key, i, ...) returns). */
+int nh_conf_error_at(const nh_section *sec, const char *key, int i, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Getters: 0 and *out set (def when absent), or -EINVAL (reported).
  * Strings stay owned by the section: copy what you keep past create(). */

@@ -1,0 +1,51 @@
+/* What a forwarder runs with, shared by [forward NAME] and the CLI:
+ * listen addresses, resolved upstreams, allow/deny lists. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forward.h"
+
+void fwd_conf_free(struct fwd_conf *c)
+{
+	free(c->listen);
+	free(c->up);
+	free(c->allow);
+	free(c->deny);
+	memset(c, 0, sizeof(*c));
+}
+
+int fwd_conf_add_listen(struct fwd_conf *c, const nh_addr *a)
+{
+	nh_addr *n = realloc(c->listen, (size_t)(c->n_listen + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n[c->n_listen++] = *a;
+	c->listen = n;
+	return 0;
+}
+
+int fwd_conf_add_upstream(struct fwd_conf *c, const char *text, nh_error *err)
+{
+	nh_addr found[FWD_ADDRS_PER_NAME];
+	int n = nh_resolve(text, -1, AF_UNSPEC, SOCK_STREAM, found, FWD_ADDRS_PER_NAME, err);
+
+	if (n < 0)
+		return n;
+	nh_addr *up = realloc(c->up, (size_t)(c->n_up + n) * sizeof(*up));
+	if (!up)
+		return nh_error_set(err, ENOMEM, "out of memory");
+	/* Every address of a name is a fail-over candidate, in resolver order. */
+	memcpy(up + c->n_up, found, (size_t)n * sizeof(*up));
+	c->up = up;
+	c->n_up += n;
+	return 0;
+}
+
+int fwd_acl_permits(const struct fwd_conf *c, const struct sockaddr *sa)
+{
+	if (nh_cidr_list_match(c->deny, c->n_deny, sa))
+		return 0;
+	return c->n_allow == 0 || nh_cidr_list_match(c->allow, c->n_allow, sa);
+}

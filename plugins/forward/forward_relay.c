@@ -1,0 +1,502 @@
+/* The data path: connect upstream (with fail-over), then relay both
+ * directions until both are done, one of them resets, or the connection
+ * idles out.
+ *
+ * Each half moves bytes from its source socket into a pipe and from the
+ * pipe into its destination socket with splice(), so the payload never
+ * enters user space (the approach of HAProxy's raw_sock.c). The pipe
+ * bounds what a half holds: a full pipe stops reading from the source
+ * until the destination drains it, which is the back-pressure. Where the
+ * kernel refuses splice() (or no pipe can be had), a half falls back to
+ * read()/write() through a buffer of the same kind of bound.
+ *
+ * Watchers are level-triggered and asked only for what the state needs:
+ * READ on a source whose half has room, WRITE on a destination with bytes
+ * waiting. A socket that needs nothing is taken off the loop, so a
+ * hang-up it keeps reporting cannot spin us.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "forward.h"
+
+enum { CLIENT = 0, UPSTREAM = 1 };
+
+struct fwd_half {
+	int pipe[2];      /* held only while it has data; -1 otherwise */
+	char *buf;        /* read/write fallback, same rule */
+	size_t off;       /* fallback: first byte not yet written */
+	size_t pending;   /* bytes held, in the pipe or the buffer */
+	size_t cap;       /* what the pipe or buffer can hold */
+	uint64_t bytes;   /* delivered to the destination */
+	unsigned can_read : 1;  /* source may have data (or EOF) */
+	unsigned can_write : 1; /* destination may take more */
+	unsigned full : 1;      /* splice into the pipe would block */
+	unsigned eof : 1;       /* source said EOF */
+	unsigned shut : 1;      /* EOF passed on: shutdown(dst, SHUT_WR) */
+};
+
+struct fwd_conn {
+	struct fwd *f;
+	struct fwd_conn *prev, *next;
+	int fd[2];            /* CLIENT, UPSTREAM */
+	nh_io *io[2];
+	struct fwd_half h[2]; /* h[CLIENT]: client -> upstream */
+	nh_connect *connecting;
+	int up_next;          /* the next upstream to try */
+	int up_err;           /* why the last one failed */
+	nh_timer *idle;
+	nh_timer *retry;      /* connect again once fds are free */
+	int64_t start_ms, last_ms;
+	nh_addr peer;
+	const nh_addr *up;    /* connected to, or last tried */
+};
+
+static const char *const side_name[2] = { "client", "upstream" };
+
+/* ---- pipes ---------------------------------------------------------- */
+
+/* A pipe and what it holds; 0 or -errno. */
+static int pipe_get(struct fwd *f, int p[2], size_t *cap)
+{
+	if (f->n_pool > 0) {
+		struct fwd_pipe *pp = &f->pool[--f->n_pool];
+		p[0] = pp->fd[0];
+		p[1] = pp->fd[1];
+		*cap = pp->cap;
+		return 0;
+	}
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	/* A bigger pipe means fewer splice() calls per megabyte; the kernel
+	 * may refuse (pipe-max-size, a user over pipe-user-pages-soft):
+	 * keep what it gave then. */
+	int sz = fcntl(p[0], F_SETPIPE_SZ, FWD_PIPE_SIZE);
+	if (sz < 0)
+		sz = fcntl(p[0], F_GETPIPE_SZ);
+	*cap = sz > 0 ? (size_t)sz : 4096; /* a page is always there */
+	return 0;
+}
+
+/* Only an empty pipe goes back to the pool. */
+static void pipe_put(struct fwd *f, int p[2], size_t cap, int empty)
+{
+	if (p[0] < 0)
+		return;
+	if (empty && f->n_pool < FWD_POOL_MAX) {
+		struct fwd_pipe *pp = &f->pool[f->n_pool++];
+		pp->fd[0] = p[0];
+		pp->fd[1] = p[1];
+		pp->cap = cap;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+void fwd_pool_free(struct fwd *f)
+{
+	while (f->n_pool > 0) {
+		struct fwd_pipe *pp = &f->pool[--f->n_pool];
+		close(pp->fd[0]);
+		close(pp->fd[1]);
+	}
+}
+
+/* Give an empty half a pipe, or a buffer when no pipe can be had. */
+static int half_hold(struct fwd *f, struct fwd_half *h)
+{
+	if (h->pipe[0] >= 0 || h->buf)
+		return 0;
+	if (!f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
+		return 0;
+	if (!(h->buf = malloc(FWD_BUF_SIZE)))
+		return -ENOMEM;
+	h->cap = FWD_BUF_SIZE;
+	h->off = 0;
+	return 0;
+}
+
+/* An emptied half gives its pipe or buffer back: idle costs nothing. */
+static void half_release(struct fwd *f, struct fwd_half *h)
+{
+	pipe_put(f, h->pipe, h->cap, h->pending == 0);
+	free(h->buf);
+	h->buf = NULL;
+	h->off = 0;
+	h->pending = 0;
+	h->full = 0;
+}
+
+/* ---- moving bytes ----------------------------------------------------- */
+
+static ssize_t half_in(struct fwd *f, struct fwd_half *h, int src, size_t want)
+{
+	ssize_t n;
+
+	if (h->pipe[0] >= 0) {
+		n = splice(src, NULL, h->pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && (errno == EINVAL || errno == ENOSYS) && h->pending == 0) {
+			/* Not spliceable here: fall back for good. */
+			f->no_splice = 1;
+			pipe_put(f, h->pipe, h->cap, 1);
+			if (half_hold(f, h) < 0)
+				return -ENOMEM;
+			return half_in(f, h, src, h->cap);
+		}
+	} else {
+		if (h->pending == 0)
+			h->off = 0;
+		size_t room = h->cap - h->off - h->pending;
+		if (room == 0)
+			return -EAGAIN; /* wrapped; drain first */
+		n = read(src, h->buf + h->off + h->pending, want < room ? want : room);
+	}
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t half_out(struct fwd_half *h, int dst)
+{
+	ssize_t n;
+
+	if (h->pipe[0] >= 0)
+		n = splice(h->pipe[0], NULL, dst, NULL, h->pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	else
+		n = send(dst, h->buf + h->off, h->pending, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+/* Move what can be moved now from src to dst. 0, or -errno of the first
+ * hard socket error with *fault set to the side that failed. */
+static int half_pump(struct fwd_conn *c, int s, int *fault)
+{
+	struct fwd_half *h = &c->h[s];
+	int src = c->fd[s], dst = c->fd[!s];
+	int progress;
+
+	do {
+		progress = 0;
+		if (h->can_read && !h->eof && !h->full) {
+			if (half_hold(c->f, h) < 0) {
+				*fault = s;
+				return -ENOMEM;
+			}
+			size_t want = h->cap - h->pending;
+			ssize_t n = want ? half_in(c->f, h, src, want) : -EAGAIN;
+			if (n > 0) {
+				h->pending += (size_t)n;
+				progress = 1;
+				if ((size_t)n < want)
+					h->can_read = 0; /* drained, most likely */
+				if (h->pending >= h->cap)
+					h->full = 1;
+			} else if (n == 0) {
+				h->eof = 1;
+				progress = 1;
+			} else if (n == -EAGAIN) {
+				h->can_read = 0;
+				/* With bytes held, a blocked splice may be a pipe
+				 * out of slots: wait for the writer to drain it. */
+				if (h->pending)
+					h->full = 1;
+			} else if (n != -EINTR) {
+				*fault = s;
+				return (int)n;
+			}
+		}
+		if (h->pending && h->can_write) {
+			ssize_t n = half_out(h, dst);
+			if (n > 0) {
+				h->pending -= (size_t)n;
+				h->off += (size_t)n;
+				h->bytes += (uint64_t)n;
+				if (s == CLIENT)
+					c->f->st.bytes_up += (uint64_t)n;
+				else
+					c->f->st.bytes_down += (uint64_t)n;
+				h->full = 0;
+				progress = 1;
+				if (h->pending)
+					h->can_write = 0; /* socket buffer full */
+			} else if (n == -EAGAIN) {
+				h->can_write = 0;
+			} else if (n != -EINTR) {
+				*fault = !s;
+				return (int)n;
+			}
+		}
+	} while (progress);
+	if (h->pending == 0)
+		half_release(c->f, h);
+	if (h->eof && h->pending == 0 && !h->shut) {
+		/* Half-close: the other direction keeps flowing. When it is
+		 * done already, the close() that follows sends the FIN. */
+		if (!c->h[!s].shut)
+			shutdown(dst, SHUT_WR);
+		h->shut = 1;
+	}
+	return 0;
+}
+
+/* ---- closing -------------------------------------------------------- */
+
+/* Close both sockets; the side in reset (if any) gets an RST instead of
+ * a FIN, so a reset on one side becomes a reset on the other. */
+static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
+{
+	struct fwd *f = c->f;
+	char why[200], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
+	va_list ap;
+
+	if (NH_LOG_INFO <= nh_log_level_current) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		nh_addr_format(&c->peer, 1, peer, sizeof(peer));
+		if (c->up)
+			nh_addr_format(c->up, 1, up, sizeof(up));
+		int64_t ms = nh_loop_now_ms(f->loop) - c->start_ms;
+		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s", peer, up,
+			why, (unsigned long long)c->h[CLIENT].bytes,
+			(unsigned long long)c->h[UPSTREAM].bytes, (long long)(ms / 1000),
+			(long long)(ms % 1000));
+	}
+
+	nh_connect_cancel(c->connecting);
+	nh_timer_del(c->idle);
+	nh_timer_del(c->retry);
+	for (int s = 0; s < 2; s++) {
+		nh_io_del(c->io[s]);
+		if (c->fd[s] < 0)
+			continue;
+		if (reset == s) {
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+			setsockopt(c->fd[s], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		}
+		close(c->fd[s]);
+		half_release(f, &c->h[s]);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		f->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+	f->st.active--;
+	fwd_conn_gone(f);
+}
+
+void fwd_conn_close_all(struct fwd *f)
+{
+	while (f->conns) {
+		f->st.closed++;
+		conn_close(f->conns, -1, "closed (forwarder stopped)");
+	}
+}
+
+/* ---- relaying ------------------------------------------------------- */
+
+static void conn_io(nh_loop *loop, int fd, int events, void *arg);
+static void conn_connect(struct fwd_conn *c);
+
+/* Watch each socket for exactly what its state needs. */
+static int conn_watch(struct fwd_conn *c)
+{
+	for (int s = 0; s < 2; s++) {
+		int mask = 0;
+		if (!c->h[s].eof && !c->h[s].full)
+			mask |= NH_READ;
+		if (c->h[!s].pending)
+			mask |= NH_WRITE;
+		if (!mask) {
+			nh_io_del(c->io[s]);
+			c->io[s] = NULL;
+		} else if (c->io[s]) {
+			if (nh_io_set(c->io[s], mask) < 0)
+				return -errno;
+		} else if (!(c->io[s] = nh_io_add(c->f->loop, c->fd[s], mask, conn_io, c))) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void conn_pump(struct fwd_conn *c)
+{
+	int fault = -1, err = 0;
+	int64_t before = (int64_t)(c->h[0].bytes + c->h[1].bytes);
+
+	for (int s = 0; s < 2 && !err; s++)
+		err = half_pump(c, s, &fault);
+	if (err) {
+		c->f->st.closed++;
+		/* The failed side is gone already; reset the other one. */
+		conn_close(c, !fault, "%s reset (%s)", side_name[fault], strerror(-err));
+		return;
+	}
+	if ((int64_t)(c->h[0].bytes + c->h[1].bytes) != before || c->h[0].eof || c->h[1].eof)
+		c->last_ms = nh_loop_now_ms(c->f->loop);
+	if (c->h[CLIENT].shut && c->h[UPSTREAM].shut) {
+		c->f->st.closed++;
+		conn_close(c, -1, "closed");
+		return;
+	}
+	if (conn_watch(c) < 0) {
+		c->f->st.closed++;
+		conn_close(c, CLIENT, "cannot watch sockets: %s", strerror(errno));
+	}
+}
+
+static void conn_io(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct fwd_conn *c = arg;
+	int s = fd == c->fd[CLIENT] ? CLIENT : UPSTREAM;
+
+	if (events & NH_ERROR) {
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+		if (soerr) {
+			c->f->st.closed++;
+			conn_close(c, !s, "%s reset (%s)", side_name[s], strerror(soerr));
+			return;
+		}
+	}
+	if (events & (NH_READ | NH_HANGUP | NH_ERROR))
+		c->h[s].can_read = 1;
+	if (events & NH_WRITE)
+		c->h[!s].can_write = 1;
+	conn_pump(c);
+}
+
+static int64_t conn_idle(nh_loop *loop, void *arg)
+{
+	struct fwd_conn *c = arg;
+	int64_t quiet = nh_loop_now_ms(loop) - c->last_ms;
+	int64_t limit = c->f->conf.idle_timeout_ms;
+
+	if (quiet < limit)
+		return limit - quiet;
+	c->idle = NULL; /* the loop frees it as we return STOP */
+	c->f->st.closed++;
+	conn_close(c, -1, "idle timeout (%lld ms)", (long long)limit);
+	return NH_TIMER_STOP;
+}
+
+static void conn_relay(struct fwd_conn *c, int upfd)
+{
+	int one = 1;
+
+	c->fd[UPSTREAM] = upfd;
+	/* Relay what arrives when it arrives: the endpoints chose their
+	 * write sizes, Nagle on our hop would only add latency. (Clients
+	 * inherit TCP_NODELAY from the listener.) */
+	setsockopt(upfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* The client may have sent already; the new upstream has not. */
+	c->h[CLIENT].can_read = 1;
+	c->h[CLIENT].can_write = 1;
+	c->h[UPSTREAM].can_write = 1;
+	c->last_ms = nh_loop_now_ms(c->f->loop);
+	if (c->f->conf.idle_timeout_ms > 0 &&
+	    !(c->idle = nh_timer_add(c->f->loop, c->f->conf.idle_timeout_ms, conn_idle, c))) {
+		c->f->st.closed++;
+		conn_close(c, -1, "cannot add timer: %s", strerror(errno));
+		return;
+	}
+	conn_pump(c);
+}
+
+/* ---- connecting ----------------------------------------------------- */
+
+static void conn_connected(int fd, int result, void *arg)
+{
+	struct fwd_conn *c = arg;
+	char up[NH_ADDR_STRLEN];
+
+	c->connecting = NULL;
+	if (result < 0) {
+		c->up_err = -result;
+		if (c->up_next < c->f->conf.n_up)
+			nh_debug(c->f->ctx, "upstream %s: %s; trying the next one",
+				 nh_addr_format(c->up, 1, up, sizeof(up)), strerror(-result));
+		conn_connect(c);
+		return;
+	}
+	conn_relay(c, fd);
+}
+
+static int64_t conn_retry(nh_loop *loop, void *arg)
+{
+	struct fwd_conn *c = arg;
+
+	c->retry = NULL; /* the loop frees it as we return STOP */
+	conn_connect(c);
+	return NH_TIMER_STOP;
+}
+
+/* Try the upstreams in order from up_next; close the client when none
+ * is left, saying why the last one failed. Out of fds, the client waits
+ * (within connect_timeout) while accepting pauses, rather than being
+ * turned away for a shortage that closing connections will end. */
+static void conn_connect(struct fwd_conn *c)
+{
+	struct fwd *f = c->f;
+
+	while (c->up_next < f->conf.n_up) {
+		c->up = &f->conf.up[c->up_next++];
+		c->connecting = nh_connect_start(f->loop, c->up, f->conf.connect_timeout_ms,
+						 conn_connected, c);
+		if (c->connecting)
+			return;
+		c->up_err = errno;
+		if ((errno == EMFILE || errno == ENFILE) &&
+		    nh_loop_now_ms(f->loop) - c->start_ms < f->conf.connect_timeout_ms) {
+			fwd_pause_emfile(f, errno);
+			c->up_next--;
+			c->retry = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, conn_retry, c);
+			if (c->retry)
+				return;
+		}
+	}
+	f->st.failed++;
+	conn_close(c, -1, "upstream unreachable (%s)",
+		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
+}
+
+void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
+{
+	struct fwd_conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->f = f;
+	c->fd[CLIENT] = fd;
+	c->fd[UPSTREAM] = -1;
+	for (int s = 0; s < 2; s++)
+		c->h[s].pipe[0] = c->h[s].pipe[1] = -1;
+	c->peer = *peer;
+	c->start_ms = nh_loop_now_ms(f->loop);
+	c->next = f->conns;
+	if (f->conns)
+		f->conns->prev = c;
+	f->conns = c;
+	f->st.active++;
+	/* The client is watched from the relay on: one epoll_ctl less per
+	 * connection; a client that leaves meanwhile is seen then. */
+	conn_connect(c);
+}

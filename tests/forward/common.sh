@@ -1,6 +1,4 @@
 # Helpers shared by the forward tests (sourced after tests/lib.sh).
-# lib.sh expands $NETHOST_WRAPPER under set -u: give it a value.
-: "${NETHOST_WRAPPER:=}"
 FWDTOOL="python3 $top_srcdir/tests/forward/fwdtool.py"
 
 # Run fwdtool in the background until the test ends; waits for its

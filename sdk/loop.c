@@ -211,6 +211,17 @@ void nh_io_del(nh_io *io)
 	io->loop->dead_io = io;
 }
 
+int nh_io_close(nh_io *io)
+{
+	/* Marked dead like nh_io_del(), so events already fetched for it in
+	 * this batch are skipped; close() takes it out of the epoll set. */
+	io->dead = 1;
+	io->loop->n_io--;
+	io->next_dead = io->loop->dead_io;
+	io->loop->dead_io = io;
+	return close(io->fd) < 0 ? -errno : 0;
+}
+
 /* ---- timers: a binary min-heap on (when, seq) ------------------------ */
 
 static int timer_before(const nh_timer *a, const nh_timer *b)

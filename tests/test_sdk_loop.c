@@ -2,6 +2,7 @@
  * deleting handles from callbacks, connects with a deadline. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,28 @@ START_TEST(edge_and_level)
 }
 END_TEST
 
+static void close_on_read(nh_loop *loop, int fd, int events, void *arg)
+{
+	nh_io **io = arg;
+	ck_assert_int_eq(nh_io_close(*io), 0);
+}
+
+START_TEST(io_close)
+{
+	nh_loop *loop = nh_loop_new();
+	int fds[2];
+	static nh_io *io;
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	io = nh_io_add(loop, fds[0], NH_READ, close_on_read, &io);
+	nh_loop_run(loop); /* returns: the only watcher closed itself */
+	ck_assert_int_eq(fcntl(fds[0], F_GETFD), -1);
+	ck_assert_int_eq(errno, EBADF);
+	close(fds[1]);
+	nh_loop_free(loop);
+}
+END_TEST
+
 static void on_signal(nh_loop *loop, int signo, void *arg)
 {
 	*(int *)arg = signo;
@@ -341,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, many_timers);
 	tcase_add_test(tc, fd_readiness);
 	tcase_add_test(tc, edge_and_level);
+	tcase_add_test(tc, io_close);
 	tcase_add_test(tc, signal_delivery);
 	tcase_add_test(tc, defer_calls);
 	tcase_add_test(tc, connect_deadline);

@@ -278,14 +278,17 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 	nh_timer_del(c->idle);
 	nh_timer_del(c->retry);
 	for (int s = 0; s < 2; s++) {
-		nh_io_del(c->io[s]);
 		if (c->fd[s] < 0)
 			continue;
 		if (reset == s) {
 			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 			setsockopt(c->fd[s], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		}
-		close(c->fd[s]);
+		/* Our own sockets (accept/socket): close drops them from epoll. */
+		if (c->io[s])
+			nh_io_close(c->io[s]);
+		else
+			close(c->fd[s]);
 		half_release(f, &c->h[s]);
 	}
 	if (c->prev)

@@ -63,6 +63,11 @@ int nh_io_set(nh_io *io, int mask);
 int nh_io_mask(const nh_io *io);
 /* Stop watching; does not close the fd. NULL is ignored. */
 void nh_io_del(nh_io *io);
+/* Stop watching and close the fd, in one system call instead of two: the
+ * kernel drops a closed fd from epoll by itself. Only for an fd whose open
+ * file description no other fd shares (not dup()ed, not inherited), as is
+ * the case for sockets from accept() or socket(). 0 or -errno of close(). */
+int nh_io_close(nh_io *io);
 
 /* Call cb after delay_ms (0 = next iteration), then after whatever it
  * returns. Thousands are cheap (binary heap). NULL with errno set. */

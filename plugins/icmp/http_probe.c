@@ -187,6 +187,7 @@ static void finish(struct http_probe *p, CURLcode rc)
 	curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
 	r.code = code;
 	r.body = p->body;
+	curl_easy_getinfo(p->easy, CURLINFO_TOTAL_TIME, &r.seconds);
 	if (rc != CURLE_OK) {
 		r.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		snprintf(r.error, sizeof(r.error), "%s", p->errbuf[0] ? p->errbuf :

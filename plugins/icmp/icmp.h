@@ -180,6 +180,7 @@ struct http_probe_result {
 	int timed_out;  /* the timeout ended it */
 	long code;      /* HTTP status, 0 when none came */
 	uint64_t body;  /* bytes of body read */
+	double seconds; /* from the start to the end of the answer */
 	char error[256]; /* why not ok */
 };
 

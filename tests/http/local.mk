@@ -7,3 +7,4 @@ TESTS += tests/http/test_metrics tests/http/test_metrics_promtool.sh
 EXTRA_DIST += tests/http/test_metrics_promtool.sh
 TESTS += tests/http/test_http.sh
 EXTRA_DIST += tests/http/test_http.sh
+EXTRA_DIST += tests/http/responder.py

@@ -10,3 +10,5 @@ EXTRA_DIST += tests/http/test_http.sh
 EXTRA_DIST += tests/http/responder.py
 TESTS += tests/http/test_metrics_live.sh
 EXTRA_DIST += tests/http/test_metrics_live.sh
+TESTS += tests/http/test_metrics_ifaces.sh
+EXTRA_DIST += tests/http/test_metrics_ifaces.sh

@@ -234,6 +234,11 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < w.n; i++) {
 		struct wait_target *t = &w.t[i];
 		nh_connect_cancel(t->conn);
+		/* The deadline and a first attempt's own timeout are the
+		 * same moment; whichever the loop ran first, say the same. */
+		if (t->probe && !t->last_error[0])
+			snprintf(t->last_error, sizeof(t->last_error),
+				 "timed out waiting for the answer");
 		http_probe_cancel(t->probe);
 		nh_timer_del(t->retry);
 		if (!t->ready)

@@ -41,7 +41,7 @@ T0=$(now_ms)
 rc=$? el=$(($(now_ms) - T0))
 [ $rc = 1 ] || fail "hang: exit $rc"
 [ $el -ge 1400 ] && [ $el -lt 2300 ] || fail "hang: took $el ms for a 1.5 s deadline"
-grep -q "http://127.0.0.1:$HANG/ did not answer 2xx within 1.5 s (.*[Tt]imed out" "$TMP/err" || fail "hang: stderr: $(cat "$TMP/err")"
+grep -qi "http://127.0.0.1:$HANG/ did not answer 2xx within 1.5 s (.*timed out" "$TMP/err" || fail "hang: stderr: $(cat "$TMP/err")"
 ok "a server that accepts and never answers: exit 1 after $el ms (deadline 1.5 s)"
 
 # Mixed: a TCP port and two URLs, all ready; then one of them is not.

@@ -110,7 +110,8 @@ static void metrics_export(const nh_ctx *ctx, struct echo_metrics *m, int fd, in
 		failed = !(active = nh_gauge_new(ctx, "nethost_echo_clients_active",
 						 "Echo clients connected now", "transport", t, NULL));
 	if (failed) {
-		nh_logf(ctx, NH_LOG_WARN, "%s echo: metrics not exported: %s", t, strerror(errno));
+		int e = errno;
+		nh_logf(ctx, NH_LOG_WARN, "%s echo: metrics not exported: %s", t, strerror(e));
 		for (int i = 0; i < M_COUNTERS; i++)
 			nh_counter_del(c[i]);
 		return;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# /metrics of a running host with [echo6], [unixipc] (stream and dgram)
+# /metrics of a running host with [echo6], [unixipc] (stream, seqpacket, dgram)
 # and [icmp] (loopback hosts when root, and URLs of a local responder):
 # every counter moves by exactly what the traffic made it do; gauges
 # follow clients coming and going; promtool accepts the live output.
@@ -32,6 +32,10 @@ idle_timeout = 1s
 [unixipc d]
 path = $TMP/d.sock
 type = dgram
+
+[unixipc q]
+path = $TMP/q.sock
+type = seqpacket
 
 ; One round (every = 1h): the counts below are exact.
 [icmp i]
@@ -77,6 +81,7 @@ ok "before traffic: every echo series present, at 0; TCP and UDP apart"
 "$NETHOST" echo6 send -u -c 3 "127.0.0.1:$EPORT" ping > /dev/null || fail "echo6 send -u"
 "$NETHOST" unixipc send -c 4 "$TMP/s.sock" abc > /dev/null || fail "unixipc send"
 "$NETHOST" unixipc send -T dgram -s 1000 -c 2 "$TMP/d.sock" > /dev/null || fail "unixipc send dgram"
+"$NETHOST" unixipc send -T seqpacket -c 3 "$TMP/q.sock" hello ab > /dev/null || fail "unixipc send seqpacket"
 # Two clients that stay (max_clients = 2), a third one refused.
 "$PY" -c '
 import socket, sys, time
@@ -107,6 +112,9 @@ expect nethost_echo_messages_total unixipc s 'transport="stream"' 4
 expect nethost_echo_bytes_total unixipc s 'transport="stream"' 12
 expect nethost_echo_messages_total unixipc d 'transport="dgram"' 2
 expect nethost_echo_bytes_total unixipc d 'transport="dgram"' 2000
+expect nethost_echo_connections_total unixipc q "$(conns seqpacket accepted)" 1
+expect nethost_echo_messages_total unixipc q 'transport="seqpacket"' 6
+expect nethost_echo_bytes_total unixipc q 'transport="seqpacket"' 21
 ok "echo: accepted, refused, active, messages and bytes moved by exactly the traffic sent"
 
 kill "$CPID"; wait "$CPID" 2>/dev/null

@@ -23,7 +23,7 @@ listen = 127.0.0.1:$MPORT
 [icmp web]
 targets = http://127.0.0.1:$HP/ok http://127.0.0.1:$LATE/ok
 every = $1
-timeout = 500ms
+timeout = 2s
 retries = 0
 INI
 }
@@ -54,18 +54,23 @@ steady_fds() {
 wait_for_log "$TMP/host.log" 5 "http://127.0.0.1:$LATE/ok is down (.*onnect" || fail "the closed port not reported down"
 sleep 0.3
 fds=$(steady_fds)
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t1=$(now_ms)
 scrape
 n1=$(value "$HP" nethost_icmp_probes_total reply)
 sleep 1
 scrape
 n2=$(value "$HP" nethost_icmp_probes_total reply)
+ms=$(($(now_ms) - t1))
 fds2=$(steady_fds)
 [ "$fds2" = "$fds" ] || fail "fds $fds -> $fds2 over ten rounds"
-[ $((n2 - n1)) -ge 3 ] && [ $((n2 - n1)) -le 11 ] || fail "$((n2 - n1)) replies in 1 s at every = 100ms"
+# One a round, a round every 100ms at most (a loaded machine makes fewer).
+[ $((n2 - n1)) -ge 2 ] && [ $((n2 - n1)) -le $((ms / 100 + 1)) ] ||
+	fail "$((n2 - n1)) replies in $ms ms at every = 100ms"
 [ "$(value "$HP" nethost_icmp_target_up)" = 1 ] || fail "up gauge of the good URL"
 [ "$(value "$LATE" nethost_icmp_target_up)" = 0 ] || fail "up gauge of the closed port"
 [ "$(value "$LATE" nethost_icmp_probes_total error)" -ge 5 ] || fail "errors of the closed port"
-ok "URL probes every 100ms: $((n2 - n1)) replies in 1 s, fds steady at $fds"
+ok "URL probes every 100ms: $((n2 - n1)) replies in $ms ms, fds steady at $fds"
 
 "$PY" "$RESPONDER" "$TMP/late" 0 "$LATE" &
 LPID=$!

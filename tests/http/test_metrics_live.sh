@@ -5,12 +5,8 @@
 # follow clients coming and going; promtool accepts the live output.
 . "$top_srcdir/tests/lib.sh"
 
-PY=$(python3 -c 'import sys; print(sys.executable)')
-"$PY" "$top_srcdir/tests/http/responder.py" "$TMP/ports" &
-RPID=$!
-at_exit "kill $RPID 2>/dev/null"
-i=0; while [ ! -s "$TMP/ports" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-read -r HP HANG < "$TMP/ports" || fail "responder did not start"
+. "$top_srcdir/tests/http/responder.sh"
+start_responder
 
 MPORT=$(free_port)
 EPORT=$(free_port)
@@ -47,12 +43,7 @@ retries = 1
 INI
 start_host "$TMP/live.ini"
 
-scrape() {
-	"$PY" -c '
-import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
-' "http://127.0.0.1:$MPORT/metrics" > "$TMP/metrics" || fail "scrape failed"
-}
+scrape() { scrape_metrics "$MPORT"; }
 value() { # METRIC PLUGIN INSTANCE [LABELS]: its value in the last scrape
 	local sel="$1{plugin=\"$2\",instance=\"$3\"${4:+,$4}}"
 	awk -v s="$sel" 'index($0, s " ") == 1 { print $2 }' "$TMP/metrics"

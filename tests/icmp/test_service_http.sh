@@ -5,13 +5,8 @@
 # are config errors quoting the text.
 . "$top_srcdir/tests/lib.sh"
 
-PY=$(python3 -c 'import sys; print(sys.executable)')
-RESPONDER="$top_srcdir/tests/http/responder.py"
-"$PY" "$RESPONDER" "$TMP/ports" &
-RPID=$!
-at_exit "kill $RPID 2>/dev/null"
-i=0; while [ ! -s "$TMP/ports" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-read -r HP HANG < "$TMP/ports" || fail "responder did not start"
+. "$top_srcdir/tests/http/responder.sh"
+start_responder
 MPORT=$(free_port)
 LATE=$(free_port)
 
@@ -29,12 +24,7 @@ INI
 }
 write_conf 100ms
 start_host "$TMP/svc.ini"
-scrape() {
-	"$PY" -c '
-import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
-' "http://127.0.0.1:$MPORT/metrics" > "$TMP/metrics" || fail "scrape failed"
-}
+scrape() { scrape_metrics "$MPORT"; }
 value() { # TARGET-PORT METRIC [RESULT]
 	awk -v s="$2{plugin=\"icmp\",instance=\"web\",target=\"http://127.0.0.1:$1/ok\"${3:+,result=\"$3\"}} " \
 		'index($0, s) == 1 { print $2 }' "$TMP/metrics"

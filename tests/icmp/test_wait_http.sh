@@ -4,8 +4,8 @@
 # the deadline), a server that comes up late, URLs and HOST:PORT mixed in
 # one call, usage errors.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/http/responder.sh"
 
-PY=$(python3 -c 'import sys; print(sys.executable)')
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # nethost wait ARGS: output in $TMP/out and $TMP/err, exit code in rc,
 # milliseconds taken in el.
@@ -16,13 +16,8 @@ run_wait() {
 	rc=$?
 	el=$(($(now_ms) - t0))
 }
-RESPONDER="$top_srcdir/tests/http/responder.py"
 
-"$PY" "$RESPONDER" "$TMP/ports" &
-RPID=$!
-at_exit "kill $RPID 2>/dev/null"
-i=0; while [ ! -s "$TMP/ports" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-read -r HP HANG < "$TMP/ports" || fail "responder did not start"
+start_responder
 U="http://127.0.0.1:$HP"
 
 run_wait --timeout 5s "$U/ok"

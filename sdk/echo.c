@@ -32,12 +32,109 @@ struct echo_conn {
 	unsigned char buf[];
 };
 
+/* The metrics an echo exports. Until exported they point at spares in
+ * the same struct, so that the hot path adds without a test. */
+enum { M_ACCEPTED, M_REFUSED, M_TIMEOUT, M_ERROR, M_MESSAGES, M_BYTES, M_COUNTERS };
+
+struct echo_metrics {
+	nh_counter *c[M_COUNTERS];
+	nh_gauge *active;
+	nh_counter spare[M_COUNTERS];
+	nh_gauge spare_active;
+};
+
+static void metrics_init(struct echo_metrics *m)
+{
+	*m = (struct echo_metrics){ 0 };
+	for (int i = 0; i < M_COUNTERS; i++)
+		m->c[i] = &m->spare[i];
+	m->active = &m->spare_active;
+}
+
+static void metrics_del(struct echo_metrics *m)
+{
+	for (int i = 0; i < M_COUNTERS; i++)
+		if (m->c[i] != &m->spare[i])
+			nh_counter_del(m->c[i]);
+	if (m->active != &m->spare_active)
+		nh_gauge_del(m->active);
+	metrics_init(m);
+}
+
+/* The transport label of a socket: tcp, udp, or the Unix socket type. */
+static const char *transport_name(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int type = SOCK_STREAM;
+	socklen_t tl = sizeof(type);
+
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX)
+		return type == SOCK_DGRAM ? "udp" : "tcp";
+	return type == SOCK_DGRAM ? "dgram" : type == SOCK_SEQPACKET ? "seqpacket" : "stream";
+}
+
+/* Export m's series under ctx with transport="..." (the label that keeps
+ * one instance's TCP and UDP apart); the values so far carry over. A
+ * datagram echo has no connections to accept, time out or count. */
+static void metrics_export(const nh_ctx *ctx, struct echo_metrics *m, int fd, int stream)
+{
+	static const char *const results[M_COUNTERS] = { "accepted", "refused", "timeout", "error" };
+	static const char conn_help[] =
+		"Echo connections by result: accepted; refused (max_clients, or a datagram "
+		"with no sender address); closed on idle timeout; closed or dropped on error";
+	const char *t = transport_name(fd);
+	nh_counter *c[M_COUNTERS] = { NULL };
+	nh_gauge *active = NULL;
+	int failed = 0;
+
+	if (m->active != &m->spare_active || m->c[M_REFUSED] != &m->spare[M_REFUSED])
+		return; /* already */
+	for (int i = 0; i < M_COUNTERS && !failed; i++) {
+		if (!stream && (i == M_ACCEPTED || i == M_TIMEOUT))
+			continue;
+		if (i == M_MESSAGES)
+			c[i] = nh_counter_new(ctx, "nethost_echo_messages_total",
+					      "Messages echoed (a read on a stream, a datagram)",
+					      "transport", t, NULL);
+		else if (i == M_BYTES)
+			c[i] = nh_counter_new(ctx, "nethost_echo_bytes_total", "Bytes echoed",
+					      "transport", t, NULL);
+		else
+			c[i] = nh_counter_new(ctx, "nethost_echo_connections_total", conn_help,
+					      "transport", t, "result", results[i], NULL);
+		failed = !c[i];
+	}
+	if (!failed && stream)
+		failed = !(active = nh_gauge_new(ctx, "nethost_echo_clients_active",
+						 "Echo clients connected now", "transport", t, NULL));
+	if (failed) {
+		int e = errno;
+		nh_logf(ctx, NH_LOG_WARN, "%s echo: metrics not exported: %s", t, strerror(e));
+		for (int i = 0; i < M_COUNTERS; i++)
+			nh_counter_del(c[i]);
+		return;
+	}
+	for (int i = 0; i < M_COUNTERS; i++) {
+		if (!c[i])
+			continue;
+		c[i]->value = m->c[i]->value;
+		m->c[i] = c[i];
+	}
+	if (active) {
+		active->value = m->active->value;
+		m->active = active;
+	}
+}
+
 struct nh_echo_pool {
 	const nh_ctx *ctx;
 	nh_loop *loop;
 	struct nh_echo_opts o;
 	struct echo_conn *head;
 	struct nh_echo_stats st;
+	struct echo_metrics m;
 
 	int lfd;          /* the listener, -1 when none */
 	nh_io *lio;
@@ -64,6 +161,7 @@ nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opt
 	p->loop = nh_ctx_loop(ctx);
 	p->o = *opts;
 	p->lfd = -1;
+	metrics_init(&p->m);
 	return p;
 }
 
@@ -83,10 +181,13 @@ static void conn_close(struct echo_conn *c, int result)
 
 	nh_debug(p->ctx, "%s: %s after %llu bytes", c->peer, close_reason(result),
 		 (unsigned long long)c->bytes);
-	if (result == -ETIMEDOUT)
+	if (result == -ETIMEDOUT) {
 		p->st.timeouts++;
-	else if (result < 0)
+		nh_counter_inc(p->m.c[M_TIMEOUT]);
+	} else if (result < 0) {
 		p->st.errors++;
+		nh_counter_inc(p->m.c[M_ERROR]);
+	}
 	nh_io_del(c->io);
 	nh_timer_del(c->idle);
 	close(c->fd);
@@ -97,6 +198,7 @@ static void conn_close(struct echo_conn *c, int result)
 	if (c->next)
 		c->next->prev = c->prev;
 	p->st.active--;
+	nh_gauge_add(p->m.active, -1);
 	free(c);
 }
 
@@ -147,6 +249,8 @@ static void conn_event(nh_loop *loop, int fd, int events, void *arg)
 	c->bytes += (uint64_t)n;
 	p->st.messages++;
 	p->st.bytes += (uint64_t)n;
+	nh_counter_inc(p->m.c[M_MESSAGES]);
+	nh_counter_add(p->m.c[M_BYTES], (uint64_t)n);
 	c->off = 0;
 	c->len = (size_t)n;
 	/* The common case ends here: all sent, keep reading. */
@@ -172,6 +276,7 @@ int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
 {
 	if (p->o.max_clients && p->st.active >= p->o.max_clients) {
 		p->st.refused++;
+		nh_counter_inc(p->m.c[M_REFUSED]);
 		nh_debug(p->ctx, "%s: refused, %u clients connected (max_clients)", peer,
 			 p->st.active);
 		close(fd);
@@ -200,6 +305,8 @@ int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
 	p->head = c;
 	p->st.accepted++;
 	p->st.active++;
+	nh_counter_inc(p->m.c[M_ACCEPTED]);
+	nh_gauge_add(p->m.active, 1);
 	nh_debug(p->ctx, "%s: connected (%u clients)", peer, p->st.active);
 	return 0;
 }
@@ -260,6 +367,7 @@ int nh_echo_pool_listen(nh_echo_pool *p, int lfd, nh_echo_admit_cb admit, void *
 		return -e;
 	}
 	p->lfd = lfd;
+	metrics_export(p->ctx, &p->m, lfd, 1);
 	p->admit = admit;
 	p->admit_arg = arg;
 	return 0;
@@ -284,6 +392,7 @@ void nh_echo_pool_free(nh_echo_pool *p)
 	nh_echo_pool_unlisten(p);
 	while (p->head)
 		conn_close(p->head, -ESHUTDOWN);
+	metrics_del(&p->m);
 	free(p);
 }
 
@@ -301,6 +410,7 @@ struct nh_echo_dgram {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	struct nh_echo_stats st;
+	struct echo_metrics m;
 	unsigned char buf[];
 };
 
@@ -326,6 +436,8 @@ static int dgram_reply(nh_echo_dgram *d, size_t len)
 	if (n >= 0) {
 		d->st.messages++;
 		d->st.bytes += len;
+		nh_counter_inc(d->m.c[M_MESSAGES]);
+		nh_counter_add(d->m.c[M_BYTES], len);
 		return 1;
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
@@ -334,6 +446,7 @@ static int dgram_reply(nh_echo_dgram *d, size_t len)
 	nh_debug(d->ctx, "%s: reply dropped: %s",
 		 sender_name(&d->from, d->fromlen, name, sizeof(name)), strerror(errno));
 	d->st.errors++;
+	nh_counter_inc(d->m.c[M_ERROR]);
 	return -1;
 }
 
@@ -361,17 +474,20 @@ static void dgram_event(nh_loop *loop, int fd, int events, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return;
 			d->st.errors++;
+			nh_counter_inc(d->m.c[M_ERROR]);
 			continue;
 		}
 		if ((size_t)n > d->cap) {
 			nh_debug(d->ctx, "%s: %zd-byte datagram dropped (buffer %zu)",
 				 sender_name(&d->from, d->fromlen, name, sizeof(name)), n, d->cap);
 			d->st.errors++;
+			nh_counter_inc(d->m.c[M_ERROR]);
 			continue;
 		}
 		/* An unbound Unix socket has no address to answer to. */
 		if (d->fromlen <= sizeof(sa_family_t)) {
 			d->st.refused++;
+			nh_counter_inc(d->m.c[M_REFUSED]);
 			continue;
 		}
 		nh_debug(d->ctx, "%s: %zd bytes",
@@ -393,9 +509,12 @@ nh_echo_dgram *nh_echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
 	d->ctx = ctx;
 	d->fd = fd;
 	d->cap = bufsize;
+	metrics_init(&d->m);
+	metrics_export(ctx, &d->m, fd, 0);
 	d->io = nh_io_add(nh_ctx_loop(ctx), fd, NH_READ, dgram_event, d);
 	if (!d->io) {
 		int e = errno;
+		metrics_del(&d->m);
 		free(d);
 		errno = e;
 		return NULL;
@@ -414,6 +533,7 @@ void nh_echo_dgram_free(nh_echo_dgram *d)
 		return;
 	nh_io_del(d->io);
 	close(d->fd);
+	metrics_del(&d->m);
 	free(d);
 }
 

@@ -169,6 +169,38 @@ struct sweep_host *sweep_host(struct sweep *sw, size_t i);
 /* "10.0.2.3" */
 char *sweep_host_format(const struct sweep_host *h, char *buf, size_t len);
 
+/* ---- HTTP probes (http_probe.c) ----------------------------------------- */
+
+/* Probes of http:// and https:// URLs through libcurl, on a loop. */
+struct http_probes;
+struct http_probe;
+
+struct http_probe_result {
+	int ok;         /* a 2xx answer, body read in full */
+	int timed_out;  /* the timeout ended it */
+	long code;      /* HTTP status, 0 when none came */
+	uint64_t body;  /* bytes of body read */
+	double seconds; /* from the start to the end of the answer */
+	char error[256]; /* why not ok */
+};
+
+/* Called once per probe that was not cancelled; the probe is gone by
+ * then. It may start and cancel probes, not free the set. */
+typedef void (*http_probe_cb)(const struct http_probe_result *r, void *arg);
+
+/* 1 when text starts with http:// or https:// (case-insensitive). */
+int http_target(const char *text);
+/* 0 when url is an http(s) URL with a host, else -EINVAL with err. */
+int http_url_check(const char *url, nh_error *err);
+struct http_probes *http_probes_new(nh_loop *loop);
+/* GET url, all of it within timeout_ms. NULL with errno set. */
+struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int64_t timeout_ms,
+				    http_probe_cb cb, void *arg);
+/* Abort a probe in flight (no callback). NULL is ignored. */
+void http_probe_cancel(struct http_probe *p);
+/* Cancel every probe and free the set. NULL is ignored. */
+void http_probes_free(struct http_probes *hp);
+
 /* ---- the commands and the service ------------------------------------- */
 
 int ping_cmd(nh_ctx *ctx, int argc, char **argv);

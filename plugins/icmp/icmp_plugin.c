@@ -2,10 +2,10 @@
 #include "icmp.h"
 
 static const struct nh_conf_key icmp_service_keys[] = {
-	{ "targets", "hosts, CIDRs or ranges, separated by commas or spaces (repeatable)", 1 },
-	{ "every", "time from one sweep's start to the next (default 60s, at least 100ms)", 0 },
-	{ "timeout", "wait for each answer (default 1s)", 0 },
-	{ "retries", "probes after the first to a silent host, 0-10 (default 2)", 0 },
+	{ "targets", "hosts, CIDRs, ranges or http(s):// URLs, separated by commas or spaces (repeatable)", 1 },
+	{ "every", "time from one round's start to the next (default 60s, at least 100ms)", 0 },
+	{ "timeout", "wait for each answer; for a URL, the whole 2xx answer (default 1s)", 0 },
+	{ "retries", "probes after the first to a silent host or failing URL, 0-10 (default 2)", 0 },
 	{ "rate", "probes per second, all targets together (default 1000)", 0 },
 	{ "socket", "auto (default), dgram or raw", 0 },
 	{ NULL, NULL, 0 },
@@ -42,16 +42,20 @@ static const struct nh_command icmp_commands[] = {
 	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
 	{ "wait",
-	  "wait [--timeout T] [--interval I] [-q] HOST:PORT...\n"
+	  "wait [--timeout T] [--interval I] [-q] HOST:PORT|URL...\n"
 	  "  HOST:PORT is 192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
-	  "  until they resolve).\n"
+	  "  until they resolve): ready when it accepts a TCP connection.\n"
+	  "  URL is http://HOST[:PORT]/PATH or https://...: ready when a GET gets a 2xx\n"
+	  "  answer, body read in full (redirects are not followed).\n"
 	  "  -t, --timeout T    give up after T (default 30s)\n"
-	  "  -i, --interval I   time between attempts (default 1s); each attempt lasts at\n"
-	  "                     most max(I, 1s) and never past the deadline\n"
+	  "  -i, --interval I   time between attempts (default 1s); a TCP attempt lasts at\n"
+	  "                     most max(I, 1s), an HTTP one the time left; none lasts\n"
+	  "                     past the deadline\n"
 	  "  -q, --quiet        print nothing on success\n"
-	  "Exit: 0 every target accepted a TCP connection, 1 the deadline passed first\n"
-	  "(the silent ones are named on stderr), 2 usage error.",
-	  "wait until TCP services accept connections", wait_cmd },
+	  "Exit: 0 every target was ready, 1 the deadline passed first (the others are\n"
+	  "named on stderr with the last error), 2 usage error.\n"
+	  "Example: nethost wait -t 1m db:5432 http://127.0.0.1:8080/health",
+	  "wait until TCP services accept connections and URLs answer 2xx", wait_cmd },
 	{ "synprobe",
 	  "synprobe [--timeout T] [--retries N] [--json] HOST PORT...\n"
 	  "  PORT is 80, 8000-8010 or 22,80,443. IPv4 only; needs root or CAP_NET_RAW.\n"

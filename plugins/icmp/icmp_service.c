@@ -1,28 +1,98 @@
 /* [icmp NAME]: sweep targets on a timer, log the hosts that go down or
- * come back, and an RTT summary per host on SIGUSR1.
+ * come back, and an RTT summary per host on SIGUSR1. http(s):// targets
+ * are probed with a GET in the same rounds (up: a 2xx answer in time).
  *
  *   [icmp lan]
- *   targets = 10.0.2.0/24, 10.0.3.1-9
+ *   targets = 10.0.2.0/24, 10.0.3.1-9, http://10.0.2.5:8080/health
  *   every   = 30s
  *   timeout = 1s
  *   retries = 2
  *   rate    = 1000
+ *
+ * Metrics per target (an address of the sweep, or the URL):
+ *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
+ *   nethost_icmp_rtt_seconds{target}        last round trip (NaN until one)
+ *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "icmp.h"
 
+/* Sweeps of whole networks have many hosts; past this many, the rest
+ * are swept and logged but get no series of their own. */
+#define SERVICE_MAX_SERIES 4096
+
+struct target_metrics {
+	nh_gauge *up, *rtt;
+	nh_counter *reply, *timeout, *error;
+};
+
+struct url_target {
+	struct icmp_service *s;
+	char *url;
+	struct http_probe *probe;
+	int tries;           /* this round */
+	int8_t prev;         /* -1 not probed yet, 0 down, 1 up */
+	double rtt;          /* seconds, last good answer */
+	uint64_t rounds, good;
+	char error[256];     /* why it is down */
+	struct target_metrics m;
+};
+
 struct icmp_service {
 	nh_ctx *ctx;
-	struct sweep *sw;
-	int64_t every_ms;
+	struct sweep *sw;       /* NULL when every target is a URL */
+	struct http_probes *hp; /* NULL when none is */
+	struct url_target *urls;
+	int nurls;
+	int64_t every_ms, timeout_ms;
+	int retries;
 	int64_t round_start_us;
 	nh_timer *timer;
+	int pending;            /* the sweep and URLs still probing this round */
 	unsigned long rounds;
 	struct sweep_round last;
+	struct target_metrics *hm; /* per swept host, nhm of them */
+	size_t nhm;
 };
+
+static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
+{
+	static const char probes_help[] =
+		"Probes sent, by result: reply (an answer; for a URL a 2xx), timeout, "
+		"error (a URL's other answers and failures)";
+
+	m->up = nh_gauge_new(ctx, "nethost_icmp_target_up",
+			     "1 when the target answered in the last round, else 0", "target", target,
+			     NULL);
+	m->rtt = nh_gauge_new(ctx, "nethost_icmp_rtt_seconds",
+			      "Round trip of the last answer (NaN until one came)", "target", target,
+			      NULL);
+	m->reply = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
+				  "result", "reply", NULL);
+	m->timeout = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
+				    "result", "timeout", NULL);
+	if (url)
+		m->error = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target",
+					  target, "result", "error", NULL);
+	if (!m->up || !m->rtt || !m->reply || !m->timeout || (url && !m->error))
+		return -1;
+	m->rtt->value = NAN;
+	return 0;
+}
+
+static void metrics_del(struct target_metrics *m)
+{
+	nh_gauge_del(m->up);
+	nh_gauge_del(m->rtt);
+	nh_counter_del(m->reply);
+	nh_counter_del(m->timeout);
+	nh_counter_del(m->error);
+	*m = (struct target_metrics){ NULL };
+}
 
 /* Every value of targets, split on commas and spaces: a malloc'd array of
  * pointers into one malloc'd buffer (*store). */
@@ -59,6 +129,10 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	long retries, rate;
 	int64_t every_ms;
 	nh_error err;
+	struct icmp_service *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
 
 	int bad = nh_conf_get_duration_ms(sec, "every", 60000, &every_ms) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "timeout", 1000, &p.timeout_ms) < 0;
@@ -77,24 +151,50 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	/* The targets are checked even when another key was bad: -t lists
 	 * every problem at once. */
 	char *store = NULL, **targets;
-	int n = 0;
-	if (nh_conf_count(sec, "targets") == 0)
-		return nh_conf_error(sec, NULL, "targets: missing (hosts, CIDRs or ranges to sweep)");
-	if (!(targets = split_targets(sec, &n, &store)))
+	int n = 0, nhosts = 0;
+	s->ctx = ctx;
+	if (nh_conf_count(sec, "targets") == 0) {
+		free(s);
+		return nh_conf_error(sec, NULL,
+				     "targets: missing (hosts, CIDRs, ranges or URLs to probe)");
+	}
+	if (!(targets = split_targets(sec, &n, &store)) ||
+	    !(s->urls = calloc((size_t)n + 1, sizeof(*s->urls)))) {
+		free(targets);
+		free(store);
+		free(s);
 		return -ENOMEM;
-	struct sweep *sw = n ? sweep_new(nh_ctx_loop(ctx), targets, n, &p, &err) : NULL;
+	}
+	/* URLs go to the HTTP prober; the rest, in order, to the sweep. */
+	for (int i = 0; i < n; i++) {
+		if (!http_target(targets[i])) {
+			targets[nhosts++] = targets[i];
+			continue;
+		}
+		if (http_url_check(targets[i], &err) < 0) {
+			bad |= nh_conf_error(sec, "targets", "%s", err.msg) < 0;
+			continue;
+		}
+		struct url_target *u = &s->urls[s->nurls];
+		*u = (struct url_target){ .s = s, .prev = -1, .url = strdup(targets[i]) };
+		if (!u->url)
+			bad = 1;
+		else
+			s->nurls++;
+	}
+	if (nhosts && !(s->sw = sweep_new(nh_ctx_loop(ctx), targets, nhosts, &p, &err)))
+		bad |= nh_conf_error(sec, "targets", "%s", err.msg) < 0;
+	if (!nhosts && !s->nurls && !bad)
+		bad |= nh_conf_error(sec, "targets", "empty") < 0;
 	free(targets);
 	free(store);
-	if (!sw)
-		bad |= nh_conf_error(sec, "targets", "%s", n ? err.msg : "empty") < 0;
-	struct icmp_service *s = bad ? NULL : calloc(1, sizeof(*s));
-	if (!s) {
-		sweep_free(sw);
-		return bad ? -EINVAL : -ENOMEM;
-	}
-	s->ctx = ctx;
 	s->every_ms = every_ms;
-	s->sw = sw;
+	s->timeout_ms = p.timeout_ms;
+	s->retries = p.retries;
+	if (bad) {
+		icmp_service_destroy(s);
+		return -EINVAL;
+	}
 	*state = s;
 	return 0;
 }
@@ -130,32 +230,112 @@ static void log_changes(struct icmp_service *s)
 
 static int64_t service_round(nh_loop *loop, void *arg);
 
+/* The sweep and every URL have answered or given up: next round. */
+static void round_end(struct icmp_service *s)
+{
+	if (--s->pending > 0)
+		return;
+	s->rounds++;
+	int64_t wait_ms = s->every_ms - (nh_now_us() - s->round_start_us) / 1000;
+	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), wait_ms > 0 ? wait_ms : 0, service_round, s);
+	if (!s->timer)
+		nh_error(s->ctx, "cannot schedule the next round: %s", strerror(errno));
+}
+
+static void sweep_metrics(struct icmp_service *s)
+{
+	for (size_t i = 0; i < s->nhm; i++) {
+		struct sweep_host *h = sweep_host(s->sw, i);
+		struct target_metrics *m = &s->hm[i];
+		nh_gauge_set(m->up, h->alive);
+		if (h->alive)
+			nh_gauge_set(m->rtt, (double)h->rtt_us / 1e6);
+		/* Every probe but the one answered timed out. */
+		nh_counter_add(m->reply, h->alive);
+		nh_counter_add(m->timeout, h->tries - h->alive);
+	}
+}
+
 static void service_round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 {
 	struct icmp_service *s = arg;
 
-	s->rounds++;
+	(void)sw;
 	s->last = *r;
-	if (s->rounds == 1)
+	sweep_metrics(s);
+	if (s->rounds == 0)
 		log_first(s, r);
 	else
 		log_changes(s);
-	nh_debug(s->ctx, "sweep %lu: %zu alive, %zu inactive, %llu probes, %.3f s", s->rounds,
+	nh_debug(s->ctx, "sweep %lu: %zu alive, %zu inactive, %llu probes, %.3f s", s->rounds + 1,
 		 r->alive, r->inactive, (unsigned long long)r->sent, (double)r->elapsed_us / 1e6);
-	int64_t wait_ms = s->every_ms - (nh_now_us() - s->round_start_us) / 1000;
-	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), wait_ms > 0 ? wait_ms : 0, service_round, s);
-	if (!s->timer)
-		nh_error(s->ctx, "cannot schedule the next sweep: %s", strerror(errno));
+	round_end(s);
+}
+
+static void url_probe(struct url_target *u);
+
+static void url_answered(const struct http_probe_result *r, void *arg)
+{
+	struct url_target *u = arg;
+	struct icmp_service *s = u->s;
+
+	u->probe = NULL;
+	u->tries++;
+	if (r->ok) {
+		nh_counter_inc(u->m.reply);
+		u->rtt = r->seconds;
+		nh_gauge_set(u->m.rtt, r->seconds);
+	} else {
+		nh_counter_inc(r->timed_out ? u->m.timeout : u->m.error);
+		snprintf(u->error, sizeof(u->error), "%s", r->error);
+		if (u->tries <= s->retries) {
+			url_probe(u);
+			return;
+		}
+	}
+	nh_gauge_set(u->m.up, r->ok);
+	u->rounds++;
+	u->good += (uint64_t)r->ok;
+	if (r->ok && u->prev == 0)
+		nh_notice(s->ctx, "%s came back (%ld in %.3f ms)", u->url, r->code, r->seconds * 1e3);
+	else if (!r->ok && u->prev != 0)
+		nh_warn(s->ctx, "%s %s (%s)", u->url, u->prev < 0 ? "is down" : "went down", u->error);
+	u->prev = (int8_t)r->ok;
+	round_end(s);
+}
+
+static void url_probe(struct url_target *u)
+{
+	u->probe = http_probe_start(u->s->hp, u->url, u->s->timeout_ms, url_answered, u);
+	if (!u->probe) {
+		struct http_probe_result r = { .ok = 0 };
+		snprintf(r.error, sizeof(r.error), "cannot start: %s", strerror(errno));
+		u->tries = u->s->retries; /* no retry: it would fail the same way */
+		url_answered(&r, u);
+	}
 }
 
 static int64_t service_round(nh_loop *loop, void *arg)
 {
 	struct icmp_service *s = arg;
 
+	(void)loop;
 	s->timer = NULL;
 	s->round_start_us = nh_now_us();
-	if (sweep_start_round(s->sw, service_round_done, s) < 0)
-		nh_error(s->ctx, "cannot start a sweep: %s", strerror(errno));
+	/* One for the round itself, so that it cannot end while starting. */
+	s->pending = 1 + s->nurls;
+	if (s->sw) {
+		s->pending++;
+		if (sweep_start_round(s->sw, service_round_done, s) < 0) {
+			nh_error(s->ctx, "cannot start a sweep: %s", strerror(errno));
+			s->pending--;
+		}
+	}
+	for (int i = 0; i < s->nurls; i++) {
+		s->urls[i].tries = 0;
+		url_probe(&s->urls[i]);
+	}
+	round_end(s);
 	return NH_TIMER_STOP;
 }
 
@@ -163,19 +343,49 @@ int icmp_service_start(void *state)
 {
 	struct icmp_service *s = state;
 	nh_error err;
+	int r;
 
-	int r = sweep_open(s->sw, &err);
-	if (r < 0) {
+	if (s->sw && (r = sweep_open(s->sw, &err)) < 0) {
 		nh_error(s->ctx, "%s", err.msg);
 		return r;
+	}
+	if (s->nurls && !(s->hp = http_probes_new(nh_ctx_loop(s->ctx)))) {
+		r = -errno;
+		nh_error(s->ctx, "cannot set up HTTP probes: %s", strerror(errno));
+		icmp_service_stop(s);
+		return r;
+	}
+	size_t nhosts = s->sw ? sweep_count(s->sw) : 0;
+	s->nhm = nhosts < SERVICE_MAX_SERIES ? nhosts : SERVICE_MAX_SERIES;
+	if (s->nhm && !(s->hm = calloc(s->nhm, sizeof(*s->hm)))) {
+		icmp_service_stop(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nhm; i++) {
+		char host[NH_ADDR_STRLEN];
+		if (metrics_new(s->ctx, &s->hm[i], sweep_host_format(sweep_host(s->sw, i), host,
+								      sizeof(host)), 0) < 0) {
+			r = -errno;
+			icmp_service_stop(s);
+			return r;
+		}
+	}
+	if (nhosts > s->nhm)
+		nh_notice(s->ctx, "metrics for the first %zu of %zu hosts only", s->nhm, nhosts);
+	for (int i = 0; i < s->nurls; i++) {
+		if (metrics_new(s->ctx, &s->urls[i].m, s->urls[i].url, 1) < 0) {
+			r = -errno;
+			icmp_service_stop(s);
+			return r;
+		}
 	}
 	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), 0, service_round, s);
 	if (!s->timer) {
 		r = -errno;
-		sweep_close(s->sw);
+		icmp_service_stop(s);
 		return r;
 	}
-	nh_info(s->ctx, "sweeping %zu targets every %.3g s", sweep_count(s->sw),
+	nh_info(s->ctx, "probing %zu hosts and %d URLs every %.3g s", nhosts, s->nurls,
 		(double)s->every_ms / 1000.0);
 	return 0;
 }
@@ -186,14 +396,30 @@ void icmp_service_stop(void *state)
 
 	nh_timer_del(s->timer);
 	s->timer = NULL;
-	sweep_close(s->sw);
+	if (s->sw)
+		sweep_close(s->sw);
+	for (int i = 0; i < s->nurls; i++) {
+		s->urls[i].probe = NULL; /* freed with the set */
+		metrics_del(&s->urls[i].m);
+	}
+	http_probes_free(s->hp);
+	s->hp = NULL;
+	for (size_t i = 0; i < s->nhm; i++)
+		metrics_del(&s->hm[i]);
+	free(s->hm);
+	s->hm = NULL;
+	s->nhm = 0;
 }
 
 void icmp_service_destroy(void *state)
 {
 	struct icmp_service *s = state;
 
+	icmp_service_stop(s);
 	sweep_free(s->sw);
+	for (int i = 0; i < s->nurls; i++)
+		free(s->urls[i].url);
+	free(s->urls);
 	free(s);
 }
 
@@ -202,6 +428,18 @@ void icmp_service_report(void *state)
 	struct icmp_service *s = state;
 	char host[NH_ADDR_STRLEN];
 
+	for (int i = 0; i < s->nurls; i++) {
+		struct url_target *u = &s->urls[i];
+		if (u->prev < 0)
+			nh_info(s->ctx, "%s: not probed yet", u->url);
+		else
+			nh_info(s->ctx, "%s: %s, good in %llu of %llu rounds, last rtt %.3f ms%s%s",
+				u->url, u->prev ? "up" : "down", (unsigned long long)u->good,
+				(unsigned long long)u->rounds, u->rtt * 1e3, u->prev ? "" : "; ",
+				u->prev ? "" : u->error);
+	}
+	if (!s->sw)
+		return;
 	nh_info(s->ctx, "%lu sweeps; last: %zu alive, %zu inactive, %llu probes, %llu strays, %.3f s",
 		s->rounds, s->last.alive, s->last.inactive, (unsigned long long)s->last.sent,
 		(unsigned long long)s->last.strays, (double)s->last.elapsed_us / 1e6);

@@ -1,7 +1,9 @@
-/* nethost wait: until every HOST:PORT accepts a TCP connection, or the
- * deadline passes. Each attempt is an nh_connect bounded by the time left
- * (and by max(interval, 1s), so a port that opens while the kernel backs
- * off its SYN retransmissions is seen within about an interval). */
+/* nethost wait: until every HOST:PORT accepts a TCP connection and every
+ * http(s):// URL answers 2xx, or the deadline passes. Each TCP attempt is
+ * an nh_connect bounded by the time left (and by max(interval, 1s), so a
+ * port that opens while the kernel backs off its SYN retransmissions is
+ * seen within about an interval); each HTTP attempt is a GET bounded by
+ * the time left. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,7 +24,9 @@ struct wait_target {
 	int naddrs, next_addr;
 	int ready;
 	int64_t ready_us;
+	int http;
 	nh_connect *conn;
+	struct http_probe *probe;
 	nh_timer *retry;
 	char last_error[NH_ADDR_STRLEN + 256];
 };
@@ -35,6 +39,7 @@ struct waiter {
 	int64_t timeout_ms, interval_ms;
 	int64_t start_us, deadline_us;
 	nh_timer *deadline;
+	struct http_probes *hp; /* when there are URLs */
 	int quiet;
 	int code;
 };
@@ -64,10 +69,26 @@ static void schedule_retry(struct wait_target *t)
 		snprintf(t->last_error, sizeof(t->last_error), "timer: %s", strerror(errno));
 }
 
+static void target_ready(struct wait_target *t, const char *what)
+{
+	struct waiter *w = t->w;
+
+	t->ready = 1;
+	t->ready_us = nh_now_us();
+	if (!w->quiet) {
+		printf("%s %s (after %.3f s)\n", t->text, what,
+		       (double)(t->ready_us - w->start_us) / 1e6);
+		fflush(stdout);
+	}
+	if (--w->left == 0) {
+		w->code = NH_EXIT_OK;
+		nh_loop_stop(w->loop);
+	}
+}
+
 static void connected(int fd, int result, void *arg)
 {
 	struct wait_target *t = arg;
-	struct waiter *w = t->w;
 
 	t->conn = NULL;
 	if (result < 0) {
@@ -79,17 +100,22 @@ static void connected(int fd, int result, void *arg)
 		return;
 	}
 	close(fd);
-	t->ready = 1;
-	t->ready_us = nh_now_us();
-	if (!w->quiet) {
-		printf("%s is accepting connections (after %.3f s)\n", t->text,
-		       (double)(t->ready_us - w->start_us) / 1e6);
-		fflush(stdout);
+	target_ready(t, "is accepting connections");
+}
+
+static void answered(const struct http_probe_result *r, void *arg)
+{
+	struct wait_target *t = arg;
+
+	t->probe = NULL;
+	if (!r->ok) {
+		snprintf(t->last_error, sizeof(t->last_error), "%s", r->error);
+		schedule_retry(t);
+		return;
 	}
-	if (--w->left == 0) {
-		w->code = NH_EXIT_OK;
-		nh_loop_stop(w->loop);
-	}
+	char what[64];
+	snprintf(what, sizeof(what), "answered %ld", r->code);
+	target_ready(t, what);
 }
 
 static void attempt(struct wait_target *t)
@@ -101,6 +127,14 @@ static void attempt(struct wait_target *t)
 
 	if (left_ms <= 0)
 		return;
+	if (t->http) {
+		t->probe = http_probe_start(w->hp, t->text, left_ms, answered, t);
+		if (!t->probe) {
+			snprintf(t->last_error, sizeof(t->last_error), "%s", strerror(errno));
+			schedule_retry(t);
+		}
+		return;
+	}
 	if (!t->naddrs) {
 		/* A name that did not resolve yet (DNS may come up too). */
 		int n = nh_resolve(t->text, -1, AF_UNSPEC, SOCK_STREAM, t->addrs, WAIT_MAX_ADDRS, &err);
@@ -169,6 +203,14 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 		char host[256];
 		int port;
 		w.t[i] = (struct wait_target){ .w = &w, .text = argv[optind + i] };
+		if (http_target(w.t[i].text)) {
+			w.t[i].http = 1;
+			if (http_url_check(w.t[i].text, &err) < 0) {
+				free(w.t);
+				return nh_cli_usage_error(ctx, "%s", err.msg);
+			}
+			continue;
+		}
 		if (nh_hostport_split(w.t[i].text, host, sizeof(host), -1, &port, &err) < 0 ||
 		    (port == 0 && nh_error_set(&err, EINVAL, "'%s': port 0", w.t[i].text))) {
 			free(w.t);
@@ -176,6 +218,12 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 		}
 	}
 
+	for (int i = 0; i < w.n && !w.hp; i++)
+		if (w.t[i].http && !(w.hp = http_probes_new(w.loop))) {
+			fprintf(stderr, "wait: cannot set up HTTP probes: %s\n", strerror(errno));
+			free(w.t);
+			return NH_EXIT_FAIL;
+		}
 	w.start_us = nh_now_us();
 	w.deadline_us = w.start_us + w.timeout_ms * 1000;
 	w.deadline = nh_timer_add(w.loop, w.timeout_ms, deadline_passed, &w);
@@ -186,12 +234,20 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < w.n; i++) {
 		struct wait_target *t = &w.t[i];
 		nh_connect_cancel(t->conn);
+		/* The deadline and a first attempt's own timeout are the
+		 * same moment; whichever the loop ran first, say the same. */
+		if (t->probe && !t->last_error[0])
+			snprintf(t->last_error, sizeof(t->last_error),
+				 "timed out waiting for the answer");
+		http_probe_cancel(t->probe);
 		nh_timer_del(t->retry);
 		if (!t->ready)
-			fprintf(stderr, "wait: %s did not accept a connection within %.3g s (%s)\n",
-				t->text, (double)w.timeout_ms / 1000.0,
+			fprintf(stderr, "wait: %s did not %s within %.3g s (%s)\n", t->text,
+				t->http ? "answer 2xx" : "accept a connection",
+				(double)w.timeout_ms / 1000.0,
 				t->last_error[0] ? t->last_error : "no attempt finished");
 	}
+	http_probes_free(w.hp);
 	nh_timer_del(w.deadline);
 	free(w.t);
 	return w.code;

@@ -27,6 +27,17 @@
 /* Datagrams read per wakeup before giving the loop back. */
 #define WATCH_BATCH 64
 
+/* nethost_ifaces_events_total{kind}: what the log lines say happened. */
+enum ev_kind {
+	EV_LINK_ADDED, EV_LINK_REMOVED, EV_LINK_UP, EV_LINK_DOWN, EV_CARRIER_ON, EV_CARRIER_LOST,
+	EV_ADDR_ADDED, EV_ADDR_REMOVED, EV_RESYNC, EV_KINDS
+};
+
+static const char *const ev_names[EV_KINDS] = {
+	"link_added", "link_removed", "link_up", "link_down", "carrier_on", "carrier_lost",
+	"address_added", "address_removed", "resync",
+};
+
 struct watch {
 	nh_ctx *ctx;
 	char (*ifnames)[NH_IFNAMSIZ]; /* only these, when nifnames > 0 */
@@ -42,6 +53,7 @@ struct watch {
 	struct nh_rtnl_snapshot cache; /* what we last saw */
 
 	unsigned long link_events, addr_events, resyncs;
+	nh_counter *events[EV_KINDS]; /* while started */
 };
 
 static int parse_family(const nh_section *sec, int *family)
@@ -155,6 +167,12 @@ static void say(char *line, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void count(struct watch *w, enum ev_kind k)
+{
+	if (w->events[k])
+		nh_counter_inc(w->events[k]);
+}
+
 static void link_log_changes(struct watch *w, const struct nh_link *old, const struct nh_link *l)
 {
 	char line[512] = "";
@@ -162,10 +180,14 @@ static void link_log_changes(struct watch *w, const struct nh_link *old, const s
 
 	if (strcmp(old->name, l->name))
 		say(line, sizeof(line), "renamed from %s", old->name);
-	if (changed & IFF_UP)
+	if (changed & IFF_UP) {
 		say(line, sizeof(line), "link %s", l->flags & IFF_UP ? "up" : "down");
-	if (ifaces_link_carrier(old) != ifaces_link_carrier(l))
+		count(w, l->flags & IFF_UP ? EV_LINK_UP : EV_LINK_DOWN);
+	}
+	if (ifaces_link_carrier(old) != ifaces_link_carrier(l)) {
 		say(line, sizeof(line), "carrier %s", ifaces_link_carrier(l) ? "on" : "lost");
+		count(w, ifaces_link_carrier(l) ? EV_CARRIER_ON : EV_CARRIER_LOST);
+	}
 	if (changed & IFF_RUNNING)
 		say(line, sizeof(line), "%s", l->flags & IFF_RUNNING ? "running" : "not running");
 	if (old->operstate != l->operstate)
@@ -202,6 +224,7 @@ static void link_seen(struct watch *w, const struct nh_link *l)
 	c->links[c->nlinks++] = *l;
 	if (w->links && wanted(w, l->name)) {
 		w->link_events++;
+		count(w, EV_LINK_ADDED);
 		nh_notice(w->ctx, "%s: interface added (index %d, %s, operstate %s)", l->name,
 			  l->index, l->flags & IFF_UP ? "up" : "down",
 			  nh_rtnl_operstate_name(l->operstate));
@@ -217,6 +240,7 @@ static void link_gone(struct watch *w, int index)
 		return;
 	if (w->links && wanted(w, old->name)) {
 		w->link_events++;
+		count(w, EV_LINK_REMOVED);
 		nh_notice(w->ctx, "%s: interface removed (index %d)", old->name, index);
 	}
 	/* Its addresses went with it; the kernel may not say so one by one. */
@@ -289,6 +313,7 @@ static void addr_seen(struct watch *w, const struct nh_ifaddr *a)
 	c->addrs[c->naddrs++] = *a;
 	if (log) {
 		w->addr_events++;
+		count(w, EV_ADDR_ADDED);
 		nh_notice(w->ctx, "%s: address %s added (scope %s%s)", ifname, text,
 			  nh_rtnl_scope_name(a->scope),
 			  a->flags & IFA_F_TENTATIVE ? ", tentative" : "");
@@ -305,6 +330,7 @@ static void addr_gone(struct watch *w, const struct nh_ifaddr *a)
 		return;
 	if (addr_wanted(w, a, ifname)) {
 		w->addr_events++;
+		count(w, EV_ADDR_REMOVED);
 		nh_notice(w->ctx, "%s: address %s removed", ifname, ifaces_addr_text(a, text, sizeof(text)));
 	}
 	*old = w->cache.addrs[--w->cache.naddrs];
@@ -344,6 +370,7 @@ static void watch_resync(struct watch *w)
 	nh_error err;
 
 	w->resyncs++;
+	count(w, EV_RESYNC);
 	if (nh_rtnl_snapshot_read(&now, AF_UNSPEC, &err) < 0) {
 		nh_error(w->ctx, "resync: %s", err.msg);
 		return;
@@ -407,6 +434,16 @@ int ifaces_watch_start(void *state)
 		groups |= RTMGRP_IPV6_IFADDR;
 	if (!w->buf && !(w->buf = malloc(WATCH_BUF)))
 		return -ENOMEM;
+	for (int k = 0; k < EV_KINDS; k++) {
+		w->events[k] = nh_counter_new(w->ctx, "nethost_ifaces_events_total",
+					      "Interface events logged, by kind", "kind", ev_names[k],
+					      NULL);
+		if (!w->events[k]) {
+			r = -errno;
+			ifaces_watch_stop(w);
+			return r;
+		}
+	}
 	w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!w->nl) {
 		r = -errno;
@@ -441,8 +478,7 @@ int ifaces_watch_start(void *state)
 		w->cache.naddrs);
 	return 0;
 fail:
-	mnl_socket_close(w->nl);
-	w->nl = NULL;
+	ifaces_watch_stop(w);
 	return r;
 }
 
@@ -455,6 +491,10 @@ void ifaces_watch_stop(void *state)
 	if (w->nl)
 		mnl_socket_close(w->nl);
 	w->nl = NULL;
+	for (int k = 0; k < EV_KINDS; k++) {
+		nh_counter_del(w->events[k]);
+		w->events[k] = NULL;
+	}
 }
 
 void ifaces_watch_destroy(void *state)

@@ -6,6 +6,17 @@
  * stops reading (back-pressure), so a client that does not read costs its
  * buffer and nothing more. Each connection has one buffer, allocated with
  * it; nothing is allocated per message.
+ *
+ * Metrics: a pool exports its counters through its context when it starts
+ * listening, a datagram echo when it is created, labelled transport="tcp",
+ * "udp" (an IP socket) or "stream", "seqpacket", "dgram" (a Unix socket):
+ *   nethost_echo_clients_active{transport}                 (gauge, streams)
+ *   nethost_echo_connections_total{transport,result}       accepted, refused,
+ *                                    timeout, error (datagrams: refused, error)
+ *   nethost_echo_messages_total{transport}, nethost_echo_bytes_total{transport}
+ * They go with the pool or echo (free). One listening pool and one datagram
+ * echo of each transport per context; another one is served but not
+ * exported (a warning says so).
  */
 #ifndef NETHOST_ECHO_H
 #define NETHOST_ECHO_H

@@ -31,15 +31,21 @@
 #define FWD_ADDRS_PER_NAME 8
 
 /* Counters, kept for a later metrics endpoint. */
+/* Counters are metrics series (/metrics of an [http] instance) once
+ * fwd_metrics_open() registered them; until then, and in CLI runs, they
+ * point at `own`. Either way an update is one add. */
 struct fwd_stats {
-	uint64_t accepted;   /* connections taken off a listener */
-	uint64_t refused;    /* closed at once by allow/deny */
-	uint64_t failed;     /* no upstream could be reached */
-	uint64_t closed;     /* relayed and closed, any way */
-	uint64_t bytes_up;   /* client -> upstream */
-	uint64_t bytes_down; /* upstream -> client */
-	uint64_t emfile;     /* accept pauses for lack of fds */
-	long active;         /* open client connections */
+	nh_counter *accepted;   /* connections taken off a listener */
+	nh_counter *refused;    /* closed at once by allow/deny */
+	nh_counter *failed;     /* no upstream could be reached */
+	nh_counter *closed;     /* relayed and closed, any way */
+	nh_counter *bytes_up;   /* client -> upstream */
+	nh_counter *bytes_down; /* upstream -> client */
+	nh_counter *emfile;     /* accept pauses for lack of fds */
+	nh_gauge *active_g;     /* open client connections, as a metric */
+	long active;            /* open client connections */
+	nh_counter own[7];
+	nh_gauge own_active;
 };
 
 struct fwd;
@@ -103,6 +109,17 @@ int fwd_acl_permits(const struct fwd_conf *c, const struct sockaddr *sa);
 /* forward_listen.c */
 struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf);
 int fwd_start(struct fwd *f);
+
+/* forward_metrics.c */
+void fwd_stats_init(struct fwd_stats *st);
+/* Register the counters as metrics series of f's context. 0 or -errno. */
+int fwd_metrics_open(struct fwd *f);
+
+static inline void fwd_active_add(struct fwd *f, long d)
+{
+	f->st.active += d;
+	nh_gauge_set(f->st.active_g, (double)f->st.active);
+}
 void fwd_stop(struct fwd *f);
 void fwd_free(struct fwd *f);
 void fwd_report(struct fwd *f);

@@ -18,6 +18,7 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 		return NULL;
 	f->ctx = ctx;
 	f->loop = nh_ctx_loop(ctx);
+	fwd_stats_init(&f->st);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
 	/* read()/write() instead of splice(): to compare, to test the
@@ -51,11 +52,11 @@ void fwd_pause_emfile(struct fwd *f, int err)
 
 	if (f->paused & FWD_PAUSE_EMFILE)
 		return;
-	f->st.emfile++;
+	nh_counter_inc(f->st.emfile);
 	if (f->emfile_log_ms == 0 || now - f->emfile_log_ms >= 1000) {
 		nh_warn(f->ctx, "%s; pausing accepts for %d ms (%ld connections open, %llu pauses)",
 			strerror(err), FWD_EMFILE_PAUSE_MS, f->st.active,
-			(unsigned long long)f->st.emfile);
+			(unsigned long long)f->st.emfile->value);
 		f->emfile_log_ms = now;
 	}
 	f->resume = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, resume_accept, f);
@@ -123,10 +124,10 @@ static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
 				return;
 			}
 		}
-		f->st.accepted++;
+		nh_counter_inc(f->st.accepted);
 		if (!fwd_acl_permits(&f->conf, &peer.u.sa)) {
 			char text[NH_ADDR_STRLEN];
-			f->st.refused++;
+			nh_counter_inc(f->st.refused);
 			nh_info(f->ctx, "%s: refused by allow/deny",
 				nh_addr_format(&peer, 1, text, sizeof(text)));
 			close(fd);
@@ -138,6 +139,9 @@ static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
 
 int fwd_start(struct fwd *f)
 {
+	int r = fwd_metrics_open(f);
+	if (r < 0)
+		return r;
 	f->lis = calloc((size_t)f->conf.n_listen, sizeof(*f->lis));
 	if (!f->lis)
 		return -ENOMEM;
@@ -206,8 +210,9 @@ void fwd_report(struct fwd *f)
 	nh_info(f->ctx,
 		"accepted=%llu refused=%llu failed=%llu active=%ld closed=%llu "
 		"bytes_up=%llu bytes_down=%llu emfile_pauses=%llu%s",
-		(unsigned long long)s->accepted, (unsigned long long)s->refused,
-		(unsigned long long)s->failed, s->active, (unsigned long long)s->closed,
-		(unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down, (unsigned long long)s->emfile,
+		(unsigned long long)s->accepted->value, (unsigned long long)s->refused->value,
+		(unsigned long long)s->failed->value, s->active, (unsigned long long)s->closed->value,
+		(unsigned long long)s->bytes_up->value, (unsigned long long)s->bytes_down->value,
+		(unsigned long long)s->emfile->value,
 		f->paused ? " (accepts paused)" : "");
 }

@@ -220,9 +220,9 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				h->off += (size_t)n;
 				h->bytes += (uint64_t)n;
 				if (s == CLIENT)
-					c->f->st.bytes_up += (uint64_t)n;
+					nh_counter_add(c->f->st.bytes_up, (uint64_t)n);
 				else
-					c->f->st.bytes_down += (uint64_t)n;
+					nh_counter_add(c->f->st.bytes_down, (uint64_t)n);
 				h->full = 0;
 				progress = 1;
 				if (h->pending)
@@ -298,14 +298,14 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 	if (c->next)
 		c->next->prev = c->prev;
 	free(c);
-	f->st.active--;
+	fwd_active_add(f, -1);
 	fwd_conn_gone(f);
 }
 
 void fwd_conn_close_all(struct fwd *f)
 {
 	while (f->conns) {
-		f->st.closed++;
+		nh_counter_inc(f->st.closed);
 		conn_close(f->conns, -1, "closed (forwarder stopped)");
 	}
 }
@@ -345,7 +345,7 @@ static void conn_pump(struct fwd_conn *c)
 	for (int s = 0; s < 2 && !err; s++)
 		err = half_pump(c, s, &fault);
 	if (err) {
-		c->f->st.closed++;
+		nh_counter_inc(c->f->st.closed);
 		/* The failed side is gone already; reset the other one. */
 		conn_close(c, !fault, "%s reset (%s)", side_name[fault], strerror(-err));
 		return;
@@ -353,12 +353,12 @@ static void conn_pump(struct fwd_conn *c)
 	if ((int64_t)(c->h[0].bytes + c->h[1].bytes) != before || c->h[0].eof || c->h[1].eof)
 		c->last_ms = nh_loop_now_ms(c->f->loop);
 	if (c->h[CLIENT].shut && c->h[UPSTREAM].shut) {
-		c->f->st.closed++;
+		nh_counter_inc(c->f->st.closed);
 		conn_close(c, -1, "closed");
 		return;
 	}
 	if (conn_watch(c) < 0) {
-		c->f->st.closed++;
+		nh_counter_inc(c->f->st.closed);
 		conn_close(c, CLIENT, "cannot watch sockets: %s", strerror(errno));
 	}
 }
@@ -373,7 +373,7 @@ static void conn_io(nh_loop *loop, int fd, int events, void *arg)
 		socklen_t len = sizeof(soerr);
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 		if (soerr) {
-			c->f->st.closed++;
+			nh_counter_inc(c->f->st.closed);
 			conn_close(c, !s, "%s reset (%s)", side_name[s], strerror(soerr));
 			return;
 		}
@@ -394,7 +394,7 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
 	if (quiet < limit)
 		return limit - quiet;
 	c->idle = NULL; /* the loop frees it as we return STOP */
-	c->f->st.closed++;
+	nh_counter_inc(c->f->st.closed);
 	conn_close(c, -1, "idle timeout (%lld ms)", (long long)limit);
 	return NH_TIMER_STOP;
 }
@@ -415,7 +415,7 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 	c->last_ms = nh_loop_now_ms(c->f->loop);
 	if (c->f->conf.idle_timeout_ms > 0 &&
 	    !(c->idle = nh_timer_add(c->f->loop, c->f->conf.idle_timeout_ms, conn_idle, c))) {
-		c->f->st.closed++;
+		nh_counter_inc(c->f->st.closed);
 		conn_close(c, -1, "cannot add timer: %s", strerror(errno));
 		return;
 	}
@@ -474,7 +474,7 @@ static void conn_connect(struct fwd_conn *c)
 				return;
 		}
 	}
-	f->st.failed++;
+	nh_counter_inc(f->st.failed);
 	conn_close(c, -1, "upstream unreachable (%s)",
 		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
 }
@@ -498,7 +498,7 @@ void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 	if (f->conns)
 		f->conns->prev = c;
 	f->conns = c;
-	f->st.active++;
+	fwd_active_add(f, 1);
 	/* The client is watched from the relay on: one epoll_ctl less per
 	 * connection; a client that leaves meanwhile is seen then. */
 	conn_connect(c);

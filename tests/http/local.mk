@@ -12,3 +12,5 @@ TESTS += tests/http/test_metrics_live.sh
 EXTRA_DIST += tests/http/test_metrics_live.sh
 TESTS += tests/http/test_metrics_ifaces.sh
 EXTRA_DIST += tests/http/test_metrics_ifaces.sh
+TESTS += tests/http/test_metrics_forward.sh
+EXTRA_DIST += tests/http/test_metrics_forward.sh

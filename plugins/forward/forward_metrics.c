@@ -1,0 +1,72 @@
+/* The forwarder's counters as metrics series:
+ *   nethost_forward_connections_total{result="accepted"|"refused"|"failed"|"closed"}
+ *   nethost_forward_connections_active
+ *   nethost_forward_bytes_total{direction="upstream"|"downstream"}
+ *   nethost_forward_accept_pauses_total   (out of file descriptors)
+ * each with the plugin and instance labels the SDK adds. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "forward.h"
+
+static const char conns_help[] = "Client connections, by what became of them";
+static const char bytes_help[] = "Bytes relayed, by direction (upstream: client to upstream)";
+
+static const struct {
+	size_t slot; /* offset of the nh_counter pointer in struct fwd_stats */
+	const char *name, *help, *label, *value;
+} series[] = {
+	{ offsetof(struct fwd_stats, accepted), "nethost_forward_connections_total", conns_help, "result", "accepted" },
+	{ offsetof(struct fwd_stats, refused), "nethost_forward_connections_total", conns_help, "result", "refused" },
+	{ offsetof(struct fwd_stats, failed), "nethost_forward_connections_total", conns_help, "result", "failed" },
+	{ offsetof(struct fwd_stats, closed), "nethost_forward_connections_total", conns_help, "result", "closed" },
+	{ offsetof(struct fwd_stats, bytes_up), "nethost_forward_bytes_total", bytes_help, "direction", "upstream" },
+	{ offsetof(struct fwd_stats, bytes_down), "nethost_forward_bytes_total", bytes_help, "direction", "downstream" },
+	{ offsetof(struct fwd_stats, emfile), "nethost_forward_accept_pauses_total",
+	  "Accept pauses for lack of file descriptors", NULL, NULL },
+};
+
+#define N_SERIES (sizeof(series) / sizeof(series[0]))
+
+static nh_counter **slot(struct fwd_stats *st, size_t i)
+{
+	return (nh_counter **)((char *)st + series[i].slot);
+}
+
+void fwd_stats_init(struct fwd_stats *st)
+{
+	_Static_assert(N_SERIES == sizeof(st->own) / sizeof(st->own[0]), "one own counter a series");
+	for (size_t i = 0; i < N_SERIES; i++)
+		*slot(st, i) = &st->own[i];
+	st->active_g = &st->own_active;
+}
+
+int fwd_metrics_open(struct fwd *f)
+{
+	struct fwd_stats *st = &f->st;
+
+	for (size_t i = 0; i < N_SERIES; i++) {
+		nh_counter **s = slot(st, i);
+		nh_counter *c = series[i].label
+					? nh_counter_new(f->ctx, series[i].name, series[i].help,
+							 series[i].label, series[i].value, NULL)
+					: nh_counter_new(f->ctx, series[i].name, series[i].help, NULL);
+		if (!c)
+			goto fail;
+		c->value = (*s)->value;
+		*s = c;
+	}
+	nh_gauge *g = nh_gauge_new(f->ctx, "nethost_forward_connections_active",
+				   "Client connections open now", NULL);
+	if (!g)
+		goto fail;
+	g->value = (double)st->active;
+	st->active_g = g;
+	return 0;
+fail:;
+	/* start() fails: the series made so far go with the context. */
+	int e = errno;
+	nh_error(f->ctx, "cannot register metrics: %s", strerror(e));
+	return -e;
+}

@@ -7,7 +7,7 @@ LOAD="$top_srcdir/tests/hardening/load.py"
 sanitized() { grep -q -- '-fsanitize=address' "$top_builddir/Makefile"; }
 rss_budget_opt() { sanitized || echo "--rss-budget $1"; }
 
-rss_kb() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # Wait (up to 5 s) until the host holds $1 fds again.
 wait_fds() {

@@ -202,8 +202,8 @@ def steady(a):
             ramped = True
             time.sleep(0.2)  # let the host settle before measuring
             rss_ramp, fds_ramp = host.rss_kb(), host.fds()
-            print("ramped conns=%d secs=%.1f rss_kb=%d fds=%d" %
-                  (len(conns), time.time() - t0, rss_ramp, fds_ramp), flush=True)
+            print("ramped conns=%d secs=%.1f" % (len(conns), time.time() - t0) +
+                  (" rss_kb=%d fds=%d" % (rss_ramp, fds_ramp) if a.pid else ""), flush=True)
             t1 = time.time()
             msgs_ramp = total_msgs
             end_at = t1 + a.seconds

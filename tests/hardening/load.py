@@ -2,8 +2,8 @@
 """Load and fault clients for the hardening tests (tests/hardening/).
 
 usage: load.py SCENARIO ADDR [OPTIONS]
-ADDR: tcp:HOST:PORT (HOST may be [v6]), unix:PATH, seqpacket:PATH,
-dgram:PATH (@name: abstract). Every scenario checks every echo byte for
+ADDR: tcp:HOST:PORT (HOST may be [v6]), unix:PATH, seqpacket:PATH
+(@name: abstract). Every scenario checks every echo byte for
 byte, prints its figures as "key=value" lines and exits 1 on the first
 failure (reason on stderr). With --pid, the host's VmRSS (kB) and open
 fds are read from /proc and printed too.
@@ -34,6 +34,9 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "echo6"))
+from echo_clients import parse  # noqa: E402  (tcp:, unix:, seqpacket: addresses)
+
 STALL_SECS = 10.0
 PATTERN = bytes((i * 7 + i // 251) & 0xFF for i in range(1 << 16)) * 4
 
@@ -41,19 +44,6 @@ PATTERN = bytes((i * 7 + i // 251) & 0xFF for i in range(1 << 16)) * 4
 def die(msg):
     print("load: FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def parse(addr):
-    kind, _, rest = addr.partition(":")
-    if kind == "tcp":
-        host, _, port = rest.rpartition(":")
-        host = host.strip("[]")
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        return fam, socket.SOCK_STREAM, (host, int(port))
-    path = "\0" + rest[1:] if rest.startswith("@") else rest
-    typ = {"unix": socket.SOCK_STREAM, "seqpacket": socket.SOCK_SEQPACKET,
-           "dgram": socket.SOCK_DGRAM}[kind]
-    return socket.AF_UNIX, typ, path
 
 
 def message(conn, seq, size):

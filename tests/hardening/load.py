@@ -24,6 +24,9 @@ reset:   --conns N clients fill the host's output towards them (they do
 fdlimit: --conns N clients connect at once to a host short of fds; the
          served ones keep echoing, the others are answered once the
          served ones leave; then a new client is served.
+dgramstall: (dgram:PATH) one client sends --size-byte datagrams for a
+         second without reading, then closes; another is then answered
+         100 times in a row. Whether it was answered meanwhile is printed.
 """
 import argparse
 import errno
@@ -390,10 +393,56 @@ def fdlimit(a):
     s.close()
 
 
+def dgram_client(path, name):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind("\0nethost-load-%s-%d" % (name, os.getpid()))  # a reply needs an address
+    s.connect(path)
+    return s
+
+
+def dgramstall(a):
+    """One datagram client sends without reading, then goes away; the
+    echo serves others again at once."""
+    host = Host(a.pid)
+    rss0 = host.rss_kb()
+    path = parse(a.addr.replace("dgram:", "unix:", 1))[2]
+    s = dgram_client(path, "stalled")
+    sent = 0
+    t = time.time()
+    while time.time() - t < 1.0:
+        try:
+            s.send(message(0, sent, a.size), socket.MSG_DONTWAIT)
+            sent += 1
+        except BlockingIOError:
+            time.sleep(0.01)
+    b = dgram_client(path, "other")
+    b.settimeout(1.0)
+    try:
+        b.send(b"meanwhile")
+        meanwhile = b.recv(65536) == b"meanwhile"
+    except socket.timeout:
+        meanwhile = False
+    rss1 = host.rss_kb()
+    s.close()
+    b.close()
+    b = dgram_client(path, "after")
+    b.settimeout(STALL_SECS)
+    for i in range(100):
+        m = message(1, i, a.size)
+        b.send(m)
+        if b.recv(65536) != m:
+            die("datagram %d: echo differs" % i)
+    b.close()
+    print("stalled_client_sent=%d other_answered_meanwhile=%s rss_start_kb=%d rss_stalled_kb=%d "
+          "after_close=100_echoed" % (sent, "yes" if meanwhile else "no", rss0, rss1))
+    if a.rss_budget is not None and rss1 - rss0 > a.rss_budget:
+        die("host RSS grew %d kB while a datagram client stalled" % (rss1 - rss0))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=("steady", "stall", "reset", "fdlimit"))
+    p.add_argument("scenario", choices=("steady", "stall", "reset", "fdlimit", "dgramstall"))
     p.add_argument("addr")
     p.add_argument("--conns", type=int, default=10)
     p.add_argument("--seconds", type=float, default=5.0)

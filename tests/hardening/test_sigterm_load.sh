@@ -31,8 +31,9 @@ start_load unix steady "unix:$TMP/s.sock" --conns 20 --seconds 10 --until-closed
 start_load seq steady "seqpacket:$TMP/q.sock" --conns 20 --seconds 10 --until-closed
 sleep 0.5
 pid=$HOST_PID
+t0=$(date +%s%N)
 stop_host
-ok "SIGTERM under load: exit 0"
+ok "SIGTERM under load: exit 0 after $((($(date +%s%N) - t0) / 1000000)) ms"
 
 for n in tcp4 tcp6 unix seq; do
 	wait_load $n

@@ -10,7 +10,8 @@ fds are read from /proc and printed too.
 
 steady:  --conns N clients, each echoing --size-byte messages back to back
          for --seconds, all at once (one epoll loop); "ramped" is printed
-         once every client is connected. Any close, short or wrong echo,
+         once every client has had its first echo; --seconds count from
+         there. Any close, short or wrong echo,
          or a client with no answer for 10 s fails. With --until-closed the
          run ends when the server has closed every connection (SIGTERM
          tests): closes are then expected, wrong data still fails.
@@ -116,7 +117,7 @@ def connect_all(addr, n, batch=500):
 
 
 class Conn:
-    __slots__ = ("i", "s", "seq", "out", "sent", "want", "got", "since", "closed")
+    __slots__ = ("i", "s", "seq", "out", "sent", "got", "since", "closed")
 
     def __init__(self, i, s):
         self.i, self.s, self.seq, self.closed = i, s, 0, False

@@ -38,6 +38,7 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # nothing left in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "echo6"))
 from echo_clients import parse  # noqa: E402  (tcp:, unix:, seqpacket: addresses)
 

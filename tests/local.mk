@@ -56,3 +56,4 @@ include tests/echo6/local.mk
 include tests/fuzz/local.mk
 include tests/http/local.mk
 include tests/install/local.mk
+include tests/hardening/local.mk

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SIGHUP every 100 ms for 3 s while clients echo continuously over echo6
+# (TCP) and unixipc (stream). Every reload restarts two changed instances
+# (an echo6 and a unixipc listener) and keeps the loaded ones, [http],
+# [ifaces] and (as root) an [icmp] sweep of loopback untouched: no connection dropped, every echo intact, and the
+# host holds the same fds and no more memory afterwards.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/hardening/hardening.sh"
+
+PORT=$(free_port)
+PORT2=$(free_port)
+HPORT=$(free_port)
+# As root, an [icmp] sweep of loopback runs through it all as well.
+ICMP=
+[ "$(id -u)" = 0 ] && ICMP="[icmp lo]
+targets = 127.0.0.1, ::1
+every = 200ms
+timeout = 100ms"
+write_conf() { # $1: idle_timeout of the churned instances
+	cat > "$TMP/h.ini" <<INI
+[echo6 load]
+listen = 127.0.0.1:$PORT
+udp = no
+[unixipc load]
+path = $TMP/load.sock
+[http m]
+listen = 127.0.0.1:$HPORT
+[ifaces all]
+$ICMP
+[echo6 churn]
+listen = [::1]:$PORT2
+idle_timeout = $1
+[unixipc churn]
+path = $TMP/churn.sock
+idle_timeout = $1
+INI
+}
+write_conf 10s
+start_host "$TMP/h.ini"
+
+# Warm up (the allocator's arenas), then measure.
+python3 "$LOAD" steady "tcp:127.0.0.1:$PORT" --conns 100 --seconds 1 > "$TMP/out" 2>&1 || fail "warm-up: $(cat "$TMP/out")"
+python3 "$LOAD" steady "unix:$TMP/load.sock" --conns 20 --seconds 1 > "$TMP/out" 2>&1 || fail "warm-up: $(cat "$TMP/out")"
+kill -HUP "$HOST_PID"
+kept=$(grep -c '^\[' "$TMP/h.ini")
+wait_for_log "$TMP/host.log" 5 "reloaded: $kept kept" || fail "first reload"
+sleep 0.2
+fds=$(fd_count "$HOST_PID")
+rss=$(rss_kb "$HOST_PID")
+
+start_load tcp steady "tcp:127.0.0.1:$PORT" --conns 100 --seconds 4
+start_load unix steady "unix:$TMP/load.sock" --conns 20 --seconds 4
+i=0
+while [ $i -lt 30 ]; do
+	write_conf "1${i}s"
+	kill -HUP "$HOST_PID"
+	sleep 0.1
+	i=$((i + 1))
+done
+wait_load tcp
+wait_load unix
+kill -0 "$HOST_PID" || fail "host died"
+ok "30 SIGHUPs in 3 s under load: no connection dropped, every echo intact"
+
+# Signals sent while a reload runs coalesce: count what happened.
+write_conf 99s
+kill -HUP "$HOST_PID"
+line="reloaded: $((kept - 2)) kept, 2 stopped, 2 started"
+wait_for_log "$TMP/host.log" 5 "$line" || fail "no reload restarted the churned instances"
+n=$(grep -c "$line" "$TMP/host.log")
+[ "$n" -ge 10 ] || fail "only $n reloads restarted the churned instances"
+grep -q "stays\|failed" "$TMP/host.log" && fail "a reload failed"
+if [ -n "$ICMP" ]; then
+	kill -USR1 "$HOST_PID"
+	wait_for_log "$TMP/host.log" 5 "icmp/lo: ::1: " || fail "no icmp report"
+	for t in 127.0.0.1 ::1; do
+		grep -q "icmp/lo: $t: alive, answered \([0-9]*\) of \1 sweeps" "$TMP/host.log" ||
+			fail "icmp: $t missed sweeps: $(grep "icmp/lo: $t:" "$TMP/host.log")"
+	done
+	ok "the icmp sweep of loopback kept running: every sweep answered"
+fi
+"$NETHOST" echo6 send "[::1]:$PORT2" churned >/dev/null || fail "churned echo6 not serving"
+"$NETHOST" unixipc send "$TMP/churn.sock" churned >/dev/null || fail "churned unixipc not serving"
+ok "$n reloads each restarted the churned instances, which serve"
+
+sleep 0.2
+wait_fds "$fds"
+rss2=$(rss_kb "$HOST_PID")
+echo "  host: fds $fds -> $(fd_count "$HOST_PID"), VmRSS $rss -> $rss2 kB after $n reloads"
+sanitized || [ "$rss2" -le $((rss + 512)) ] || fail "RSS grew from $rss to $rss2 kB across the reloads"
+stop_host
+[ -e "$TMP/load.sock" ] || [ -e "$TMP/churn.sock" ] && fail "socket file left behind"
+ok "no fd or memory growth across the reloads"

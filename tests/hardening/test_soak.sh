@@ -1,0 +1,43 @@
+#!/bin/sh
+# Soak: NH_SOAK_CONNS (default 2000) TCP clients connected to echo6 at
+# once on loopback, each echoing 100-byte messages back to back for
+# NH_SOAK_SECONDS (default 10). Every echo is checked byte for byte; no
+# client may be dropped or go 10 s without an answer; the host's VmRSS at
+# the end may exceed its value once every client was served by at most
+# 1 MB + 1% of its idle RSS, and its fds must not change. bench/soak.sh runs it with 10,000
+# clients for 60 s.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/hardening/hardening.sh"
+
+CONNS=${NH_SOAK_CONNS:-2000}
+SECS=${NH_SOAK_SECONDS:-10}
+need=$((CONNS + 1000))
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $need ]; then
+	ulimit -n 30000 2>/dev/null || skip "needs 'ulimit -n $need' (raising the limit needs root)"
+	[ "$(ulimit -n)" -ge $need ] || skip "needs 'ulimit -n $need', have $(ulimit -n)"
+fi
+
+PORT=$(free_port)
+cat > "$TMP/h.ini" <<INI
+[echo6 soak]
+listen = 127.0.0.1:$PORT
+udp = no
+max_clients = $((CONNS + 100))
+INI
+start_host "$TMP/h.ini"
+fds=$(fd_count "$HOST_PID")
+rss0=$(rss_kb "$HOST_PID")
+
+budget=$((1024 + rss0 / 100))
+# shellcheck disable=SC2046
+python3 "$LOAD" steady "tcp:127.0.0.1:$PORT" --conns "$CONNS" --seconds "$SECS" --size 100 \
+	--pid "$HOST_PID" $(rss_budget_opt "$budget") > "$TMP/out" 2>&1 || fail "soak: $(cat "$TMP/out")"
+sed 's/^/  soak: /' "$TMP/out"
+# The RSS after the ramp includes every client's buffer: print both.
+ramp=$(sed -n 's/.*rss_ramp_kb=\([0-9]*\).*/\1/p' "$TMP/out")
+echo "  soak: host VmRSS idle ${rss0} kB, after the ramp ${ramp} kB; budget for the end: +${budget} kB"
+ok "$CONNS clients for ${SECS}s: every echo intact, none dropped, host RSS within budget"
+
+wait_fds "$fds"
+stop_host
+ok "all clients gone: $fds fds as before; clean exit"

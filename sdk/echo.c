@@ -139,6 +139,7 @@ struct nh_echo_pool {
 	int lfd;          /* the listener, -1 when none */
 	nh_io *lio;
 	nh_timer *pause;  /* accept paused after EMFILE */
+	int starved;      /* out of fds since the last accept: warned once */
 	nh_echo_admit_cb admit;
 	void *admit_arg;
 };
@@ -338,12 +339,22 @@ static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				nh_warn(p->ctx, "accept: %s; pausing %d ms", strerror(errno),
-					ACCEPT_PAUSE_MS);
-				nh_io_set(p->lio, 0);
+				/* One warning an episode, not one per pause. */
+				if (!p->starved)
+					nh_warn(p->ctx, "accept: %s; pausing accepts (%d ms at a time)",
+						strerror(errno), ACCEPT_PAUSE_MS);
+				p->starved = 1;
+				/* Without a timer to resume, keep accepting rather
+				 * than stop for good. */
 				p->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, p);
+				if (p->pause)
+					nh_io_set(p->lio, 0);
 			}
 			return; /* EAGAIN, or the client gave up (ECONNABORTED) */
+		}
+		if (p->starved) {
+			nh_notice(p->ctx, "accepting again");
+			p->starved = 0;
 		}
 		if (p->admit) {
 			if (p->admit(fd, (struct sockaddr *)&ss, len, name, sizeof(name), p->admit_arg) < 0) {

@@ -30,11 +30,15 @@ for a in "tcp:127.0.0.1:$PORT" "unix:$TMP/s.sock"; do
 done
 ok "out of fds: served clients keep echoing; the waiting ones are served once fds free up"
 
-grep -q "warning: echo6/e: accept: Too many open files; pausing 100 ms" "$TMP/host.log" ||
-	fail "echo6: no log line for EMFILE"
-grep -q "warning: unixipc/s: accept: Too many open files; pausing 100 ms" "$TMP/host.log" ||
-	fail "unixipc: no log line for EMFILE"
-ok "the host logs the shortage"
+for i in echo6/e unixipc/s; do
+	grep -q "warning: $i: accept: Too many open files; pausing accepts (100 ms at a time)" "$TMP/host.log" ||
+		fail "$i: no log line for EMFILE"
+	# One warning per shortage, not one per 100 ms pause.
+	[ "$(grep -c "warning: $i: accept: Too many open files" "$TMP/host.log")" -le 2 ] ||
+		fail "$i: EMFILE warned more than once per episode"
+	grep -q "notice: $i: accepting again" "$TMP/host.log" || fail "$i: no line when accepts resume"
+done
+ok "the host logs the shortage once, and when it ends"
 
 wait_fds "$fds"
 "$NETHOST" echo6 send "127.0.0.1:$PORT" after >/dev/null || fail "echo6 not serving afterwards"

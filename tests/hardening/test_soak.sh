@@ -13,10 +13,10 @@
 CONNS=${NH_SOAK_CONNS:-2000}
 SECS=${NH_SOAK_SECONDS:-10}
 VIA=${NH_SOAK_VIA:-forward}
-# Through the forwarder each client costs the host 3 sockets and, while
-# data is in flight, up to 2 pipes (4 fds).
+# Through the forwarder each client costs the host 3 sockets, and pipes
+# while its data is in flight (the pool hands them back when empty).
 need=$((CONNS + 1000))
-[ "$VIA" = forward ] && need=$((CONNS * 7 + 1000))
+[ "$VIA" = forward ] && need=$((CONNS * 3 + 2000))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $need ]; then
 	ulimit -n $need 2>/dev/null || skip "needs 'ulimit -n $need' (raising the limit needs root)"
 	[ "$(ulimit -n)" -ge $need ] || skip "needs 'ulimit -n $need', have $(ulimit -n)"

@@ -44,6 +44,21 @@ python3 "$LOAD" steady "unix:$TMP/load.sock" --conns 20 --seconds 1 > "$TMP/out"
 kill -HUP "$HOST_PID"
 kept=$(grep -c '^\[' "$TMP/h.ini")
 wait_for_log "$TMP/host.log" 5 "reloaded: $kept kept" || fail "first reload"
+# Churn the changing instances a few times under load too, so that the
+# allocator has grown to its working size before the baseline is taken.
+python3 "$LOAD" steady "tcp:127.0.0.1:$PORT" --conns 100 --seconds 2 > "$TMP/out" 2>&1 &
+wpid=$!
+python3 "$LOAD" steady "unix:$TMP/load.sock" --conns 20 --seconds 2 > "$TMP/out2" 2>&1 &
+wpid2=$!
+w=0
+while [ $w -lt 15 ]; do
+	write_conf "2${w}s"
+	kill -HUP "$HOST_PID"
+	sleep 0.1
+	w=$((w + 1))
+done
+wait "$wpid" || fail "warm-up under reloads: $(cat "$TMP/out")"
+wait "$wpid2" || fail "warm-up under reloads: $(cat "$TMP/out2")"
 sleep 0.2
 fds=$(fd_count "$HOST_PID")
 rss=$(rss_kb "$HOST_PID")

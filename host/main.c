@@ -139,7 +139,10 @@ static int run_command(struct loader *ld, int argc, char **argv)
 	return code;
 }
 
-int main(int argc, char **argv)
+/* The host's options, before the command and again after `serve`.
+ * Returns -1 to go on, or the exit code to stop with. */
+static int parse_options(int argc, char **argv, const char *shortopts, int version_ok,
+			 struct host_options *opt, int *test, int *help)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -151,21 +154,37 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct host_options opt = { 0 };
-	int test = 0, help = 0, c;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:tp:vqhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
 		switch (c) {
-		case 'c': opt.config_path = optarg; break;
-		case 't': test = 1; break;
-		case 'p': opt.plugin_path = optarg; break;
-		case 'v': opt.verbosity++; break;
-		case 'q': opt.verbosity--; break;
-		case 'h': help = 1; break;
-		case 'V': printf("nethost %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, NH_ABI_MAJOR, NH_ABI_MINOR); return 0;
+		case 'c': opt->config_path = optarg; break;
+		case 't': *test = 1; break;
+		case 'p': opt->plugin_path = optarg; break;
+		case 'v': opt->verbosity++; break;
+		case 'q': opt->verbosity--; break;
+		case 'h': *help = 1; break;
+		case 'V':
+			if (version_ok) {
+				printf("nethost %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, NH_ABI_MAJOR,
+				       NH_ABI_MINOR);
+				return 0;
+			}
+			/* fall through */
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct host_options opt = { 0 };
+	int test = 0, help = 0;
+
+	int code = parse_options(argc, argv, "+c:tp:vqhV", 1, &opt, &test, &help);
+	if (code >= 0)
+		return code;
 	argc -= optind;
 	argv += optind;
 
@@ -173,17 +192,8 @@ int main(int argc, char **argv)
 	if (cmd && strcmp(cmd, "serve") == 0) {
 		/* serve takes -c after the word too: nethost serve -c FILE */
 		optind = 1;
-		while ((c = getopt_long(argc, argv, "c:tp:vqh", options, NULL)) != -1) {
-			switch (c) {
-			case 'c': opt.config_path = optarg; break;
-			case 't': test = 1; break;
-			case 'p': opt.plugin_path = optarg; break;
-			case 'v': opt.verbosity++; break;
-			case 'q': opt.verbosity--; break;
-			case 'h': help = 1; break;
-			default: fputs(usage_text, stderr); return 2;
-			}
-		}
+		if ((code = parse_options(argc, argv, "c:tp:vqh", 0, &opt, &test, &help)) >= 0)
+			return code;
 		if (optind < argc) {
 			fprintf(stderr, "nethost serve: unexpected argument '%s'\n", argv[optind]);
 			return 2;
@@ -215,7 +225,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nethost: out of memory\n");
 		return 2;
 	}
-	int code;
 	if (help || strcmp(cmd, "help") == 0) {
 		/* nethost help CMD, nethost -h CMD: the command's own usage. */
 		const char *topic = cmd && strcmp(cmd, "help") != 0 ? cmd : argc >= 2 ? argv[1] : NULL;

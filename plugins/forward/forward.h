@@ -2,9 +2,10 @@
  * command and the data path.
  *
  * One process, one event loop. A connection is two sockets and two
- * halves (client -> upstream, upstream -> client); each half moves bytes
- * with splice() through a pipe taken from a small per-instance pool only
- * while it holds data, so idle connections cost two fds and no pipe.
+ * halves (client -> upstream, upstream -> client). A half copies its first
+ * bytes through a buffer and, once it carries bulk, moves them with
+ * splice() through a pipe from a small per-instance pool; either is held
+ * only while the half holds data, so idle connections cost two fds.
  */
 #ifndef FORWARD_H
 #define FORWARD_H
@@ -17,7 +18,8 @@
 /* Bytes a half holds before it stops reading (back-pressure). Measured
  * on loopback: 512 KiB relays ~15% faster than 128 KiB, 64 KiB is slower. */
 #define FWD_PIPE_SIZE (512 * 1024)
-/* Read/write fallback buffer, when splice() cannot be used. */
+/* Copy buffer: a half's first bytes, and all of them where splice()
+ * cannot be used. A half that fills it once splices from then on. */
 #define FWD_BUF_SIZE (64 * 1024)
 /* Connections accepted per wakeup, so one busy listener cannot starve the rest. */
 #define FWD_ACCEPT_BATCH 64

@@ -2,13 +2,14 @@
  * directions until both are done, one of them resets, or the connection
  * idles out.
  *
- * Each half moves bytes from its source socket into a pipe and from the
- * pipe into its destination socket with splice(), so the payload never
- * enters user space (the approach of HAProxy's raw_sock.c). The pipe
- * bounds what a half holds: a full pipe stops reading from the source
- * until the destination drains it, which is the back-pressure. Where the
- * kernel refuses splice() (or no pipe can be had), a half falls back to
- * read()/write() through a buffer of the same kind of bound.
+ * A half carrying bulk moves bytes from its source socket into a pipe
+ * and from the pipe into its destination socket with splice(), so the
+ * payload never enters user space (the approach of HAProxy's raw_sock.c).
+ * Until it has filled a buffer once, a half copies through read()/send():
+ * cheaper for small exchanges, and the only way where the kernel refuses
+ * splice() or no pipe can be had. The pipe or buffer bounds what a half
+ * holds: when full, reading from the source stops until the destination
+ * drains it, which is the back-pressure.
  *
  * Watchers are level-triggered and asked only for what the state needs:
  * READ on a source whose half has room, WRITE on a destination with bytes
@@ -37,6 +38,7 @@ struct fwd_half {
 	size_t pending;   /* bytes held, in the pipe or the buffer */
 	size_t cap;       /* what the pipe or buffer can hold */
 	uint64_t bytes;   /* delivered to the destination */
+	unsigned bulk : 1;      /* filled its buffer once: splice from now on */
 	unsigned can_read : 1;  /* source may have data (or EOF) */
 	unsigned can_write : 1; /* destination may take more */
 	unsigned full : 1;      /* splice into the pipe would block */
@@ -112,12 +114,16 @@ void fwd_pool_free(struct fwd *f)
 	}
 }
 
-/* Give an empty half a pipe, or a buffer when no pipe can be had. */
+/* Give an empty half a buffer or a pipe. A half starts by copying:
+ * for the few bytes of a request or a reply, read()/send() costs less
+ * than moving page references into a pipe and out again. Once it has
+ * filled its buffer it is carrying bulk, and splices from then on
+ * (HAProxy's splice-auto makes the same call). */
 static int half_hold(struct fwd *f, struct fwd_half *h)
 {
 	if (h->pipe[0] >= 0 || h->buf)
 		return 0;
-	if (!f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
+	if (h->bulk && !f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
 		return 0;
 	if (!(h->buf = malloc(FWD_BUF_SIZE)))
 		return -ENOMEM;
@@ -197,8 +203,10 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				progress = 1;
 				if ((size_t)n < want)
 					h->can_read = 0; /* drained, most likely */
-				if (h->pending >= h->cap)
+				if (h->pending >= h->cap) {
 					h->full = 1;
+					h->bulk = 1;
+				}
 			} else if (n == 0) {
 				h->eof = 1;
 				progress = 1;

@@ -14,8 +14,11 @@
 #                 with 1,000 idle connections held open
 # Ratios compare each figure with the best anchor (socat, redir, rinetd,
 # HAProxy): higher is better, except RSS where the lowest anchor is 1.00x
-# and below 1.00x is better. Loopback only; needs iperf3, socat, redir,
-# rinetd, haproxy, cc.
+# and below 1.00x is better. Two reference rows are no anchors: min-splice
+# and min-copy (bench/relay_min.c), the least a relay can be (a blocking
+# thread per direction, splice() or read()/write() with 512 KiB chunks),
+# show what this kernel and machine allow any relay. Loopback only; needs
+# iperf3, socat, redir, rinetd, haproxy, cc.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +29,7 @@ RATE_SECS=${RATE_SECS:-3}
 HOLD=${HOLD:-1000}
 IPERF_PORT=${IPERF_PORT:-25201}
 ECHO_PORT=${ECHO_PORT:-25202}
-LPORT=${LPORT:-25210}  # and the 9 ports after it
+LPORT=${LPORT:-25210}  # and the 15 ports after it
 
 for tool in iperf3 socat redir rinetd haproxy cc ss python3; do
 	command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
@@ -39,7 +42,7 @@ PIDS=
 cleanup() {
 	# What we started, and redir's per-connection processes (not our
 	# children), found by the ports they hold.
-	for p in $PIDS $(ss -Htanp "sport >= :$LPORT and sport <= :$((LPORT + 9))" |
+	for p in $PIDS $(ss -Htanp "sport >= :$LPORT and sport <= :$((LPORT + 15))" |
 		grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
 		kill "$p" 2>/dev/null
 	done
@@ -160,6 +163,7 @@ int main(int argc, char **argv)
 EOF
 cc -O2 -o "$TMP/fb" "$TMP/fb.c" || exit 2
 FB=$TMP/fb
+cc -O2 -pthread -o "$TMP/relay_min" "$top/bench/relay_min.c" || exit 2
 
 wait_line() { # wait_line FILE PATTERN
 	for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -197,6 +201,8 @@ start_fwd() {
 	local name=$1 l=$2 t=$3
 	local log=$TMP/$name.$l.log
 	case $name in
+	min-splice|min-copy)
+		bg "$TMP/relay_min" ${name#min-} $l $t 2>>"$log" ;;
 	nethost)
 		# -q: no per-connection close lines, as the others log nothing here.
 		bg "$NETHOST" -q forward 127.0.0.1:$l 127.0.0.1:$t --max-connections 20000 2>>"$log" ;;
@@ -235,7 +241,7 @@ iperf() { # iperf PORT STREAMS -> Gbit/s received
 # Every forwarder runs from the start, two each (to iperf3, to the echo
 # server), and the rounds go through them in turn: a load that comes and
 # goes on the machine falls on all of them, not on whoever ran then.
-NAMES="direct nethost haproxy rinetd redir socat"
+NAMES="direct min-splice min-copy nethost haproxy rinetd redir socat"
 declare -A TP EP G1 G8 CPS RSS A1 A8 AC
 i=0
 for name in $NAMES; do
@@ -263,7 +269,7 @@ for name in $NAMES; do
 	G8[$name]=$(echo ${A8[$name]} | tr ' ' '\n' | median)
 	CPS[$name]=$(echo ${AC[$name]} | tr ' ' '\n' | median)
 	RSS[$name]=-
-	[ $name = direct ] && continue
+	case $name in direct|min-*) continue;; esac
 	"$FB" hold ${EP[$name]} $HOLD >"$TMP/hold.out" 2>&1 &
 	hp=$!
 	wait_line "$TMP/hold.out" "holding" || exit 1
@@ -291,16 +297,18 @@ rss_mb() { awk "BEGIN {printf \"%.1f MB\", $1 / 1024}"; }
 echo
 echo "nethost forward vs anchors on loopback, $(nproc) cores, $(uname -r); medians of $RUNS"
 echo "(iperf3 $DUR s; conn/s over $RATE_SECS s; RSS with $HOLD idle connections held)"
-printf '%-9s | %-16s | %-16s | %-15s | %s\n' "" "1 st Gbit/s" "8 st Gbit/s" "conn/s" "RSS ($HOLD conns)"
-printf '%s\n' "----------+------------------+------------------+-----------------+------------------"
+printf '%-10s | %-16s | %-16s | %-15s | %s\n' "" "1 st Gbit/s" "8 st Gbit/s" "conn/s" "RSS ($HOLD conns)"
+printf '%s\n' "-----------+------------------+------------------+-----------------+------------------"
 for name in $NAMES; do
-	if [ $name = direct ]; then
+	if [ "${RSS[$name]}" = - ]; then
 		r=-
 	else
 		r="$(rss_mb ${RSS[$name]}) $(awk "BEGIN {printf \"%.2fx\", ${RSS[$name]} / $br}")"
 	fi
-	printf '%-9s | %-16s | %-16s | %-15s | %s\n' $name "$(cell ${G1[$name]} $b1)" \
+	printf '%-10s | %-16s | %-16s | %-15s | %s\n' $name "$(cell ${G1[$name]} $b1)" \
 		"$(cell ${G8[$name]} $b8)" "$(cell ${CPS[$name]} $bc)" "$r"
 done
 echo
-awk "BEGIN {printf \"nethost 1 stream = %.0f%% of direct\n\", 100 * ${G1[nethost]} / ${G1[direct]}}"
+for name in nethost min-splice min-copy; do
+	awk "BEGIN {printf \"%s 1 stream = %.0f%% of direct\n\", \"$name\", 100 * ${G1[$name]} / ${G1[direct]}}"
+done

@@ -41,7 +41,7 @@ struct fwd_half {
 	unsigned bulk : 1;      /* filled its buffer once: splice from now on */
 	unsigned can_read : 1;  /* source may have data (or EOF) */
 	unsigned can_write : 1; /* destination may take more */
-	unsigned full : 1;      /* splice into the pipe would block */
+	unsigned full : 1;      /* no room in the pipe or buffer */
 	unsigned eof : 1;       /* source said EOF */
 	unsigned shut : 1;      /* EOF passed on: shutdown(dst, SHUT_WR) */
 };

@@ -73,10 +73,7 @@ ok "read/write fallback: 20 MB each way, half-close, reset"
 # (read/send), bulk goes through splice() and never enters user space.
 if command -v strace >/dev/null 2>&1 && strace -qq -o /dev/null true 2>/dev/null; then
 	LS=$(free_port)
-	"$NETHOST" forward "127.0.0.1:$LS" "[::1]:$E" >"$TMP/trace.log" 2>&1 &
-	FWD=$!
-	at_exit "kill -KILL $FWD 2>/dev/null"
-	wait_for_log "$TMP/trace.log" 10 "listening on" || fail "forward did not start: $(cat "$TMP/trace.log")"
+	run_fwd trace.log "127.0.0.1:$LS" "[::1]:$E"
 	strace -qq -p "$FWD" -e trace=splice,sendto -o "$TMP/strace.out" &
 	ST=$!
 	sleep 0.5 # strace attached

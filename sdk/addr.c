@@ -14,13 +14,16 @@
 
 int nh_error_set(nh_error *err, int code, const char *fmt, ...)
 {
+	if (code < 0)
+		code = -code;
 	if (err) {
 		va_list ap;
+		err->code = code;
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
 	}
-	return code > 0 ? -code : code;
+	return -code;
 }
 
 static int parse_port(const char *text, const char *whole, int *port, nh_error *err)

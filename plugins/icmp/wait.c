@@ -28,7 +28,7 @@ struct wait_target {
 	nh_connect *conn;
 	struct http_probe *probe;
 	nh_timer *retry;
-	char last_error[NH_ADDR_STRLEN + 256];
+	char last_error[NH_ADDR_STRLEN + sizeof(((nh_error *)0)->msg)];
 };
 
 struct waiter {

@@ -18,12 +18,16 @@
 extern "C" {
 #endif
 
-/* An error message for the caller to print as is. */
+/* An error: the positive errno it stands for and a message for the
+ * caller to print as is. A value type, frozen for ABI 2 (callers put it
+ * on their stack). */
 typedef struct nh_error {
-	char msg[256];
+	int code;
+	char msg[512];
 } nh_error;
 
-/* Fill err (if not NULL) from a printf format; returns -code (negative). */
+/* Fill err (if not NULL) from a printf format, with err->code = code
+ * (a positive errno; a negative one is turned positive); returns -code. */
 int nh_error_set(nh_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "loader.h"
-#include "nh_internal.h"
+#include "descriptor.h"
+#include "host.h"
 
 static int add_dirs(struct loader *ld, const char *list)
 {
@@ -79,6 +80,7 @@ int loader_init(struct loader *ld, const char *option_path, const char *ini_path
 void loader_free(struct loader *ld)
 {
 	for (int i = 0; i < ld->nloaded; i++) {
+		descriptor_release(&ld->loaded[i]->copy);
 		lt_dlclose(ld->loaded[i]->handle);
 		free(ld->loaded[i]->name);
 		free(ld->loaded[i]->path);
@@ -103,7 +105,7 @@ const char *loader_path_text(struct loader *ld, char *buf, size_t len)
 
 static int valid_plugin_name(const char *name)
 {
-	if (!*name || strlen(name) > 64)
+	if (!*name || strlen(name) > NH_NAME_MAX)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
@@ -169,7 +171,10 @@ static int check_descriptor(const struct nh_plugin *d, const char *name, const c
 				    "start, stop or destroy",
 				    name, path);
 	for (const struct nh_command *c = d->commands; c && c->name; c++)
-		if (!c->run)
+		if (strlen(c->name) > NH_NAME_MAX)
+			return nh_error_set(err, EINVAL, "plugin '%s' (%s): command name '%.20s...' is "
+					    "longer than %d characters", name, path, c->name, NH_NAME_MAX);
+		else if (!c->run)
 			return nh_error_set(err, EINVAL, "plugin '%s' (%s): command '%s' has no run()",
 					    name, path, c->name);
 	return 0;
@@ -184,8 +189,8 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 		if (strcmp(ld->loaded[i]->name, name) == 0)
 			return ld->loaded[i];
 	if (!valid_plugin_name(name)) {
-		nh_error_set(err, EINVAL, "plugin '%s': not a valid plugin name (letters, digits, '_', '-')",
-			     name);
+		nh_error_set(err, EINVAL, "plugin '%.80s': not a valid plugin name (at most %d letters, digits, '_', '-')",
+			     name, NH_NAME_MAX);
 		return NULL;
 	}
 	for (int i = 0; i < ld->ndirs && !found; i++) {
@@ -209,12 +214,21 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 	const struct nh_plugin *desc = lt_dlsym(h, NH_PLUGIN_SYMBOL);
 	if (!desc) {
 		const char *why = lt_dlerror();
-		nh_error_set(err, ENOENT, "plugin '%s' (%s): no '%s' descriptor symbol: %s", name,
+		nh_error_set(err, ENOEXEC, "plugin '%s' (%s): no '%s' descriptor symbol: %s", name,
 			     path, NH_PLUGIN_SYMBOL, why ? why : "not found");
 		lt_dlclose(h);
 		return NULL;
 	}
-	if (check_descriptor(desc, name, path, err) < 0) {
+	struct nh_plugin copy;
+	char why[256];
+	if ((desc->abi >> 16) == NH_ABI_MAJOR && descriptor_adopt(desc, &copy, why, sizeof(why)) < 0) {
+		nh_error_set(err, EINVAL, "plugin '%s' (%s): %s", name, path, why);
+		lt_dlclose(h);
+		return NULL;
+	}
+	if (check_descriptor((desc->abi >> 16) == NH_ABI_MAJOR ? &copy : desc, name, path, err) < 0) {
+		if ((desc->abi >> 16) == NH_ABI_MAJOR)
+			descriptor_release(&copy);
 		lt_dlclose(h);
 		return NULL;
 	}
@@ -227,12 +241,14 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 		if (lp)
 			free(lp->name);
 		free(lp);
+		descriptor_release(&copy);
 		lt_dlclose(h);
 		nh_error_set(err, ENOMEM, "plugin '%s': out of memory", name);
 		return NULL;
 	}
 	lp->handle = h;
-	lp->desc = desc;
+	lp->copy = copy;
+	lp->desc = &lp->copy;
 	ld->loaded[ld->nloaded++] = lp;
 	return lp;
 }

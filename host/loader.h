@@ -8,7 +8,8 @@ struct loaded_plugin {
 	char *name;
 	char *path;   /* the file that was opened */
 	void *handle; /* lt_dlhandle */
-	const struct nh_plugin *desc;
+	const struct nh_plugin *desc; /* &copy: read it, never the plugin's own */
+	struct nh_plugin copy;        /* at this host's sizes (descriptor.c) */
 };
 
 struct loader {

@@ -1,5 +1,20 @@
+# The host's own code: a convenience library (also linked by the tests
+# that need a config model, a log sink or a metrics registry) and the
+# executable around it.
+noinst_LTLIBRARIES += host/libnhhost.la
+host_libnhhost_la_SOURCES = \
+	host/host.h \
+	host/ctx.c \
+	host/ini_file.c \
+	host/log.c \
+	host/metrics.c
+host_libnhhost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
+host_libnhhost_la_LIBADD = sdk/libnethost.la $(INIH_LIBS) $(JSONC_LIBS) -lm
+
 bin_PROGRAMS += host/nethost
 host_nethost_SOURCES = \
+	host/descriptor.c \
+	host/descriptor.h \
 	host/loader.c \
 	host/loader.h \
 	host/main.c \
@@ -10,4 +25,4 @@ host_nethost_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DNH_SYSCONFDIR='"$(sysconfdir)"' \
 	-DNH_ABS_BUILDDIR='"$(abs_top_builddir)"'
 host_nethost_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS)
-host_nethost_LDADD = sdk/libnethost.la $(LTDL_LIBS) $(JSONC_LIBS) $(SYSTEMD_LIBS)
+host_nethost_LDADD = host/libnhhost.la sdk/libnethost.la $(LTDL_LIBS) $(JSONC_LIBS) $(SYSTEMD_LIBS)

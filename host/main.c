@@ -3,6 +3,7 @@
  * from plugins. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <unistd.h>
 
 #include "loader.h"
-#include "nh_internal.h"
+#include "host.h"
 #include "service.h"
 
 static const char usage_text[] =
@@ -114,14 +115,14 @@ static int run_command(struct loader *ld, int argc, char **argv)
 	if (!lp) {
 		/* A plugin that is named like the command but broken deserves
 		 * its real error, not "unknown command". */
-		if (!loader_get(ld, argv[0], &err) && err.msg[0] && strstr(err.msg, "not found") == NULL)
+		if (!loader_get(ld, argv[0], &err) && err.code != ENOENT)
 			fprintf(stderr, "nethost: %s\n", err.msg);
 		else
 			fprintf(stderr, "nethost: unknown command '%s' (see nethost --help)\n", argv[0]);
 		return 2;
 	}
 	nh_loop *loop = nh_loop_new();
-	nh_ctx *ctx = loop ? nh_ctx_new_cli(loop, cmd) : NULL;
+	nh_ctx *ctx = loop ? host_ctx_new_cli(loop, cmd) : NULL;
 	if (!ctx) {
 		fprintf(stderr, "nethost: out of memory\n");
 		nh_loop_free(loop);
@@ -134,7 +135,7 @@ static int run_command(struct loader *ld, int argc, char **argv)
 		optind = 0; /* a fresh getopt for the command */
 		code = cmd->run(ctx, argc, argv);
 	}
-	nh_ctx_free(ctx);
+	host_ctx_free(ctx);
 	nh_loop_free(loop);
 	return code;
 }
@@ -208,17 +209,17 @@ int main(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return 2;
 		}
-		nh_log_set_level(NH_LOG_INFO + opt.verbosity);
+		host_log_set_level(NH_LOG_INFO + opt.verbosity);
 		if (test) {
-			nh_log_set_stamps(0); /* a report for a person, not a log */
+			host_log_set_stamps(0); /* a report for a person, not a log */
 			return service_test(&opt);
 		}
 		return service_run(&opt);
 	}
 
 	/* CLI: messages are for a person at a terminal, no timestamps. */
-	nh_log_set_stamps(0);
-	nh_log_set_level(NH_LOG_INFO + opt.verbosity);
+	host_log_set_stamps(0);
+	host_log_set_level(NH_LOG_INFO + opt.verbosity);
 	signal(SIGPIPE, SIG_IGN);
 	struct loader ld;
 	if (loader_init(&ld, opt.plugin_path, NULL) < 0) {

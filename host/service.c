@@ -26,7 +26,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "loader.h"
-#include "nh_internal.h"
+#include "host.h"
 #include "service.h"
 
 struct instance {
@@ -56,19 +56,19 @@ struct service {
 };
 
 static const struct nh_conf_key host_keys[] = {
-	{ "plugin_path", "directories searched for plugins, ':'-separated", 0 },
-	{ "log_level", "error, warning, notice, info or debug (default info)", 0 },
-	{ "log_target", "stderr (default) or syslog", 0 },
-	{ "pid_file", "write the process id here while running", 0 },
-	{ "user", "after start-up, run as this user (needs root; drops every capability)", 0 },
-	{ "group", "with user: run as this group (default: the user's primary group)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "plugin_path", .help = "directories searched for plugins, ':'-separated" },
+	{ .name = "log_level", .help = "error, warning, notice, info or debug (default info)" },
+	{ .name = "log_target", .help = "stderr (default) or syslog" },
+	{ .name = "pid_file", .help = "write the process id here while running" },
+	{ .name = "user", .help = "after start-up, run as this user (needs root; drops every capability)" },
+	{ .name = "group", .help = "with user: run as this group (default: the user's primary group)" },
+	{ .name = NULL },
 };
 
 struct host_settings {
 	const char *plugin_path;
 	int log_level;
-	enum nh_log_target log_target;
+	enum host_log_target log_target;
 	const char *pid_file;
 	uid_t uid; /* (uid_t)-1: keep the user we started as */
 	gid_t gid;
@@ -115,14 +115,14 @@ static int drop_privileges(const struct host_settings *hs)
 	if (setgroups(1, &hs->gid) < 0 || setresgid(hs->gid, hs->gid, hs->gid) < 0 ||
 	    setresuid(hs->uid, hs->uid, hs->uid) < 0) {
 		int e = errno;
-		nh_logf(NULL, NH_LOG_ERR, "cannot switch to user '%s': %s", hs->user, strerror(e));
+		host_logf(NH_LOG_ERR, "cannot switch to user '%s': %s", hs->user, strerror(e));
 		return -e;
 	}
 	if (hs->uid != 0 && setuid(0) == 0) {
-		nh_logf(NULL, NH_LOG_ERR, "privileges still held after switching to '%s'", hs->user);
+		host_logf(NH_LOG_ERR, "privileges still held after switching to '%s'", hs->user);
 		return -EPERM;
 	}
-	nh_logf(NULL, NH_LOG_NOTICE, "running as user %s (uid %ld, gid %ld)", hs->user,
+	host_logf(NH_LOG_NOTICE, "running as user %s (uid %ld, gid %ld)", hs->user,
 		(long)hs->uid, (long)hs->gid);
 	return 0;
 }
@@ -145,13 +145,13 @@ static void read_host_settings(nh_config *cfg, const struct host_options *opt,
 	nh_conf_get_str(sec, "pid_file", NULL, &hs->pid_file);
 	nh_conf_get_str(sec, "log_level", "info", &level);
 	nh_conf_get_str(sec, "log_target", "stderr", &target);
-	int lv = nh_log_level_parse(level);
+	int lv = host_log_level_parse(level);
 	if (lv < 0)
 		nh_conf_error(sec, "log_level", "'%s': use error, warning, notice, info or debug", level);
 	else
 		hs->log_level = lv;
 	if (strcmp(target, "syslog") == 0)
-		hs->log_target = NH_LOG_SYSLOG;
+		hs->log_target = HOST_LOG_SYSLOG;
 	else if (strcmp(target, "stderr") != 0)
 		nh_conf_error(sec, "log_target", "'%s': use stderr or syslog", target);
 	read_identity(sec, hs);
@@ -159,8 +159,8 @@ static void read_host_settings(nh_config *cfg, const struct host_options *opt,
 
 static void apply_log_settings(const struct host_settings *hs, const struct host_options *opt)
 {
-	nh_log_set_level(hs->log_level + opt->verbosity);
-	nh_log_set_target(hs->log_target, "nethost");
+	host_log_set_level(hs->log_level + opt->verbosity);
+	host_log_set_target(hs->log_target, "nethost");
 }
 
 static void instance_free(struct instance *in)
@@ -172,7 +172,7 @@ static void instance_free(struct instance *in)
 			in->plugin->desc->stop(in->state);
 		in->plugin->desc->destroy(in->state);
 	}
-	nh_ctx_free(in->ctx);
+	host_ctx_free(in->ctx);
 	free(in);
 }
 
@@ -184,15 +184,12 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 	const struct loaded_plugin *lp = loader_get(&svc->ld, sec->plugin, &err);
 
 	if (!lp) {
-		nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]: %s", sec->cfg->file, sec->line, sec->plugin,
-			sec->instance, err.msg);
-		sec->cfg->errors++;
+		nh_config_error(sec->cfg, sec->line, "[%s %s]: %s", sec->plugin, sec->instance, err.msg);
 		return NULL;
 	}
 	if (!lp->desc->keys) {
-		nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]: plugin '%s' runs no service instances (CLI only)",
-			sec->cfg->file, sec->line, sec->plugin, sec->instance, sec->plugin);
-		sec->cfg->errors++;
+		nh_config_error(sec->cfg, sec->line, "[%s %s]: plugin '%s' runs no service instances (CLI only)",
+				sec->plugin, sec->instance, sec->plugin);
 		return NULL;
 	}
 	/* Unknown keys are errors, but create() still reads the known ones
@@ -200,22 +197,21 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 	int bad_keys = nh_section_check_keys(sec, lp->desc->keys) < 0;
 
 	struct instance *in = calloc(1, sizeof(*in));
-	if (!in || !(in->ctx = nh_ctx_new(svc->loop, sec->plugin, sec->instance))) {
+	if (!in || !(in->ctx = host_ctx_new(svc->loop, sec->plugin, sec->instance))) {
 		free(in);
-		nh_logf(NULL, NH_LOG_ERR, "[%s %s]: out of memory", sec->plugin, sec->instance);
-		sec->cfg->errors++;
+		nh_config_error(sec->cfg, sec->line, "[%s %s]: out of memory", sec->plugin, sec->instance);
 		return NULL;
 	}
 	in->plugin = lp;
 	in->sec = sec;
-	int errors_before = sec->errors;
+	int lines_before = sec->cfg->errors;
 	int r = lp->desc->create(in->ctx, sec, &in->state);
-	if (r < 0 || sec->errors != errors_before || bad_keys) {
-		/* Getters reported their problems; say so only if nobody did. */
-		if (sec->errors == errors_before && !bad_keys)
-			nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]: create failed: %s", sec->cfg->file,
-				sec->line, sec->plugin, sec->instance, strerror(r < 0 ? -r : EINVAL));
-		sec->cfg->errors++;
+	/* create()'s return is its verdict; the count only says whether
+	 * somebody printed why, so that each problem is one line. */
+	if (r < 0 && sec->cfg->errors == lines_before)
+		nh_config_error(sec->cfg, sec->line, "[%s %s]: create failed: %s", sec->plugin,
+				sec->instance, strerror(-r));
+	if (r < 0 || bad_keys) {
 		if (r >= 0 && in->state)
 			lp->desc->destroy(in->state);
 		in->state = NULL;
@@ -230,7 +226,7 @@ static int instance_start(struct instance *in)
 	int r = in->plugin->desc->start(in->state);
 
 	if (r < 0) {
-		nh_logf(NULL, NH_LOG_ERR, "[%s %s]: start failed: %s", in->sec->plugin, in->sec->instance,
+		host_logf(NH_LOG_ERR, "[%s %s]: start failed: %s", in->sec->plugin, in->sec->instance,
 			strerror(-r));
 		return r;
 	}
@@ -296,7 +292,7 @@ static int write_pid_file(const char *path)
 	FILE *f = fopen(path, "we");
 
 	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
-		nh_logf(NULL, NH_LOG_ERR, "%s: cannot write pid file: %s", path, strerror(errno));
+		host_logf(NH_LOG_ERR, "%s: cannot write pid file: %s", path, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -350,17 +346,17 @@ static void reload(struct service *svc)
 
 static void reload_file(struct service *svc)
 {
-	nh_logf(NULL, NH_LOG_NOTICE, "reloading %s", svc->opt->config_path);
+	host_logf(NH_LOG_NOTICE, "reloading %s", svc->opt->config_path);
 	nh_config *cfg = nh_config_load(svc->opt->config_path);
 	if (!cfg) {
-		nh_logf(NULL, NH_LOG_ERR, "reload failed; the running configuration stays");
+		host_logf(NH_LOG_ERR, "reload failed; the running configuration stays");
 		return;
 	}
 	struct host_settings hs;
 	read_host_settings(cfg, svc->opt, &hs);
 	struct generation next;
 	if (cfg->errors || generation_build(svc, cfg, &svc->cur, &next) < 0) {
-		nh_logf(NULL, NH_LOG_ERR, "%s: %d problem%s; the running configuration stays",
+		host_logf(NH_LOG_ERR, "%s: %d problem%s; the running configuration stays",
 			cfg->file, cfg->errors, cfg->errors == 1 ? "" : "s");
 		nh_config_free(cfg);
 		return;
@@ -402,7 +398,7 @@ static void reload_file(struct service *svc)
 	svc->cur = next;
 	set_pid_file(svc, hs.pid_file);
 	svc->reloads++;
-	nh_logf(NULL, NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,
+	host_logf(NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,
 		started);
 }
 
@@ -484,7 +480,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 	memset(svc, 0, sizeof(*svc));
 	svc->opt = opt;
 	if (!(svc->loop = nh_loop_new())) {
-		nh_logf(NULL, NH_LOG_ERR, "cannot create event loop: %s", strerror(errno));
+		host_logf(NH_LOG_ERR, "cannot create event loop: %s", strerror(errno));
 		return 2;
 	}
 	nh_config *cfg = nh_config_load(opt->config_path);
@@ -497,7 +493,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 		return 2;
 	}
 	if (generation_build(svc, cfg, NULL, &svc->cur) < 0 || cfg->errors) {
-		nh_logf(NULL, NH_LOG_ERR, "%s: %d problem%s", cfg->file, cfg->errors,
+		host_logf(NH_LOG_ERR, "%s: %d problem%s", cfg->file, cfg->errors,
 			cfg->errors == 1 ? "" : "s");
 		nh_config_free(cfg);
 		return 2;
@@ -507,7 +503,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 
 static void service_cleanup(struct service *svc)
 {
-	nh_status_set_provider(NULL, NULL);
+	host_set_status(NULL, NULL);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loader_free(&svc->ld);
@@ -542,14 +538,14 @@ int service_run(const struct host_options *opt)
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (!nh_signal_add(svc.loop, signals[i], on_signal, &svc)) {
-			nh_logf(NULL, NH_LOG_ERR, "cannot watch signal %d: %s", signals[i], strerror(errno));
+			host_logf(NH_LOG_ERR, "cannot watch signal %d: %s", signals[i], strerror(errno));
 			service_cleanup(&svc);
 			return 1;
 		}
 	signal(SIGPIPE, SIG_IGN);
 	svc.started_us = nh_now_us();
 	svc.started_at = time(NULL);
-	nh_status_set_provider(status_build, &svc);
+	host_set_status(status_build, &svc);
 
 	for (int i = 0; i < svc.cur.n; i++)
 		if (instance_start(svc.cur.inst[i]) < 0) {
@@ -564,16 +560,16 @@ int service_run(const struct host_options *opt)
 		service_cleanup(&svc);
 		return 1;
 	}
-	nh_logf(NULL, NH_LOG_NOTICE, "nethost %s running %d instance%s from %s (pid %ld)",
+	host_logf(NH_LOG_NOTICE, "nethost %s running %d instance%s from %s (pid %ld)",
 		PACKAGE_VERSION, svc.cur.n, svc.cur.n == 1 ? "" : "s", opt->config_path,
 		(long)getpid());
 	notify_ready(&svc, NULL);
 
 	int r = nh_loop_run(svc.loop);
 	if (r < 0)
-		nh_logf(NULL, NH_LOG_ERR, "event loop failed: %s", strerror(-r));
+		host_logf(NH_LOG_ERR, "event loop failed: %s", strerror(-r));
 	if (svc.quit_signal)
-		nh_logf(NULL, NH_LOG_NOTICE, "%s received, stopping", strsignal(svc.quit_signal));
+		host_logf(NH_LOG_NOTICE, "%s received, stopping", strsignal(svc.quit_signal));
 	sd_notifyf(0, "STOPPING=1\nSTATUS=stopping%s%s", svc.quit_signal ? " on " : "",
 		   svc.quit_signal ? sigabbrev_np(svc.quit_signal) : "");
 	service_cleanup(&svc);

@@ -1,4 +1,5 @@
 # Each plugin builds from its own folder's local.mk.
+include plugins/common/local.mk
 include plugins/forward/local.mk
 include plugins/icmp/local.mk
 include plugins/ifaces/local.mk

@@ -12,48 +12,38 @@
 
 #include "nh_internal.h"
 
+static const struct nh_section_head *head(const nh_section *sec)
+{
+	return (const struct nh_section_head *)sec;
+}
+
 const char *nh_section_plugin(const nh_section *sec)
 {
-	return sec->plugin;
+	return head(sec)->plugin;
 }
 
 const char *nh_section_instance(const nh_section *sec)
 {
-	return sec->instance;
+	return head(sec)->instance;
 }
 
 int nh_conf_count(const nh_section *sec, const char *key)
 {
-	int n = 0;
-
-	for (int i = 0; i < sec->n; i++)
-		n += strcmp(sec->entries[i].key, key) == 0;
-	return n;
+	return head(sec)->ops->count(sec, key);
 }
 
 const char *nh_conf_value(const nh_section *sec, const char *key, int i, int *line)
 {
-	for (int j = 0; j < sec->n; j++)
-		if (strcmp(sec->entries[j].key, key) == 0 && i-- == 0) {
-			if (line)
-				*line = sec->entries[j].line;
-			return sec->entries[j].value;
-		}
-	return NULL;
+	return head(sec)->ops->value(sec, key, i, line);
 }
 
 /* The last value of a single-valued key (duplicates are refused by the
  * host before create(), so last and first agree there). */
 static const char *value_of(const nh_section *sec, const char *key, int *line)
 {
-	const char *v = NULL;
+	int n = nh_conf_count(sec, key);
 
-	for (int j = 0; j < sec->n; j++)
-		if (strcmp(sec->entries[j].key, key) == 0) {
-			v = sec->entries[j].value;
-			*line = sec->entries[j].line;
-		}
-	return v;
+	return n ? nh_conf_value(sec, key, n - 1, line) : NULL;
 }
 
 static int report(const nh_section *sec, int line, const char *key, const char *fmt, va_list ap)
@@ -61,19 +51,16 @@ static int report(const nh_section *sec, int line, const char *key, const char *
 
 static int report(const nh_section *sec, int line, const char *key, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]%s%s: %s", sec->cfg->file, line, sec->plugin,
-		sec->instance, key ? " " : "", key ? key : "", msg);
-	((nh_section *)sec)->errors++;
-	sec->cfg->errors++;
+	head(sec)->ops->report(sec, line, key, msg);
 	return -EINVAL;
 }
 
 int nh_conf_error(const nh_section *sec, const char *key, const char *fmt, ...)
 {
-	int line = sec->line;
+	int line = head(sec)->line;
 	va_list ap;
 
 	if (key)
@@ -86,7 +73,7 @@ int nh_conf_error(const nh_section *sec, const char *key, const char *fmt, ...)
 
 int nh_conf_error_at(const nh_section *sec, const char *key, int i, const char *fmt, ...)
 {
-	int line = sec->line;
+	int line = head(sec)->line;
 	va_list ap;
 
 	nh_conf_value(sec, key, i, &line);
@@ -128,10 +115,13 @@ int nh_conf_get_int(const nh_section *sec, const char *key, long def, long min, 
 	*out = def;
 	if (!v)
 		return 0;
+	/* Decimal only: "010" is ten, not eight; "0x10" is an error. */
 	errno = 0;
-	long n = strtol(v, &end, 0);
-	if (!*v || *end || errno)
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || isspace((unsigned char)*v))
 		return error_at(sec, line, key, "'%s' is not a whole number", v);
+	if (errno == ERANGE)
+		return error_at(sec, line, key, "'%s' is out of range (%ld-%ld)", v, min, max);
 	if (n < min || n > max)
 		return error_at(sec, line, key, "%ld is out of range (%ld-%ld)", n, min, max);
 	*out = n;
@@ -226,15 +216,21 @@ int nh_conf_get_cidr_list(const nh_section *sec, const char *key, nh_cidr **out,
 
 	*out = NULL;
 	*n = 0;
-	for (int j = 0; j < sec->n; j++) {
-		const struct nh_entry *e = &sec->entries[j];
+	int count = nh_conf_count(sec, key);
+	for (int j = 0; j < count; j++) {
+		int line = 0;
+		const char *value = nh_conf_value(sec, key, j, &line);
 		nh_cidr *list;
 		nh_error err;
-		if (strcmp(e->key, key) != 0)
-			continue;
-		int got = nh_cidr_list_parse(e->value, &list, &err);
+		int got = nh_cidr_list_parse(value, &list, &err);
 		if (got < 0) {
-			error_at(sec, e->line, key, "%s", err.msg);
+			error_at(sec, line, key, "%s", err.msg);
+			bad = 1;
+			continue;
+		}
+		if (got == 0) {
+			/* "allow =" letting everybody in would be a trap. */
+			error_at(sec, line, key, "empty list: name at least one network, or leave the key out");
 			bad = 1;
 			continue;
 		}
@@ -242,11 +238,10 @@ int nh_conf_get_cidr_list(const nh_section *sec, const char *key, nh_cidr **out,
 		if (!grown) {
 			free(list);
 			free(all);
-			return error_at(sec, e->line, key, "out of memory");
+			return error_at(sec, line, key, "out of memory");
 		}
 		all = grown;
-		if (got) /* an empty value parses to no list at all */
-			memcpy(all + total, list, (size_t)got * sizeof(*list));
+		memcpy(all + total, list, (size_t)got * sizeof(*list));
 		total += got;
 		free(list);
 	}

@@ -1,57 +1,17 @@
-/* The per-instance context, and helpers for CLI commands. */
+/* The context's accessors, the host services behind it, and helpers for
+ * CLI commands. The host builds contexts (host/ctx.c); plugins only read
+ * them. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "nh_internal.h"
 
-nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance)
+uint32_t nh_abi_host(void)
 {
-	nh_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return NULL;
-	ctx->loop = loop;
-	snprintf(ctx->name, sizeof(ctx->name), "%s/%s", plugin, instance);
-	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", plugin);
-	snprintf(ctx->instance, sizeof(ctx->instance), "%s", instance);
-	return ctx;
-}
-
-nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd)
-{
-	nh_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return NULL;
-	ctx->loop = loop;
-	ctx->cmd = cmd;
-	snprintf(ctx->name, sizeof(ctx->name), "%s", cmd->name);
-	snprintf(ctx->plugin, sizeof(ctx->plugin), "%s", cmd->name);
-	snprintf(ctx->instance, sizeof(ctx->instance), "%s", cmd->name);
-	return ctx;
-}
-
-/* What else must go with a context (its metric series). A hook rather
- * than a call keeps this file free of metrics.c, so that code linking
- * ctx.c alone (the fuzz targets) needs nothing more. */
-static void (*release_hook)(const nh_ctx *ctx);
-
-void nh_ctx_set_release_hook(void (*fn)(const nh_ctx *ctx))
-{
-	release_hook = fn;
-}
-
-void nh_ctx_free(nh_ctx *ctx)
-{
-	if (!ctx)
-		return;
-	if (release_hook)
-		release_hook(ctx);
-	free(ctx);
+	return NH_ABI_VERSION;
 }
 
 nh_loop *nh_ctx_loop(const nh_ctx *ctx)
@@ -64,9 +24,23 @@ const char *nh_ctx_name(const nh_ctx *ctx)
 	return ctx->name;
 }
 
+const char *nh_ctx_plugin(const nh_ctx *ctx)
+{
+	return ctx->plugin;
+}
+
 const char *nh_ctx_instance(const nh_ctx *ctx)
 {
 	return ctx->instance;
+}
+
+struct json_object *nh_host_status(const nh_ctx *ctx)
+{
+	if (!ctx || !ctx->ops || !ctx->ops->status) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return ctx->ops->status(ctx);
 }
 
 int nh_cli_usage_error(const nh_ctx *ctx, const char *fmt, ...)

@@ -1,4 +1,6 @@
-# libnethost: the SDK every plugin links against.
+# libnethost: the SDK every plugin links against, and nothing else. It
+# exports exactly the functions of the public headers, listed in
+# sdk/libnethost.sym under the version node NETHOST_2.0.
 lib_LTLIBRARIES += sdk/libnethost.la
 sdk_libnethost_la_SOURCES = \
 	sdk/nh_internal.h \
@@ -7,30 +9,25 @@ sdk_libnethost_la_SOURCES = \
 	sdk/cidr.c \
 	sdk/conf.c \
 	sdk/ctx.c \
-	sdk/echo.c \
-	sdk/ini_file.c \
 	sdk/json.c \
 	sdk/log.c \
 	sdk/loop.c \
 	sdk/metrics.c \
-	sdk/rtnl.c \
-	sdk/socket.c \
-	sdk/status.c
-sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) $(MNL_CFLAGS)
-sdk_libnethost_la_LIBADD = $(INIH_LIBS) $(JSONC_LIBS) $(MNL_LIBS) -lm
-sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) -export-symbols-regex '^nh_'
+	sdk/socket.c
+sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+sdk_libnethost_la_LIBADD = $(JSONC_LIBS) -lm
+sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) \
+	-Wl,--version-script=$(srcdir)/sdk/libnethost.sym
+EXTRA_sdk_libnethost_la_DEPENDENCIES = sdk/libnethost.sym
 nethostinclude_HEADERS += \
 	sdk/nethost/cli.h \
 	sdk/nethost/conf.h \
 	sdk/nethost/ctx.h \
-	sdk/nethost/echo.h \
 	sdk/nethost/json.h \
 	sdk/nethost/log.h \
 	sdk/nethost/loop.h \
 	sdk/nethost/metrics.h \
 	sdk/nethost/nethost.h \
 	sdk/nethost/plugin.h \
-	sdk/nethost/rtnl.h \
-	sdk/nethost/sock.h \
-	sdk/nethost/status.h
-EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in
+	sdk/nethost/sock.h
+EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in sdk/libnethost.sym

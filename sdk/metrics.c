@@ -1,288 +1,39 @@
-/* Metrics: one process-wide registry of counter and gauge series,
- * rendered in the Prometheus text format.
- *
- * The value sits first in each series so that the pointer a plugin holds
- * (nh_counter *, nh_gauge *) is the series itself: updates are inline
- * adds, and deletion finds the series without a lookup. Labels are
- * rendered once, at creation, into the text the exposition needs; that
- * text also makes duplicate detection a string compare. */
+/* Metrics for plugins: series are created in the host's registry through
+ * the context; the plugin keeps a pointer to the value and updates it
+ * inline (metrics.h). */
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "nh_internal.h"
 
-enum metric_type { METRIC_COUNTER, METRIC_GAUGE };
+#define MAX_LABEL_PAIRS 16
 
-static const char *const type_names[] = { "counter", "gauge" };
-
-struct family;
-
-struct series {
-	union {
-		nh_counter counter;
-		nh_gauge gauge;
-	} v; /* first: the handle plugins hold points here */
-	struct family *fam;
-	const nh_ctx *owner;
-	char *labels; /* plugin="a",instance="b",k="v" */
-	struct series *prev, *next;
-};
-
-struct family {
-	char *name;
-	char *help;
-	enum metric_type type;
-	struct series *head, *tail;
-};
-
-/* Families sorted by name: the output order, and a binary search. */
-static struct family **families;
-static int nfamilies, cap_families, nseries;
-
-static int name_char(int c, int first, int colon)
+static void *series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
+			va_list ap)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':'))
-		return 1;
-	return !first && c >= '0' && c <= '9';
-}
+	const char *pairs[2 * MAX_LABEL_PAIRS + 1];
+	int n = 0;
 
-static int valid_name(const char *s, int colon)
-{
-	if (!s || !*s)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!name_char((unsigned char)*p, p == s, colon))
-			return 0;
-	return 1;
-}
-
-/* Append text to *buf (growing it) with the exposition's escapes:
- * backslash and newline always, the double quote inside label values. */
-static int append_escaped(char **buf, size_t *len, size_t *cap, const char *text, int quote)
-{
-	for (const char *p = text; ; p++) {
-		char esc[2] = { *p, 0 };
-		size_t n = 1;
-		if (*p == '\\' || (*p == '"' && quote)) {
-			esc[0] = '\\';
-			esc[1] = *p;
-			n = 2;
-		} else if (*p == '\n') {
-			esc[0] = '\\';
-			esc[1] = 'n';
-			n = 2;
-		}
-		if (*len + n + 1 > *cap) {
-			size_t ncap = *cap ? *cap * 2 : 64;
-			char *nb = realloc(*buf, ncap);
-			if (!nb)
-				return -ENOMEM;
-			*buf = nb;
-			*cap = ncap;
-		}
-		if (!*p)
-			break;
-		memcpy(*buf + *len, esc, n);
-		*len += n;
-	}
-	(*buf)[*len] = 0;
-	return 0;
-}
-
-static int append_label(char **buf, size_t *len, size_t *cap, const char *name, const char *value)
-{
-	if (*len && append_escaped(buf, len, cap, ",", 0) < 0)
-		return -ENOMEM;
-	if (append_escaped(buf, len, cap, name, 0) < 0 || append_escaped(buf, len, cap, "=\"", 0) < 0 ||
-	    append_escaped(buf, len, cap, value, 1) < 0 || append_escaped(buf, len, cap, "\"", 0) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-/* The label text for a new series, or NULL with errno set (EINVAL is
- * reported here). */
-static char *render_labels(const nh_ctx *ctx, const char *name, va_list ap)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (append_label(&buf, &len, &cap, "plugin", ctx->plugin) < 0 ||
-	    append_label(&buf, &len, &cap, "instance", ctx->instance) < 0)
-		goto nomem;
 	for (;;) {
 		const char *key = va_arg(ap, const char *);
 		if (!key)
 			break;
-		const char *value = va_arg(ap, const char *);
-		if (!valid_name(key, 0) || strncmp(key, "__", 2) == 0 || strcmp(key, "plugin") == 0 ||
-		    strcmp(key, "instance") == 0) {
-			nh_logf(ctx, NH_LOG_ERR, "metric %s: label name '%s' is not allowed", name, key);
-			free(buf);
+		if (n == 2 * MAX_LABEL_PAIRS) {
+			nh_logf(ctx, NH_LOG_ERR, "metric %s: more than %d labels", name, MAX_LABEL_PAIRS);
 			errno = EINVAL;
 			return NULL;
 		}
-		if (!value) {
-			nh_logf(ctx, NH_LOG_ERR, "metric %s: label '%s' has no value", name, key);
-			free(buf);
-			errno = EINVAL;
-			return NULL;
-		}
-		if (append_label(&buf, &len, &cap, key, value) < 0)
-			goto nomem;
+		pairs[n++] = key;
+		pairs[n++] = va_arg(ap, const char *);
 	}
-	return buf;
-nomem:
-	free(buf);
-	errno = ENOMEM;
-	return NULL;
-}
-
-/* Index of name in families, or -(insertion point) - 1. */
-static int family_find(const char *name)
-{
-	int lo = 0, hi = nfamilies - 1;
-
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2, c = strcmp(families[mid]->name, name);
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -lo - 1;
-}
-
-static struct family *family_get(const nh_ctx *ctx, const char *name, const char *help,
-				 enum metric_type type)
-{
-	int i = family_find(name);
-
-	if (i >= 0) {
-		if (families[i]->type != type) {
-			nh_logf(ctx, NH_LOG_ERR, "metric %s: already registered as a %s", name,
-				type_names[families[i]->type]);
-			errno = EINVAL;
-			return NULL;
-		}
-		return families[i];
-	}
-	i = -i - 1;
-	if (nfamilies == cap_families) {
-		int ncap = cap_families ? cap_families * 2 : 16;
-		struct family **nf = realloc(families, (size_t)ncap * sizeof(*nf));
-		if (!nf)
-			return NULL;
-		families = nf;
-		cap_families = ncap;
-	}
-	struct family *f = calloc(1, sizeof(*f));
-	if (!f || !(f->name = strdup(name)) || !(f->help = strdup(help))) {
-		if (f)
-			free(f->name);
-		free(f);
-		errno = ENOMEM;
+	pairs[n] = NULL;
+	if (!ctx || !ctx->ops || !ctx->ops->series_new) {
+		errno = ENOSYS;
 		return NULL;
 	}
-	f->type = type;
-	memmove(families + i + 1, families + i, (size_t)(nfamilies - i) * sizeof(*families));
-	families[i] = f;
-	nfamilies++;
-	return f;
-}
-
-static void family_drop_if_empty(struct family *f)
-{
-	if (f->head)
-		return;
-	int i = family_find(f->name);
-	memmove(families + i, families + i + 1, (size_t)(nfamilies - i - 1) * sizeof(*families));
-	nfamilies--;
-	free(f->name);
-	free(f->help);
-	free(f);
-	if (nfamilies == 0) {
-		free(families);
-		families = NULL;
-		cap_families = 0;
-	}
-}
-
-static void metrics_drop_ctx(const nh_ctx *ctx);
-
-static struct series *series_new(const nh_ctx *ctx, enum metric_type type, const char *name,
-				 const char *help, va_list ap)
-{
-	if (!valid_name(name, 1) ||
-	    (type == METRIC_COUNTER && (strlen(name) < 7 || strcmp(name + strlen(name) - 6, "_total") != 0))) {
-		nh_logf(ctx, NH_LOG_ERR, "metric name '%s' is not valid%s", name ? name : "(null)",
-			type == METRIC_COUNTER ? " (a counter's name ends in _total)" : "");
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!help || !*help) {
-		nh_logf(ctx, NH_LOG_ERR, "metric %s: needs a help text", name);
-		errno = EINVAL;
-		return NULL;
-	}
-	char *labels = render_labels(ctx, name, ap);
-	if (!labels)
-		return NULL;
-	struct family *f = family_get(ctx, name, help, type);
-	if (!f) {
-		free(labels);
-		return NULL;
-	}
-	for (struct series *s = f->head; s; s = s->next)
-		if (strcmp(s->labels, labels) == 0) {
-			nh_logf(ctx, NH_LOG_ERR, "metric %s{%s} exists already", name, labels);
-			free(labels);
-			errno = EEXIST;
-			return NULL;
-		}
-	struct series *s = calloc(1, sizeof(*s));
-	if (!s) {
-		free(labels);
-		family_drop_if_empty(f);
-		errno = ENOMEM;
-		return NULL;
-	}
-	nh_ctx_set_release_hook(metrics_drop_ctx);
-	s->fam = f;
-	s->owner = ctx;
-	s->labels = labels;
-	s->prev = f->tail;
-	if (f->tail)
-		f->tail->next = s;
-	else
-		f->head = s;
-	f->tail = s;
-	nseries++;
-	return s;
-}
-
-static void series_del(struct series *s)
-{
-	struct family *f = s->fam;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		f->head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		f->tail = s->prev;
-	free(s->labels);
-	free(s);
-	nseries--;
-	family_drop_if_empty(f);
+	return ctx->ops->series_new(ctx, type, name, help, pairs);
 }
 
 nh_counter *nh_counter_new(const nh_ctx *ctx, const char *name, const char *help, ...)
@@ -290,7 +41,7 @@ nh_counter *nh_counter_new(const nh_ctx *ctx, const char *name, const char *help
 	va_list ap;
 
 	va_start(ap, help);
-	struct series *s = series_new(ctx, METRIC_COUNTER, name, help, ap);
+	struct nh_series_head *s = series_new(ctx, NH_SERIES_COUNTER, name, help, ap);
 	va_end(ap);
 	return s ? &s->v.counter : NULL;
 }
@@ -300,101 +51,34 @@ nh_gauge *nh_gauge_new(const nh_ctx *ctx, const char *name, const char *help, ..
 	va_list ap;
 
 	va_start(ap, help);
-	struct series *s = series_new(ctx, METRIC_GAUGE, name, help, ap);
+	struct nh_series_head *s = series_new(ctx, NH_SERIES_GAUGE, name, help, ap);
 	va_end(ap);
 	return s ? &s->v.gauge : NULL;
 }
 
+static void series_del(void *series)
+{
+	struct nh_series_head *s = series;
+
+	if (s)
+		s->owner->ops->series_del(s);
+}
+
 void nh_counter_del(nh_counter *c)
 {
-	if (c)
-		series_del((struct series *)c);
+	series_del(c);
 }
 
 void nh_gauge_del(nh_gauge *g)
 {
-	if (g)
-		series_del((struct series *)g);
+	series_del(g);
 }
 
-/* Every series of ctx goes with it (nh_ctx_free calls this). */
-static void metrics_drop_ctx(const nh_ctx *ctx)
+char *nh_metrics_text(const nh_ctx *ctx, size_t *len)
 {
-	/* Backwards: a family that empties leaves the array, shifting only
-	 * the ones already visited. */
-	for (int i = nfamilies - 1; i >= 0; i--) {
-		struct series *s = families[i]->head;
-		while (s) {
-			struct series *next = s->next;
-			if (s->owner == ctx)
-				series_del(s);
-			s = next;
-		}
-	}
-}
-
-/* Shortest text that reads back as the same double; Prometheus spells
- * the special values its own way. */
-static void format_double(double v, char *buf, size_t len)
-{
-	if (isnan(v)) {
-		snprintf(buf, len, "NaN");
-	} else if (isinf(v)) {
-		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-	} else {
-		snprintf(buf, len, "%.15g", v);
-		if (strtod(buf, NULL) != v)
-			snprintf(buf, len, "%.17g", v);
-	}
-}
-
-int nh_metrics_write(FILE *f)
-{
-	char *help = NULL;
-	size_t hlen, hcap = 0;
-
-	for (int i = 0; i < nfamilies; i++) {
-		const struct family *fam = families[i];
-		hlen = 0;
-		if (append_escaped(&help, &hlen, &hcap, fam->help, 0) < 0) {
-			free(help);
-			return -ENOMEM;
-		}
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam->name, help, fam->name,
-			type_names[fam->type]);
-		for (const struct series *s = fam->head; s; s = s->next) {
-			char num[40];
-			if (fam->type == METRIC_COUNTER)
-				snprintf(num, sizeof(num), "%llu", (unsigned long long)s->v.counter.value);
-			else
-				format_double(s->v.gauge.value, num, sizeof(num));
-			fprintf(f, "%s{%s} %s\n", fam->name, s->labels, num);
-		}
-	}
-	free(help);
-	return ferror(f) ? -EIO : 0;
-}
-
-char *nh_metrics_text(size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-
-	if (!f)
-		return NULL;
-	int r = nh_metrics_write(f);
-	if (fclose(f) != 0 || r < 0) {
-		free(buf);
-		errno = r < 0 ? -r : EIO;
+	if (!ctx || !ctx->ops || !ctx->ops->metrics_text) {
+		errno = ENOSYS;
 		return NULL;
 	}
-	if (len)
-		*len = n;
-	return buf;
-}
-
-int nh_metrics_count(void)
-{
-	return nseries;
+	return ctx->ops->metrics_text(ctx, len);
 }

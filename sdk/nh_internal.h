@@ -1,73 +1,74 @@
 /* Private to libnethost and the host executable: never installed, never
- * included by plugins. */
+ * included by plugins.
+ *
+ * libnethost holds no host state. What a plugin asks of the host (log a
+ * line, register a metric, read the status, read its section) goes
+ * through the tables below, which the host fills: the SDK only knows
+ * their shape. */
 #ifndef NH_INTERNAL_H
 #define NH_INTERNAL_H
 
 #include <nethost/nethost.h>
 
+/* One name limit for plugins and instances, enforced when the INI file
+ * is read (a longer name is an error, never cut). */
+#define NH_NAME_MAX 63
+
+/* Host services behind a context. */
+struct nh_host_ops {
+	/* Write one finished log line (level already checked). */
+	void (*log)(const nh_ctx *ctx, int level, const char *msg);
+	/* A new metric series; labels: name, value, ..., NULL. The returned
+	 * series starts with struct nh_series_head. NULL with errno set. */
+	void *(*series_new)(const nh_ctx *ctx, int type, const char *name, const char *help,
+			    const char *const *labels);
+	void (*series_del)(void *series);
+	/* Every series as Prometheus text (malloc'd); NULL with errno set. */
+	char *(*metrics_text)(const nh_ctx *ctx, size_t *len);
+	/* The host's status as a fresh JSON object, or NULL with errno. */
+	struct json_object *(*status)(const nh_ctx *ctx);
+};
+
+enum nh_series_type { NH_SERIES_COUNTER, NH_SERIES_GAUGE };
+
 struct nh_ctx {
+	const struct nh_host_ops *ops;
+	void *host;           /* the host's own data for ops */
+	const int *log_level; /* the host's current level, read on every check */
 	nh_loop *loop;
-	char name[160];     /* "plugin/instance" or "command" */
-	char plugin[64];    /* "forward"; the command for CLI contexts */
-	char instance[128];
-	const struct nh_command *cmd; /* CLI commands only */
+	char name[2 * NH_NAME_MAX + 2]; /* "plugin/instance" or "command" */
+	char plugin[NH_NAME_MAX + 1];   /* "forward"; the command for CLI contexts */
+	char instance[NH_NAME_MAX + 1];
+	const struct nh_command *cmd;   /* CLI commands only */
 };
 
-/* name is "plugin/instance", or the command name for CLI contexts. */
-nh_ctx *nh_ctx_new(nh_loop *loop, const char *plugin, const char *instance);
-nh_ctx *nh_ctx_new_cli(nh_loop *loop, const struct nh_command *cmd);
-void nh_ctx_free(nh_ctx *ctx);
-
-/* Called by nh_ctx_free() before the context goes (metrics.c sets it
- * when the first series is created). */
-void nh_ctx_set_release_hook(void (*fn)(const nh_ctx *ctx));
-
-/* The host publishes its status through a function that builds it on
- * demand (fresh JSON object, or NULL); fn NULL withdraws it. */
-void nh_status_set_provider(struct json_object *(*fn)(void *arg), void *arg);
-
-/* Timestamps on stderr lines: on for the service, off for CLI commands. */
-void nh_log_set_stamps(int on);
-
-/* ---- the configuration model -------------------------------------- */
-
-struct nh_entry {
-	char *key;
-	char *value;
-	int line;
+/* Every metric series the host hands out starts with this: the value the
+ * plugin updates inline, then who owns it (so nh_counter_del() needs no
+ * context). */
+struct nh_series_head {
+	union {
+		nh_counter counter;
+		nh_gauge gauge;
+	} v;
+	const nh_ctx *owner;
 };
 
-struct nh_config;
-
-struct nh_section {
-	struct nh_config *cfg;
-	int line;       /* line of the [header] */
-	char *plugin;   /* "forward" */
-	char *instance; /* "web"; the plugin name when the header has none */
-	struct nh_entry *entries;
-	int n, cap;
-	int errors;     /* problems reported against this section */
+/* What the SDK's getters need of a config section: the host's section
+ * struct starts with this head. */
+struct nh_section_ops {
+	int (*count)(const nh_section *sec, const char *key);
+	/* The i-th value of key and its line, or NULL. */
+	const char *(*value)(const nh_section *sec, const char *key, int i, int *line);
+	/* Print one problem line "FILE:LINE: [plugin instance] key: msg" and
+	 * count it; key may be NULL (the section itself). */
+	void (*report)(const nh_section *sec, int line, const char *key, const char *msg);
 };
 
-typedef struct nh_config {
-	char *file;
-	nh_section **sections;
-	int n, cap;
-	int errors;     /* every problem reported, file-wide */
-} nh_config;
-
-/* Read and parse an INI file. Every syntax problem is reported as
- * FILE:LINE: problem and counted in cfg->errors; NULL only when out of
- * memory or the file cannot be opened (reported too). */
-nh_config *nh_config_load(const char *path);
-/* The same from a memory buffer (tests, fuzzing). */
-nh_config *nh_config_load_buffer(const char *name, const char *text, size_t len);
-void nh_config_free(nh_config *cfg);
-nh_section *nh_config_find(const nh_config *cfg, const char *plugin, const char *instance);
-/* 1 when both sections hold the same keys and values in the same order. */
-int nh_section_same(const nh_section *a, const nh_section *b);
-/* Check every key against the plugin's table (NULL table: no keys
- * allowed); reports unknown keys and repeats of single keys. 0 or -EINVAL. */
-int nh_section_check_keys(const nh_section *sec, const struct nh_conf_key *keys);
+struct nh_section_head {
+	const struct nh_section_ops *ops;
+	const char *plugin;
+	const char *instance;
+	int line; /* of the [header] */
+};
 
 #endif

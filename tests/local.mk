@@ -7,8 +7,10 @@ AM_TESTS_ENVIRONMENT = \
 	NETHOST='$(abs_top_builddir)/host/nethost'; export NETHOST; \
 	CK_VERBOSITY=normal; export CK_VERBOSITY;
 
-CHECK_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
-CHECK_TEST_LDADD = sdk/libnethost.la $(CHECK_LIBS) $(JSONC_LIBS)
+# Unit tests may see the host's and the shared plugin code's private headers.
+CHECK_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
+	-I$(top_srcdir)/sdk -I$(top_srcdir)/host -I$(top_srcdir)/plugins
+CHECK_TEST_LDADD = host/libnhhost.la sdk/libnethost.la $(CHECK_LIBS) $(JSONC_LIBS)
 
 check_PROGRAMS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_sdk_checksum
 tests_test_sdk_addr_SOURCES = tests/test_sdk_addr.c
@@ -28,7 +30,13 @@ TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_
 # Purpose-built plugins, loaded through the real loader by the host tests.
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
-	tests/plugins/failcreate.la tests/plugins/wrongname.la
+	tests/plugins/failcreate.la tests/plugins/wrongname.la \
+	tests/plugins/abi1.la tests/plugins/abinewer.la
+tests_plugins_abi1_la_SOURCES = tests/plugins/abi1.c
+tests_plugins_abi1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abinewer_la_SOURCES = tests/plugins/abinewer.c
+tests_plugins_abinewer_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abinewer_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_badabi_la_LIBADD = $(PLUGIN_LIBADD)
@@ -57,3 +65,4 @@ include tests/fuzz/local.mk
 include tests/http/local.mk
 include tests/install/local.mk
 include tests/hardening/local.mk
+include tests/sdk/local.mk

@@ -28,7 +28,7 @@ START_TEST(addr_valid)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		nh_addr a;
-		nh_error err = { "" };
+		nh_error err = { .msg = "" };
 		ck_assert_msg(nh_addr_parse(cases[i].in, cases[i].def, &a, &err) == 0, "%s: %s",
 			      cases[i].in, err.msg);
 		ck_assert_str_eq(fmt(&a), cases[i].out);
@@ -54,7 +54,7 @@ START_TEST(addr_invalid)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		nh_addr a;
-		nh_error err = { "" };
+		nh_error err = { .msg = "" };
 		ck_assert_msg(nh_addr_parse(cases[i].in, cases[i].def, &a, &err) < 0, "%s accepted",
 			      cases[i].in);
 		ck_assert_msg(strstr(err.msg, cases[i].says), "%s: got '%s'", cases[i].in, err.msg);
@@ -113,7 +113,7 @@ START_TEST(cidr_parse)
 		{ "192.0.2.0/24/1", "prefix length" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		nh_error e = { "" };
+		nh_error e = { .msg = "" };
 		ck_assert_msg(nh_cidr_parse(bad[i].in, 0, &c, &e) < 0, "%s accepted", bad[i].in);
 		ck_assert_msg(strstr(e.msg, bad[i].says), "%s: got '%s'", bad[i].in, e.msg);
 	}
@@ -148,7 +148,7 @@ END_TEST
 START_TEST(cidr_list)
 {
 	nh_cidr *l;
-	nh_error err = { "" };
+	nh_error err = { .msg = "" };
 	int n = nh_cidr_list_parse("10.0.0.0/8, ::1  192.168.0.0/16,", &l, &err);
 	ck_assert_int_eq(n, 3);
 	ck_assert_str_eq(cidr_text(&l[1]), "::1/128");
@@ -170,7 +170,7 @@ START_TEST(range_forms)
 {
 	nh_range r;
 	nh_addr cur;
-	nh_error err = { "" };
+	nh_error err = { .msg = "" };
 
 	ck_assert_int_eq(nh_range_parse("10.0.2.2-4", &r, &err), 0);
 	ck_assert_uint_eq(nh_range_count(&r), 3);
@@ -225,7 +225,7 @@ START_TEST(range_invalid)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		nh_range r;
-		nh_error e = { "" };
+		nh_error e = { .msg = "" };
 		ck_assert_msg(nh_range_parse(bad[i].in, &r, &e) < 0, "%s accepted", bad[i].in);
 		ck_assert_msg(strstr(e.msg, bad[i].says), "%s: got '%s'", bad[i].in, e.msg);
 	}

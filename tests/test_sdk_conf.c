@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nh_internal.h"
+#include "host.h"
 
 /* Run the parser on text with stderr captured; returns what it logged. */
 static char logged[8192];
@@ -121,9 +121,9 @@ END_TEST
 START_TEST(keys_checked_against_table)
 {
 	static const struct nh_conf_key keys[] = {
-		{ "listen", "", 1 },
-		{ "to", "", 0 },
-		{ NULL, NULL, 0 },
+		{ .name = "listen", .help = "", .multi = 1 },
+		{ .name = "to", .help = "" },
+		{ .name = NULL },
 	};
 	nh_config *cfg = load("[forward web]\n"
 			      "listen = a\n"
@@ -160,7 +160,10 @@ START_TEST(typed_getters)
 			      "addrbad = 10.0.0.300:1\n"
 			      "acl = 10.0.0.0/8, 192.168.0.0/16\n"
 			      "acl = 2001:db8::/32\n"
-			      "aclbad = 10.0.0.1/8\n");
+			      "aclbad = 10.0.0.1/8\n"
+			      "octal = 010\n"
+			      "aclempty = ,\n"
+			      "huge = 99999999999999999999\n");
 	nh_section *s = cfg->sections[0];
 	long n;
 	int b, present;
@@ -171,8 +174,13 @@ START_TEST(typed_getters)
 
 	ck_assert_int_eq(nh_conf_get_int(s, "n", 0, 0, 100, &n), 0);
 	ck_assert_int_eq(n, 42);
-	ck_assert_int_eq(nh_conf_get_int(s, "hex", 0, 0, 100, &n), 0);
-	ck_assert_int_eq(n, 16);
+	/* Decimal only: 0x10 is refused, 010 is ten. */
+	CAPTURE(ck_assert_int_eq(nh_conf_get_int(s, "hex", 0, 0, 100, &n), -EINVAL));
+	ASSERT_LOGGED("test.ini:3: [p i] hex: '0x10' is not a whole number");
+	ck_assert_int_eq(nh_conf_get_int(s, "octal", 0, 0, 100, &n), 0);
+	ck_assert_int_eq(n, 10);
+	CAPTURE(ck_assert_int_eq(nh_conf_get_int(s, "huge", 0, 0, 100, &n), -EINVAL));
+	ASSERT_LOGGED("test.ini:20: [p i] huge: '99999999999999999999' is out of range (0-100)");
 	ck_assert_int_eq(nh_conf_get_int(s, "absent", 7, 0, 100, &n), 0);
 	ck_assert_int_eq(n, 7);
 	CAPTURE(ck_assert_int_eq(nh_conf_get_int(s, "big", 0, 0, 65535, &n), -EINVAL));
@@ -212,6 +220,10 @@ START_TEST(typed_getters)
 	CAPTURE(ck_assert_int_eq(nh_conf_get_cidr_list(s, "aclbad", &list, &b), -EINVAL));
 	ASSERT_LOGGED("test.ini:17: [p i] aclbad: '10.0.0.1/8': host bits set");
 	ck_assert_ptr_null(list);
+	/* An empty list would let everybody in where it is an allow list. */
+	CAPTURE(ck_assert_int_eq(nh_conf_get_cidr_list(s, "aclempty", &list, &b), -EINVAL));
+	ASSERT_LOGGED("test.ini:19: [p i] aclempty: empty list");
+	ck_assert_ptr_null(list);
 
 	ck_assert_int_eq(nh_conf_get_str(s, "word", "def", &str), 0);
 	ck_assert_str_eq(str, "abc");
@@ -220,7 +232,8 @@ START_TEST(typed_getters)
 
 	CAPTURE(nh_conf_error(s, "n", "custom problem %d", 7));
 	ASSERT_LOGGED("test.ini:2: [p i] n: custom problem 7");
-	ck_assert_int_eq(s->errors, 7);
+	/* One count per problem line printed. */
+	ck_assert_int_eq(cfg->errors, 10);
 	nh_config_free(cfg);
 }
 END_TEST

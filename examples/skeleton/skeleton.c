@@ -134,9 +134,9 @@ static int skeleton_cmd(nh_ctx *ctx, int argc, char **argv)
 }
 
 static const struct nh_conf_key skeleton_keys[] = {
-	{ "message", "text to log on every tick (default hello)", 0 },
-	{ "every", "interval between ticks, e.g. 500ms, 10s (default 10s)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "message", .help = "text to log on every tick (default hello)" },
+	{ .name = "every", .help = "interval between ticks, e.g. 500ms, 10s (default 10s)" },
+	{ .name = NULL },
 };
 
 static const struct nh_command skeleton_commands[] = {

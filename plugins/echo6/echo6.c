@@ -160,14 +160,14 @@ void echo6_report(void *state)
 }
 
 static const struct nh_conf_key echo6_keys[] = {
-	{ "listen", "address and port to serve (default [::]:7007, dual-stack)", 0 },
-	{ "tcp", "serve TCP (default yes)", 0 },
-	{ "udp", "serve UDP on the same port (default yes)", 0 },
-	{ "v6only", "refuse IPv4 clients on an IPv6 wildcard (default no)", 0 },
-	{ "max_clients", "TCP clients at once; more are refused (default 4096)", 0 },
-	{ "idle_timeout", "close a TCP client silent this long, 0 never (default 5m)", 0 },
-	{ "buffer", "per-client buffer and largest UDP datagram, bytes (default 65536)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "listen", .help = "address and port to serve (default [::]:7007, dual-stack)" },
+	{ .name = "tcp", .help = "serve TCP (default yes)" },
+	{ .name = "udp", .help = "serve UDP on the same port (default yes)" },
+	{ .name = "v6only", .help = "refuse IPv4 clients on an IPv6 wildcard (default no)" },
+	{ .name = "max_clients", .help = "TCP clients at once; more are refused (default 4096)" },
+	{ .name = "idle_timeout", .help = "close a TCP client silent this long, 0 never (default 5m)" },
+	{ .name = "buffer", .help = "per-client buffer and largest UDP datagram, bytes (default 65536)" },
+	{ .name = NULL },
 };
 
 static const struct nh_command echo6_commands[] = {

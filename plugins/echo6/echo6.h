@@ -4,6 +4,8 @@
 
 #include <nethost/nethost.h>
 
+#include "common/echo.h"
+
 #define ECHO6_PORT 7007
 
 struct echo6 {

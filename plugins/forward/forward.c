@@ -250,14 +250,14 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 }
 
 static const struct nh_conf_key forward_keys[] = {
-	{ "listen", "ADDR:PORT to accept on ([::]:PORT is dual-stack); repeatable", 1 },
-	{ "to", "HOST:PORT to relay to; repeatable, tried in order on connect failure", 1 },
-	{ "allow", "CIDRs allowed in (default all); deny wins; repeatable", 1 },
-	{ "deny", "CIDRs refused; repeatable", 1 },
-	{ "max_connections", "clients relayed at once; more wait in the backlog (default 4096)", 0 },
-	{ "connect_timeout", "per upstream connect attempt (default 5s)", 0 },
-	{ "idle_timeout", "close a connection quiet both ways this long (default 0: never)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "listen", .help = "ADDR:PORT to accept on ([::]:PORT is dual-stack); repeatable", .multi = 1 },
+	{ .name = "to", .help = "HOST:PORT to relay to; repeatable, tried in order on connect failure", .multi = 1 },
+	{ .name = "allow", .help = "CIDRs allowed in (default all); deny wins; repeatable", .multi = 1 },
+	{ .name = "deny", .help = "CIDRs refused; repeatable", .multi = 1 },
+	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
+	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
+	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never)" },
+	{ .name = NULL },
 };
 
 static const struct nh_command forward_commands[] = {

@@ -268,7 +268,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 	char why[200], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
 	va_list ap;
 
-	if (NH_LOG_INFO <= nh_log_level_current) {
+	if (nh_log_enabled(f->ctx, NH_LOG_INFO)) {
 		va_start(ap, fmt);
 		vsnprintf(why, sizeof(why), fmt, ap);
 		va_end(ap);

@@ -112,7 +112,7 @@ static enum MHD_Result http_text(struct http *h, struct MHD_Connection *conn, un
 
 static enum MHD_Result http_status(struct http *h, struct MHD_Connection *conn)
 {
-	struct json_object *o = nh_status_json();
+	struct json_object *o = nh_host_status(h->ctx);
 
 	if (!o)
 		return http_text(h, conn, errno == ENOENT ? MHD_HTTP_SERVICE_UNAVAILABLE : 500,
@@ -147,7 +147,7 @@ static enum MHD_Result http_answer(void *cls, struct MHD_Connection *conn, const
 	}
 	if (strcmp(url, "/metrics") == 0) {
 		size_t len = 0;
-		char *text = nh_metrics_text(&len);
+		char *text = nh_metrics_text(h->ctx, &len);
 		return http_reply(h, conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	}
 	if (strcmp(url, "/status") == 0)
@@ -270,10 +270,10 @@ static void http_report(void *state)
 }
 
 static const struct nh_conf_key http_keys[] = {
-	{ "listen", "ADDRESS:PORT to serve on (default " HTTP_DEFAULT_LISTEN ")", 0 },
-	{ "max_connections", "clients served at once, 1-10000 (default 64)", 0 },
-	{ "idle_timeout", "close a client silent this long, whole seconds (default 10s)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "listen", .help = "ADDRESS:PORT to serve on (default " HTTP_DEFAULT_LISTEN ")" },
+	{ .name = "max_connections", .help = "clients served at once, 1-10000 (default 64)" },
+	{ .name = "idle_timeout", .help = "close a client silent this long, whole seconds (default 10s)" },
+	{ .name = NULL },
 };
 
 NH_PLUGIN_DEFINE(

@@ -2,13 +2,13 @@
 #include "icmp.h"
 
 static const struct nh_conf_key icmp_service_keys[] = {
-	{ "targets", "hosts, CIDRs, ranges or http(s):// URLs, separated by commas or spaces (repeatable)", 1 },
-	{ "every", "time from one round's start to the next (default 60s, at least 100ms)", 0 },
-	{ "timeout", "wait for each answer; for a URL, the whole 2xx answer (default 1s)", 0 },
-	{ "retries", "probes after the first to a silent host or failing URL, 0-10 (default 2)", 0 },
-	{ "rate", "probes per second, all targets together (default 1000)", 0 },
-	{ "socket", "auto (default), dgram or raw", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "targets", .help = "hosts, CIDRs, ranges or http(s):// URLs, separated by commas or spaces (repeatable)", .multi = 1 },
+	{ .name = "every", .help = "time from one round's start to the next (default 60s, at least 100ms)" },
+	{ .name = "timeout", .help = "wait for each answer; for a URL, the whole 2xx answer (default 1s)" },
+	{ .name = "retries", .help = "probes after the first to a silent host or failing URL, 0-10 (default 2)" },
+	{ .name = "rate", .help = "probes per second, all targets together (default 1000)" },
+	{ .name = "socket", .help = "auto (default), dgram or raw" },
+	{ .name = NULL },
 };
 
 static const struct nh_command icmp_commands[] = {

@@ -11,12 +11,12 @@
 #include "ifaces.h"
 
 static const struct nh_conf_key ifaces_keys[] = {
-	{ "interface", "interfaces to watch, separated by commas or spaces (default: all)", 1 },
-	{ "links", "log link changes: up/down, carrier, operstate, mtu (default yes)", 0 },
-	{ "addresses", "log addresses added and removed (default yes)", 0 },
-	{ "family", "addresses of which family: any, ipv4, ipv6 (default any)", 0 },
-	{ "receive_buffer", "socket receive buffer in bytes for event bursts (default 1048576)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "interface", .help = "interfaces to watch, separated by commas or spaces (default: all)", .multi = 1 },
+	{ .name = "links", .help = "log link changes: up/down, carrier, operstate, mtu (default yes)" },
+	{ .name = "addresses", .help = "log addresses added and removed (default yes)" },
+	{ .name = "family", .help = "addresses of which family: any, ipv4, ipv6 (default any)" },
+	{ .name = "receive_buffer", .help = "socket receive buffer in bytes for event bursts (default 1048576)" },
+	{ .name = NULL },
 };
 
 static const struct nh_command ifaces_commands[] = {

@@ -7,6 +7,8 @@
 
 #include <nethost/nethost.h>
 
+#include "common/rtnl.h"
+
 /* "LOOPBACK,UP,RUNNING,LOWER_UP": iproute2's order, plus RUNNING. */
 char *ifaces_link_flags_text(unsigned int flags, char *buf, size_t len);
 /* "10.0.0.1/24", "2001:db8::1/64". */

@@ -4,6 +4,8 @@
 
 #include <nethost/nethost.h>
 
+#include "common/rtnl.h"
+
 /* nethost ipv6 [--json]: can this host use IPv6, and its IPv6 addresses. */
 int ipv6_status_run(nh_ctx *ctx, int json);
 /* nethost ipv6 prefix [--json] ADDR[/LEN]... */

@@ -202,14 +202,14 @@ void unixipc_report(void *state)
 }
 
 static const struct nh_conf_key unixipc_keys[] = {
-	{ "path", "socket file path, or @name for the abstract namespace (required)", 0 },
-	{ "type", "stream, seqpacket or dgram (default stream)", 0 },
-	{ "mode", "octal file mode of the socket (default 0600)", 0 },
-	{ "allow_uid", "uids or user names allowed to connect (default anyone)", 1 },
-	{ "max_clients", "clients at once; more are refused (default 4096)", 0 },
-	{ "idle_timeout", "close a client silent this long, 0 never (default 5m)", 0 },
-	{ "buffer", "per-client buffer and largest message for seqpacket/dgram (default 65536)", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "path", .help = "socket file path, or @name for the abstract namespace (required)" },
+	{ .name = "type", .help = "stream, seqpacket or dgram (default stream)" },
+	{ .name = "mode", .help = "octal file mode of the socket (default 0600)" },
+	{ .name = "allow_uid", .help = "uids or user names allowed to connect (default anyone)", .multi = 1 },
+	{ .name = "max_clients", .help = "clients at once; more are refused (default 4096)" },
+	{ .name = "idle_timeout", .help = "close a client silent this long, 0 never (default 5m)" },
+	{ .name = "buffer", .help = "per-client buffer and largest message for seqpacket/dgram (default 65536)" },
+	{ .name = NULL },
 };
 
 static const struct nh_command unixipc_commands[] = {

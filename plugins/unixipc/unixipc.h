@@ -8,6 +8,8 @@
 
 #include <nethost/nethost.h>
 
+#include "common/echo.h"
+
 /* A Unix socket address: a path, or "@name" in the abstract namespace. */
 struct unixipc_addr {
 	struct sockaddr_un sun;

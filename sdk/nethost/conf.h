@@ -2,7 +2,8 @@
  * getters. Every problem is reported once as
  *     FILE:LINE: [plugin instance] key: problem
  * and makes the getter return -EINVAL; the host also refuses keys a
- * plugin did not declare in its nh_conf_key table.
+ * plugin did not declare in its nh_conf_key table, repeats of single
+ * keys, and missing required ones. Numbers are decimal.
  */
 #ifndef NETHOST_CONF_H
 #define NETHOST_CONF_H
@@ -17,11 +18,13 @@ extern "C" {
 
 typedef struct nh_section nh_section;
 
-/* One key a plugin accepts. */
+/* One key a plugin accepts. The table's stride travels in the
+ * descriptor (nh_plugin.key_size), so fields can be added at the end. */
 struct nh_conf_key {
 	const char *name;
-	const char *help;  /* "HOST:PORT to relay to", for docs and -t output */
+	const char *help;  /* "HOST:PORT to relay to": `nethost help PLUGIN`, -t */
 	int multi;         /* 1: the key may appear more than once */
+	int required;      /* 1: a section without it is an error */
 };
 
 /* The section's plugin and instance names: [plugin instance]. */
@@ -32,7 +35,7 @@ int nh_conf_count(const nh_section *sec, const char *key);
 /* The i-th raw value and its line, or NULL. */
 const char *nh_conf_value(const nh_section *sec, const char *key, int i, int *line);
 
-/* Report a problem with a key, in the standard form, and count it.
+/* Report a problem with a key, in the standard form (one problem line).
  * Returns -EINVAL for convenience. key may be NULL for the section. */
 int nh_conf_error(const nh_section *sec, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

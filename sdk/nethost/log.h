@@ -1,5 +1,7 @@
-/* Logging: levels, a "plugin/instance:" prefix on every line, stderr or
- * syslog. Messages below the current level cost one comparison. */
+/* Logging: levels and a "plugin/instance:" prefix on every line. Where
+ * lines go (stderr, syslog, the journal) and the level are the host's
+ * business: a plugin only writes. A message below the level costs one
+ * function call. */
 #ifndef NETHOST_LOG_H
 #define NETHOST_LOG_H
 
@@ -20,15 +22,12 @@ enum nh_log_level {
 	NH_LOG_DEBUG = 7,
 };
 
-enum nh_log_target {
-	NH_LOG_STDERR = 0,
-	NH_LOG_SYSLOG = 1,
-};
+/* 1 when a message of this level would be written now (the host's level
+ * can change on reload: ask, do not cache). ctx may be NULL. */
+int nh_log_enabled(const nh_ctx *ctx, int level);
 
-/* The level below which messages are dropped (default NH_LOG_INFO). */
-extern int nh_log_level_current;
-
-/* Write one line: "LEVEL name: message". ctx may be NULL (no prefix). */
+/* Write one line: "LEVEL name: message", cut at 2 KiB. ctx may be NULL
+ * (no prefix, to stderr). */
 void nh_logf(const nh_ctx *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void nh_vlogf(const nh_ctx *ctx, int level, const char *fmt, va_list ap)
@@ -36,7 +35,7 @@ void nh_vlogf(const nh_ctx *ctx, int level, const char *fmt, va_list ap)
 
 #define NH_LOG_(ctx, lvl, ...)                                                 \
 	do {                                                                   \
-		if ((lvl) <= nh_log_level_current)                             \
+		if (nh_log_enabled((ctx), (lvl)))                              \
 			nh_logf((ctx), (lvl), __VA_ARGS__);                    \
 	} while (0)
 #define nh_error(ctx, ...) NH_LOG_(ctx, NH_LOG_ERR, __VA_ARGS__)
@@ -44,13 +43,6 @@ void nh_vlogf(const nh_ctx *ctx, int level, const char *fmt, va_list ap)
 #define nh_notice(ctx, ...) NH_LOG_(ctx, NH_LOG_NOTICE, __VA_ARGS__)
 #define nh_info(ctx, ...) NH_LOG_(ctx, NH_LOG_INFO, __VA_ARGS__)
 #define nh_debug(ctx, ...) NH_LOG_(ctx, NH_LOG_DEBUG, __VA_ARGS__)
-
-/* Set the level; returns the previous one. */
-int nh_log_set_level(int level);
-/* Parse "error|warn|notice|info|debug"; returns the level or -EINVAL. */
-int nh_log_level_parse(const char *text);
-/* Send lines to stderr (default) or syslog with the given ident. */
-void nh_log_set_target(enum nh_log_target target, const char *ident);
 
 #ifdef __cplusplus
 }

@@ -23,8 +23,8 @@
 #ifndef NETHOST_METRICS_H
 #define NETHOST_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <nethost/ctx.h>
 
@@ -43,8 +43,8 @@ typedef struct nh_gauge {
 } nh_gauge;
 
 /* A new series of counter `name` with label pairs (name, value, ...,
- * NULL). NULL with errno set: EINVAL for a bad name, label or help, or a
- * name registered with another type (each reported through the log with
+ * NULL; at most 16 pairs). NULL with errno set: EINVAL for a bad name,
+ * label or help, or a name registered with another type (each reported through the log with
  * the text quoted); EEXIST when this name and label set already exist;
  * ENOMEM. The value starts at 0. */
 nh_counter *nh_counter_new(const nh_ctx *ctx, const char *name, const char *help, ...)
@@ -75,14 +75,12 @@ static inline void nh_gauge_add(nh_gauge *g, double d)
 	g->value += d;
 }
 
-/* Write every series in the text format: families sorted by name, a
- * # HELP and # TYPE line each, series in creation order. 0 or -errno. */
-int nh_metrics_write(FILE *f);
-/* The same as one malloc'd NUL-terminated string (free it); *len gets
- * its length when len is not NULL. NULL with errno set. */
-char *nh_metrics_text(size_t *len);
-/* Number of series registered now. */
-int nh_metrics_count(void);
+/* Every series of the process (all instances), in the text format:
+ * families sorted by name, a # HELP and # TYPE line each, series in
+ * creation order. For plugins that serve metrics (the http plugin's
+ * /metrics). One malloc'd NUL-terminated string (free it); *len gets its
+ * length when len is not NULL. NULL with errno set. */
+char *nh_metrics_text(const nh_ctx *ctx, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* Everything a plugin needs, in one include. */
+/* Everything a plugin needs, in one include: the whole plugin ABI. */
 #ifndef NETHOST_NETHOST_H
 #define NETHOST_NETHOST_H
 #include <nethost/ctx.h>
@@ -8,9 +8,6 @@
 #include <nethost/conf.h>
 #include <nethost/json.h>
 #include <nethost/cli.h>
-#include <nethost/echo.h>
 #include <nethost/plugin.h>
-#include <nethost/rtnl.h>
 #include <nethost/metrics.h>
-#include <nethost/status.h>
 #endif

@@ -5,20 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nh_internal.h"
+#include "host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct nh_conf_key keys[] = {
-	{ "listen", "", 1 }, { "to", "", 0 }, { "n", "", 0 }, { "d", "", 0 },
-	{ "b", "", 0 },      { "acl", "", 1 }, { NULL, NULL, 0 },
+	{ .name = "listen", .help = "", .multi = 1 }, { .name = "to", .help = "" }, { .name = "n", .help = "" }, { .name = "d", .help = "" },
+	{ .name = "b", .help = "" },      { .name = "acl", .help = "", .multi = 1 }, { .name = NULL },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int quiet;
 	if (!quiet) {
-		nh_log_set_level(NH_LOG_ERR - 1); /* parse errors are expected */
+		host_log_set_level(NH_LOG_ERR - 1); /* parse errors are expected */
 		quiet = 1;
 	}
 	nh_config *cfg = nh_config_load_buffer("fuzz.ini", (const char *)data, size);

@@ -2,14 +2,14 @@
 # their corpus in every `make check`.
 check_PROGRAMS += tests/fuzz/replay_config tests/fuzz/replay_addr tests/fuzz/replay_rtnl tests/fuzz/replay_icmp
 tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
-tests_fuzz_replay_config_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/sdk
-tests_fuzz_replay_config_LDADD = sdk/libnethost.la $(JSONC_LIBS)
+tests_fuzz_replay_config_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/sdk -I$(top_srcdir)/host
+tests_fuzz_replay_config_LDADD = host/libnhhost.la sdk/libnethost.la $(JSONC_LIBS)
 tests_fuzz_replay_addr_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_addr.c
 tests_fuzz_replay_addr_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_fuzz_replay_addr_LDADD = sdk/libnethost.la $(JSONC_LIBS)
 tests_fuzz_replay_rtnl_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rtnl.c
-tests_fuzz_replay_rtnl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_fuzz_replay_rtnl_LDADD = sdk/libnethost.la $(JSONC_LIBS)
+tests_fuzz_replay_rtnl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/plugins
+tests_fuzz_replay_rtnl_LDADD = plugins/common/libnhrtnl.la sdk/libnethost.la $(JSONC_LIBS) $(MNL_LIBS)
 tests_fuzz_replay_icmp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_icmp.c \
 	plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c
 tests_fuzz_replay_icmp_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/plugins/icmp

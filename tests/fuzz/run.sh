@@ -17,6 +17,8 @@ targets=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
 extra_sources() {
 	case $1 in
 	icmp) echo "-Iplugins/icmp plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c" ;;
+	config) echo "-Ihost host/ini_file.c host/log.c host/ctx.c host/metrics.c" ;;
+	rtnl) echo "-Iplugins plugins/common/rtnl.c" ;;
 	esac
 }
 status=0

@@ -9,25 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nh_internal.h"
+#include "host.h"
 
 static nh_ctx *fwd, *ping;
 
 static void setup(void)
 {
-	nh_log_set_level(NH_LOG_ERR - 1); /* the refusals below log; keep quiet */
-	fwd = nh_ctx_new(NULL, "forward", "web");
-	ping = nh_ctx_new(NULL, "icmp", "lan");
+	host_log_set_level(NH_LOG_ERR - 1); /* the refusals below log; keep quiet */
+	fwd = host_ctx_new(NULL, "forward", "web");
+	ping = host_ctx_new(NULL, "icmp", "lan");
 	ck_assert_ptr_nonnull(fwd);
 	ck_assert_ptr_nonnull(ping);
 }
 
 static void teardown(void)
 {
-	nh_ctx_free(fwd);
-	nh_ctx_free(ping);
-	ck_assert_int_eq(nh_metrics_count(), 0);
-	nh_log_set_level(NH_LOG_INFO);
+	host_ctx_free(fwd);
+	host_ctx_free(ping);
+	ck_assert_int_eq(host_metrics_count(), 0);
+	host_log_set_level(NH_LOG_INFO);
 }
 
 static const char sample[] =
@@ -68,7 +68,7 @@ START_TEST(exact_text)
 	ck_assert_ptr_nonnull(up);
 	ck_assert_ptr_nonnull(down);
 	ck_assert_ptr_nonnull(active);
-	ck_assert_int_eq(nh_metrics_count(), 7);
+	ck_assert_int_eq(host_metrics_count(), 7);
 
 	nh_counter_add(up, 1000);
 	nh_counter_add(up, 500);
@@ -82,7 +82,7 @@ START_TEST(exact_text)
 	nh_gauge_set(tenth, 0.1);
 
 	size_t len;
-	char *text = nh_metrics_text(&len);
+	char *text = host_metrics_text(&len);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_str_eq(text, sample);
 	ck_assert_uint_eq(len, strlen(sample));
@@ -90,7 +90,7 @@ START_TEST(exact_text)
 	if (out) {
 		FILE *f = fopen(out, "w");
 		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(nh_metrics_write(f), 0);
+		ck_assert_int_eq(host_metrics_write(f), 0);
 		ck_assert_int_eq(fclose(f), 0);
 	}
 	free(text);
@@ -129,8 +129,8 @@ START_TEST(bad_names_refused)
 	ck_assert_ptr_null(nh_gauge_new(fwd, "g", "help", "key", (char *)NULL, NULL));
 	/* The key alone, then the sentinel: a label without a value. */
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(nh_metrics_count(), 0);
-	char *text = nh_metrics_text(NULL);
+	ck_assert_int_eq(host_metrics_count(), 0);
+	char *text = host_metrics_text(NULL);
 	ck_assert_str_eq(text, "");
 	free(text);
 }
@@ -149,13 +149,13 @@ START_TEST(duplicates_and_types)
 	errno = 0;
 	ck_assert_ptr_null(nh_gauge_new(fwd, "x_total", "help", NULL));
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(nh_metrics_count(), 2);
+	ck_assert_int_eq(host_metrics_count(), 2);
 }
 END_TEST
 
 START_TEST(series_go_with_their_context)
 {
-	nh_ctx *tmp = nh_ctx_new(NULL, "echo6", "e");
+	nh_ctx *tmp = host_ctx_new(NULL, "echo6", "e");
 	nh_counter *keep = nh_counter_new(fwd, "shared_total", "help", NULL);
 
 	ck_assert_ptr_nonnull(keep);
@@ -165,16 +165,16 @@ START_TEST(series_go_with_their_context)
 		ck_assert_ptr_nonnull(nh_counter_new(tmp, "shared_total", "help", "n", v, NULL));
 		ck_assert_ptr_nonnull(nh_gauge_new(tmp, "only_tmp", "help", "n", v, NULL));
 	}
-	ck_assert_int_eq(nh_metrics_count(), 101);
-	nh_ctx_free(tmp);
-	ck_assert_int_eq(nh_metrics_count(), 1);
-	char *text = nh_metrics_text(NULL);
+	ck_assert_int_eq(host_metrics_count(), 101);
+	host_ctx_free(tmp);
+	ck_assert_int_eq(host_metrics_count(), 1);
+	char *text = host_metrics_text(NULL);
 	ck_assert_str_eq(text, "# HELP shared_total help\n# TYPE shared_total counter\n"
 			       "shared_total{plugin=\"forward\",instance=\"web\"} 0\n");
 	free(text);
 	/* The same labels can be registered again once the old are gone. */
 	nh_counter_del(keep);
-	ck_assert_int_eq(nh_metrics_count(), 0);
+	ck_assert_int_eq(host_metrics_count(), 0);
 	ck_assert_ptr_nonnull(nh_counter_new(fwd, "shared_total", "help", NULL));
 	nh_counter_del(NULL);
 	nh_gauge_del(NULL);
@@ -184,14 +184,14 @@ END_TEST
 START_TEST(cli_context_labels)
 {
 	static const struct nh_command cmd = { "ping", "ping HOST", "ping", NULL };
-	nh_ctx *cli = nh_ctx_new_cli(NULL, &cmd);
+	nh_ctx *cli = host_ctx_new_cli(NULL, &cmd);
 	nh_gauge *g = nh_gauge_new(cli, "g", "help", NULL);
 
 	nh_gauge_set(g, -1.5e-300);
-	char *text = nh_metrics_text(NULL);
+	char *text = host_metrics_text(NULL);
 	ck_assert_str_eq(text, "# HELP g help\n# TYPE g gauge\ng{plugin=\"ping\",instance=\"ping\"} -1.5e-300\n");
 	free(text);
-	nh_ctx_free(cli);
+	host_ctx_free(cli);
 }
 END_TEST
 

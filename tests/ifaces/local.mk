@@ -9,5 +9,5 @@ EXTRA_DIST += tests/ifaces/test_ifaces_cli.sh tests/ifaces/test_ifaces_oracle.sh
 check_PROGRAMS += tests/ifaces/test_rtnl_parse
 tests_ifaces_test_rtnl_parse_SOURCES = tests/ifaces/test_rtnl_parse.c
 tests_ifaces_test_rtnl_parse_CFLAGS = $(CHECK_TEST_CFLAGS) $(MNL_CFLAGS)
-tests_ifaces_test_rtnl_parse_LDADD = $(CHECK_TEST_LDADD) $(MNL_LIBS)
+tests_ifaces_test_rtnl_parse_LDADD = plugins/common/libnhrtnl.la $(CHECK_TEST_LDADD) $(MNL_LIBS)
 TESTS += tests/ifaces/test_rtnl_parse

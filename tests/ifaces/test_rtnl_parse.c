@@ -12,7 +12,7 @@
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 
-#include <nethost/rtnl.h>
+#include "common/rtnl.h"
 
 static char buf[4096];
 

@@ -65,7 +65,7 @@ START_TEST(test_good)
 	const struct good_case *c = &good[_i];
 	struct ipv6_prefix p;
 	char net[INET6_ADDRSTRLEN], last[INET6_ADDRSTRLEN];
-	nh_error err = { "" };
+	nh_error err = { .msg = "" };
 
 	ck_assert_msg(ipv6_prefix_compute(c->input, &p, &err) == 0, "%s: %s", c->input, err.msg);
 	ck_assert_int_eq(p.family, c->family);
@@ -108,7 +108,7 @@ START_TEST(test_bad)
 {
 	const struct bad_case *c = &bad[_i];
 	struct ipv6_prefix p;
-	nh_error err = { "" };
+	nh_error err = { .msg = "" };
 
 	ck_assert_int_eq(ipv6_prefix_compute(c->input, &p, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, c->error);

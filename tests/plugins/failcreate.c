@@ -44,9 +44,9 @@ static void fc_destroy(void *state)
 }
 
 static const struct nh_conf_key fc_keys[] = {
-	{ "fail", "yes: create() fails", 0 },
-	{ "note", "free text, to make a section differ", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "fail", .help = "yes: create() fails" },
+	{ .name = "note", .help = "free text, to make a section differ" },
+	{ .name = NULL },
 };
 
 NH_PLUGIN_DEFINE(.name = "failcreate", .version = "0", .summary = "test: create() can fail",

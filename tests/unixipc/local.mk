@@ -5,5 +5,5 @@ EXTRA_DIST += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh
 check_PROGRAMS += tests/unixipc/test_echo_pool
 tests_unixipc_test_echo_pool_SOURCES = tests/unixipc/test_echo_pool.c
 tests_unixipc_test_echo_pool_CFLAGS = $(CHECK_TEST_CFLAGS)
-tests_unixipc_test_echo_pool_LDADD = $(CHECK_TEST_LDADD)
+tests_unixipc_test_echo_pool_LDADD = plugins/common/libnhecho.la $(CHECK_TEST_LDADD)
 TESTS += tests/unixipc/test_echo_pool

@@ -11,7 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "nh_internal.h"
+#include "host.h"
+#include "common/echo.h"
 
 static int64_t stop_loop(nh_loop *loop, void *arg)
 {
@@ -37,7 +38,7 @@ struct fixture {
 static void setup(struct fixture *f, int type, struct nh_echo_opts o)
 {
 	f->loop = nh_loop_new();
-	f->ctx = nh_ctx_new(f->loop, "test", "pool");
+	f->ctx = host_ctx_new(f->loop, "test", "pool");
 	f->pool = nh_echo_pool_new(f->ctx, &o);
 	ck_assert_ptr_nonnull(f->pool);
 	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, f->sv), 0);
@@ -48,7 +49,7 @@ static void teardown(struct fixture *f)
 {
 	nh_echo_pool_free(f->pool);
 	close(f->sv[0]);
-	nh_ctx_free(f->ctx);
+	host_ctx_free(f->ctx);
 	nh_loop_free(f->loop);
 }
 
@@ -170,7 +171,7 @@ END_TEST
 START_TEST(dgram_echo)
 {
 	nh_loop *loop = nh_loop_new();
-	nh_ctx *ctx = nh_ctx_new(loop, "test", "dgram");
+	nh_ctx *ctx = host_ctx_new(loop, "test", "dgram");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	socklen_t len;
 	struct sockaddr_un autobind = { .sun_family = AF_UNIX };
@@ -202,7 +203,7 @@ START_TEST(dgram_echo)
 	nh_echo_dgram_free(d);
 	close(cli);
 	close(anon);
-	nh_ctx_free(ctx);
+	host_ctx_free(ctx);
 	nh_loop_free(loop);
 }
 END_TEST

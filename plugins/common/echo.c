@@ -17,7 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "nh_internal.h"
+#include <nethost/nethost.h>
+
+#include "echo.h"
 
 struct echo_conn {
 	nh_echo_pool *pool;

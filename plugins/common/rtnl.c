@@ -14,8 +14,9 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-#include "nh_internal.h"
-#include <nethost/rtnl.h>
+#include <nethost/nethost.h>
+
+#include "rtnl.h"
 
 /* Big enough for one dump datagram of the kernel (it fills up to 32 KiB
  * when the reader's buffer allows; a smaller one only costs more reads). */

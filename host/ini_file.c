@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nh_internal.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host.h"
 
 #define LINE_MAX_LEN 200 /* inih's INI_MAX_LINE in Debian's build */
 
@@ -27,10 +31,7 @@ struct reader {
 	int cur_bad;      /* the current header was refused: skip its keys */
 };
 
-static void config_error(nh_config *cfg, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void config_error(nh_config *cfg, int line, const char *fmt, ...)
+void nh_config_error(nh_config *cfg, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -38,9 +39,43 @@ static void config_error(nh_config *cfg, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	nh_logf(NULL, NH_LOG_ERR, "%s:%d: %s", cfg->file, line, msg);
+	host_logf(NH_LOG_ERR, "%s:%d: %s", cfg->file, line, msg);
 	cfg->errors++;
 }
+
+/* ---- what the SDK's getters see (struct nh_section_ops) ------------ */
+
+static int sec_count(const nh_section *sec, const char *key)
+{
+	int n = 0;
+
+	for (int i = 0; i < sec->n; i++)
+		n += strcmp(sec->entries[i].key, key) == 0;
+	return n;
+}
+
+static const char *sec_value(const nh_section *sec, const char *key, int i, int *line)
+{
+	for (int j = 0; j < sec->n; j++)
+		if (strcmp(sec->entries[j].key, key) == 0 && i-- == 0) {
+			if (line)
+				*line = sec->entries[j].line;
+			return sec->entries[j].value;
+		}
+	return NULL;
+}
+
+static void sec_report(const nh_section *sec, int line, const char *key, const char *msg)
+{
+	nh_config_error(sec->cfg, line, "[%s %s]%s%s: %s", sec->plugin, sec->instance,
+			key ? " " : "", key ? key : "", msg);
+}
+
+static const struct nh_section_ops section_ops = {
+	.count = sec_count,
+	.value = sec_value,
+	.report = sec_report,
+};
 
 static int valid_name(const char *s)
 {
@@ -77,14 +112,14 @@ static int check_line(struct reader *r, const char *raw)
 	if (*s == '[') {
 		char *close = strchr(s, ']');
 		if (!close) {
-			config_error(r->cfg, r->line, "section header without ']'");
+			nh_config_error(r->cfg, r->line, "section header without ']'");
 			r->cur = NULL;
 			r->cur_bad = 1;
 			return -1;
 		}
 		char *after = trim(close + 1);
 		if (*after && *after != ';' && *after != '#') {
-			config_error(r->cfg, r->line, "junk after section header: '%s'", after);
+			nh_config_error(r->cfg, r->line, "junk after section header: '%s'", after);
 			r->cur = NULL;
 			r->cur_bad = 1;
 			return -1;
@@ -96,13 +131,13 @@ static int check_line(struct reader *r, const char *raw)
 	}
 	char *eq = strpbrk(s, "=:");
 	if (!eq) {
-		config_error(r->cfg, r->line, "expected 'key = value', '[section]' or a comment: '%s'",
+		nh_config_error(r->cfg, r->line, "expected 'key = value', '[section]' or a comment: '%s'",
 			     s);
 		return -1;
 	}
 	*eq = '\0';
 	if (!*trim(s)) {
-		config_error(r->cfg, r->line, "missing key before '%c'", raw[eq - buf]);
+		nh_config_error(r->cfg, r->line, "missing key before '%c'", raw[eq - buf]);
 		return -1;
 	}
 	return 0;
@@ -122,11 +157,11 @@ static char *read_line(char *str, int num, void *stream)
 		if (n && start[n - 1] == '\r')
 			n--; /* CRLF files */
 		if (memchr(start, '\0', n)) {
-			config_error(r->cfg, r->line, "NUL byte in line");
+			nh_config_error(r->cfg, r->line, "NUL byte in line");
 			continue;
 		}
 		if (n + 2 > (size_t)num || n > LINE_MAX_LEN - 2) {
-			config_error(r->cfg, r->line, "line longer than %d characters",
+			nh_config_error(r->cfg, r->line, "line longer than %d characters",
 				     LINE_MAX_LEN - 2);
 			continue;
 		}
@@ -161,15 +196,20 @@ static int add_section(struct reader *r, const char *header)
 	if (!*instance)
 		instance = plugin;
 	if (!valid_name(plugin) || !valid_name(instance) || strchr(instance, ' ')) {
-		config_error(cfg, r->line,
+		nh_config_error(cfg, r->line,
 			     "bad section name '[%s]': use [PLUGIN] or [PLUGIN NAME] with letters, "
 			     "digits, '_', '-' or '.'",
 			     header);
 		return -1;
 	}
+	if (strlen(plugin) > NH_NAME_MAX || strlen(instance) > NH_NAME_MAX) {
+		nh_config_error(cfg, r->line, "section name '[%s]': a plugin or instance name is at "
+					      "most %d characters", header, NH_NAME_MAX);
+		return -1;
+	}
 	nh_section *dup = nh_config_find(cfg, plugin, instance);
 	if (dup) {
-		config_error(cfg, r->line, "section [%s] already defined at line %d", header,
+		nh_config_error(cfg, r->line, "section [%s] already defined at line %d", header,
 			     dup->line);
 		return -1;
 	}
@@ -194,6 +234,8 @@ static int add_section(struct reader *r, const char *header)
 		free(sec);
 		return -ENOMEM;
 	}
+	sec->head = (struct nh_section_head){ .ops = &section_ops, .plugin = sec->plugin,
+					      .instance = sec->instance, .line = sec->line };
 	cfg->sections[cfg->n++] = sec;
 	r->cur = sec;
 	return 0;
@@ -231,11 +273,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	if (!name || r->cur_bad)
 		return 1;
 	if (!r->cur) {
-		config_error(r->cfg, r->line, "'%s' outside any section", name);
+		nh_config_error(r->cfg, r->line, "'%s' outside any section", name);
 		return 1;
 	}
 	if (add_entry(r->cur, name, value, r->line) < 0) {
-		config_error(r->cfg, r->line, "out of memory");
+		nh_config_error(r->cfg, r->line, "out of memory");
 		return 0;
 	}
 	return 1;
@@ -256,43 +298,81 @@ nh_config *nh_config_load_buffer(const char *name, const char *text, size_t len)
 	return cfg;
 }
 
+/* Read the whole file into a malloc'd buffer. It must be a regular file:
+ * a FIFO would block the loop on open() and /dev/zero would never end, so
+ * open without blocking, check what it is, and read at most the cap. */
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0) {
+		host_logf(NH_LOG_ERR, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		host_logf(NH_LOG_ERR, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > NH_CONFIG_MAX_BYTES) {
+		host_logf(NH_LOG_ERR, "%s: larger than %u MiB, not read", path,
+			  NH_CONFIG_MAX_BYTES >> 20);
+		close(fd);
+		return NULL;
+	}
+	/* One byte more than the cap tells a file that grew since fstat. */
+	size_t cap = (size_t)st.st_size + 1, n = 0;
+	char *text = malloc(cap + 1);
+	while (text) {
+		ssize_t got = read(fd, text + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			host_logf(NH_LOG_ERR, "%s: read error: %s", path, strerror(errno));
+			free(text);
+			text = NULL;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n == cap) {
+			if (cap > NH_CONFIG_MAX_BYTES) {
+				host_logf(NH_LOG_ERR, "%s: larger than %u MiB, not read", path,
+					  NH_CONFIG_MAX_BYTES >> 20);
+				free(text);
+				text = NULL;
+				break;
+			}
+			char *grown = realloc(text, cap * 2 + 1);
+			if (!grown)
+				free(text);
+			text = grown;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (!text)
+		return NULL;
+	text[n] = '\0';
+	*len = n;
+	return text;
+}
+
 nh_config *nh_config_load(const char *path)
 {
-	FILE *f = fopen(path, "re");
+	size_t len = 0;
+	char *text = read_file(path, &len);
 
-	if (!f) {
-		nh_logf(NULL, NH_LOG_ERR, "%s: cannot open: %s", path, strerror(errno));
+	if (!text)
 		return NULL;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, got;
-	char chunk[8192];
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + got > cap) {
-			cap = (len + got) * 2;
-			char *grown = realloc(text, cap);
-			if (!grown) {
-				free(text);
-				fclose(f);
-				nh_logf(NULL, NH_LOG_ERR, "%s: out of memory", path);
-				return NULL;
-			}
-			text = grown;
-		}
-		memcpy(text + len, chunk, got);
-		len += got;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(text);
-		nh_logf(NULL, NH_LOG_ERR, "%s: read error", path);
-		return NULL;
-	}
-	nh_config *cfg = nh_config_load_buffer(path, text ? text : "", len);
+	/* A UTF-8 byte order mark, as some editors write, is not a line. */
+	size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	nh_config *cfg = nh_config_load_buffer(path, text + skip, len - skip);
 	free(text);
 	if (!cfg)
-		nh_logf(NULL, NH_LOG_ERR, "%s: out of memory", path);
+		host_logf(NH_LOG_ERR, "%s: out of memory", path);
 	return cfg;
 }
 
@@ -336,6 +416,50 @@ int nh_section_same(const nh_section *a, const nh_section *b)
 	return 1;
 }
 
+/* Edit distance between a and b, capped: 3 means "3 or more". */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[64], best;
+
+	if (la >= 63 || lb >= 63 || (la > lb ? la - lb : lb - la) >= 3)
+		return 3;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = best = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int sub = diag + (a[i - 1] != b[j - 1]);
+			int del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			diag = up;
+			if (row[j] < best)
+				best = row[j];
+		}
+		if (best >= 3)
+			return 3;
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* The declared key nearest to name (at most 2 edits), or NULL. */
+static const struct nh_conf_key *near_key(const struct nh_conf_key *keys, const char *name)
+{
+	const struct nh_conf_key *best = NULL;
+	int best_d = 3;
+
+	for (const struct nh_conf_key *k = keys; k && k->name; k++) {
+		int d = distance(name, k->name);
+		if (d < best_d) {
+			best = k;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 int nh_section_check_keys(const nh_section *sec, const struct nh_conf_key *keys)
 {
 	int bad = 0;
@@ -346,8 +470,15 @@ int nh_section_check_keys(const nh_section *sec, const struct nh_conf_key *keys)
 		while (k && k->name && strcmp(k->name, e->key) != 0)
 			k++;
 		if (!k || !k->name) {
-			config_error(sec->cfg, e->line, "[%s %s] %s: unknown key for plugin '%s'",
-				     sec->plugin, sec->instance, e->key, sec->plugin);
+			const struct nh_conf_key *near = near_key(keys, e->key);
+			if (near)
+				nh_config_error(sec->cfg, e->line,
+						"[%s %s] %s: unknown key for plugin '%s'; did you mean '%s' (%s)?",
+						sec->plugin, sec->instance, e->key, sec->plugin, near->name,
+						near->help ? near->help : "no help");
+			else
+				nh_config_error(sec->cfg, e->line, "[%s %s] %s: unknown key for plugin '%s'",
+						sec->plugin, sec->instance, e->key, sec->plugin);
 			bad = 1;
 			continue;
 		}
@@ -355,15 +486,19 @@ int nh_section_check_keys(const nh_section *sec, const struct nh_conf_key *keys)
 			continue;
 		for (int j = 0; j < i; j++)
 			if (strcmp(sec->entries[j].key, e->key) == 0) {
-				config_error(sec->cfg, e->line,
-					     "[%s %s] %s: given twice (first at line %d)",
-					     sec->plugin, sec->instance, e->key,
-					     sec->entries[j].line);
+				nh_config_error(sec->cfg, e->line,
+						"[%s %s] %s: given twice (first at line %d)",
+						sec->plugin, sec->instance, e->key,
+						sec->entries[j].line);
 				bad = 1;
 				break;
 			}
 	}
-	if (bad)
-		((nh_section *)sec)->errors++;
+	for (const struct nh_conf_key *k = keys; k && k->name; k++)
+		if (k->required && sec_count(sec, k->name) == 0) {
+			nh_config_error(sec->cfg, sec->line, "[%s %s] %s: required (%s)", sec->plugin,
+					sec->instance, k->name, k->help ? k->help : "no help");
+			bad = 1;
+		}
 	return bad ? -EINVAL : 0;
 }

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The ABI the host accepts: a plugin built against the frozen ABI 2.0
+# headers (tests/abi/2.0) loads and runs; one built for a newer minor, or
+# against ABI 1, is refused with a message naming both versions.
+. "$top_srcdir/tests/lib.sh"
+
+PLUGINS="$top_builddir/tests/plugins"
+
+refused() { # NAME EXPECTED
+	printf '[%s x]\n' "$1" > "$TMP/$1.ini"
+	"$NETHOST" -p "$PLUGINS" -t -c "$TMP/$1.ini" > "$TMP/$1.out" 2>&1
+	rc=$?
+	[ $rc = 2 ] || { cat "$TMP/$1.out"; fail "$1: exit $rc, want 2"; }
+	grep -qF -- "$2" "$TMP/$1.out" || { cat "$TMP/$1.out"; fail "$1: no '$2'"; }
+	ok "$1 refused: $2"
+}
+
+refused abi1 "plugin 'abi1' ($PLUGINS/abi1.la): ABI mismatch: built for ABI 1.0, this host speaks ABI 2.0"
+refused abinewer "plugin 'abinewer' ($PLUGINS/abinewer.la): ABI mismatch: built for ABI 2.1, this host speaks ABI 2.0"
+
+# Its command is refused with the same reason, not "unknown command".
+"$NETHOST" -p "$PLUGINS" abinewer > "$TMP/cmd.out" 2>&1
+rc=$?
+[ $rc = 2 ] || fail "command of a refused plugin: exit $rc, want 2"
+grep -q "ABI mismatch: built for ABI 2.1" "$TMP/cmd.out" || { cat "$TMP/cmd.out"; fail "command of a refused plugin: reason not given"; }
+ok "a refused plugin's command says why"
+
+# Built against the frozen 2.0 headers: loads, reads its keys, runs its
+# command (the descriptor and tables are read at the sizes it was built with).
+if [ -f "$PLUGINS/abi20.la" ]; then
+	printf '[abi20 x]\nword = frozen\n' > "$TMP/abi20.ini"
+	"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20.ini" > "$TMP/abi20.out" 2>&1 || { cat "$TMP/abi20.out"; fail "frozen 2.0 plugin refused"; }
+	ok "a plugin built against the frozen 2.0 headers passes -t"
+	printf '[abi20 x]\nwrod = frozen\n' > "$TMP/abi20bad.ini"
+	"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20bad.ini" > "$TMP/abi20bad.out" 2>&1 && fail "unknown key accepted"
+	grep -q "did you mean 'word'" "$TMP/abi20bad.out" || { cat "$TMP/abi20bad.out"; fail "no key suggestion from a 2.0 table"; }
+	ok "its key table is read at its own stride"
+	out=$("$NETHOST" -p "$PLUGINS" abi20 hello) || fail "frozen 2.0 command failed"
+	[ "$out" = "abi20: hello" ] || fail "frozen 2.0 command printed '$out'"
+	ok "its command runs"
+fi

@@ -100,7 +100,7 @@ s = json.load(open(sys.argv[1]))
 assert s["config_file"] == sys.argv[2], s["config_file"]
 assert s["pid"] == int(sys.argv[3]), s["pid"]
 assert s["version"] == sys.argv[4], s["version"]
-assert s["abi"] == "1.0"
+assert s["abi"] == "2.0"
 assert 0 <= s["uptime_seconds"] < 60, s["uptime_seconds"]
 assert s["reloads"] == 0
 assert s["instances"] == [{"plugin": "http", "name": "m", "started": True},

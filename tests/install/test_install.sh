@@ -22,12 +22,17 @@ eval "$(make -s -C "$top_builddir" -f Makefile -f "$TMP/vars.mk" nh-print-dirs)"
 
 for f in "$bindir/nethost" "$pkglibdir/http.so" "$libdir/libnethost.so" \
 	"$libdir/pkgconfig/nethost.pc" "$includedir/nethost/nethost.h" \
-	"$includedir/nethost/metrics.h" "$includedir/nethost/status.h" \
+	"$includedir/nethost/metrics.h" "$includedir/nethost/plugin.h" \
 	"$sysconfdir/nethost.ini" "$unitdir/nethost.service" \
 	"$mandir/man8/nethost.8" "$mandir/man5/nethost.ini.5" "$mandir/man3/nethost-plugin.3"; do
 	[ -e "$DEST$f" ] || fail "not installed: $f"
 done
 ok "host, plugins, library, headers, pkg-config, config, unit and man pages installed"
+# Only the plugin ABI is installed: no host or plugin-private headers.
+for h in status.h echo.h rtnl.h; do
+	[ -e "$DEST$includedir/nethost/$h" ] && fail "private header installed: $h"
+done
+ok "no private headers installed"
 
 grep -qx "ExecStart=$bindir/nethost -c $sysconfdir/nethost.ini" "$DEST$unitdir/nethost.service" || fail "unit ExecStart: $(grep ExecStart "$DEST$unitdir/nethost.service")"
 ok "the unit runs the installed host on the installed config"

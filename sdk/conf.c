@@ -115,11 +115,15 @@ int nh_conf_get_int(const nh_section *sec, const char *key, long def, long min, 
 	*out = def;
 	if (!v)
 		return 0;
-	/* Decimal only: "010" is ten, not eight; "0x10" is an error. */
+	/* Decimal only, one rule with the CLI's nh_opt_int(): "0x10" and
+	 * "010" (octal to some readers, ten to others) are refused. */
 	errno = 0;
 	long n = strtol(v, &end, 10);
-	if (!*v || *end || isspace((unsigned char)*v))
+	if (!*v || *end || isspace((unsigned char)*v) || *v == '+')
 		return error_at(sec, line, key, "'%s' is not a whole number", v);
+	const char *digits = v + (*v == '-');
+	if (digits[0] == '0' && digits[1])
+		return error_at(sec, line, key, "'%s': no leading zeros (numbers are decimal)", v);
 	if (errno == ERANGE)
 		return error_at(sec, line, key, "'%s' is out of range (%ld-%ld)", v, min, max);
 	if (n < min || n > max)

@@ -1,80 +1,148 @@
 /* skeleton: the template for a nethost plugin. Copy this folder, rename
  * "skeleton" everywhere, and build with `make` (it uses pkg-config).
  *
- * It shows the whole contract:
+ * A small service and its client, on SDK calls only:
  *   - one exported descriptor (NH_PLUGIN_DEFINE), nothing else exported;
- *   - config keys declared in a table, read with typed getters in create();
+ *   - config keys declared in a table (one required), read in create();
  *   - all state in a struct handed back to every callback (no globals);
- *   - work driven by the SDK event loop (a repeating timer here);
- *   - a CLI command with getopt_long, text output by default, --json too.
+ *   - a listener (accept batches, fd-shortage pauses, a client limit),
+ *     a buffered writer per client, a metric, a timer;
+ *   - a CLI client command on the SDK's option parser and client.
  *
  * Service:  [skeleton NAME]
- *           message = hello     ; what to log
- *           every   = 10s       ; how often
- * CLI:      nethost skeleton [--json] [--count N] [WORD...]
+ *           listen   = 127.0.0.1:7100   ; where to accept (required)
+ *           greeting = hello            ; the line each client gets
+ *           every    = 10s              ; how often to log the count
+ * CLI:      nethost skeleton [--timeout DUR] HOST:PORT
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nethost/nethost.h>
 
+struct client;
+
 struct skeleton {
 	nh_ctx *ctx;
-	char *message;   /* copied: the section's strings die after create() */
+	nh_addr listen;
+	char *greeting;  /* copied: the section's strings die after create() */
 	int64_t every_ms;
+	nh_listener *listener;
 	nh_timer *timer;
-	unsigned long ticks;
+	nh_counter *served;
+	struct client *clients; /* greetings still on their way */
+};
+
+struct client {
+	struct skeleton *sk;
+	nh_writer *w;
+	struct client *prev, *next;
 };
 
 static int skeleton_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
-	const char *message;
-	int64_t every_ms;
-
-	/* Read every key before giving up, so -t lists every problem. */
-	int bad = nh_conf_get_str(sec, "message", "hello", &message) < 0;
-	bad |= nh_conf_get_duration_ms(sec, "every", 10000, &every_ms) < 0;
-	if (!bad && every_ms < 10)
-		bad = nh_conf_error(sec, "every", "must be at least 10ms") < 0;
-	if (bad)
-		return -EINVAL;
-
 	struct skeleton *sk = calloc(1, sizeof(*sk));
-	if (!sk || !(sk->message = strdup(message))) {
-		free(sk);
+	const char *greeting;
+
+	if (!sk)
 		return -ENOMEM;
+	/* Read every key before giving up, so -t lists every problem. */
+	int bad = nh_conf_get_addr(sec, "listen", -1, &sk->listen, NULL) < 0;
+	bad |= nh_conf_get_str(sec, "greeting", "hello", &greeting) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "every", 10000, &sk->every_ms) < 0;
+	if (!bad && sk->every_ms < 10)
+		bad = nh_conf_error(sec, "every", "must be at least 10ms") < 0;
+	if (bad || !(sk->greeting = strdup(greeting))) {
+		free(sk);
+		return bad ? -EINVAL : -ENOMEM;
 	}
 	sk->ctx = ctx;
-	sk->every_ms = every_ms;
 	*state = sk;
 	return 0;
+}
+
+/* The greeting went out (or the client vanished): forget the client. */
+static void client_done(nh_writer *w, int error, void *arg)
+{
+	struct client *c = arg;
+
+	if (error)
+		nh_debug(c->sk->ctx, "client lost: %s", strerror(-error));
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->sk->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	nh_listener_release(c->sk->listener);
+	free(c);
+}
+
+static void client_new(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
+{
+	struct skeleton *sk = arg;
+	struct client *c = calloc(1, sizeof(*c));
+	struct nh_writer_opts o = NH_WRITER_OPTS_INIT;
+
+	o.on_close = client_done;
+	o.arg = c;
+	if (!c || !(c->w = nh_writer_new(sk->ctx, fd, &o))) {
+		free(c);
+		close(fd);
+		nh_listener_release(sk->listener);
+		return;
+	}
+	c->sk = sk;
+	c->next = sk->clients;
+	if (c->next)
+		c->next->prev = c;
+	sk->clients = c;
+	nh_counter_inc(sk->served);
+	nh_writer_printf(c->w, "%s\n", sk->greeting);
+	nh_writer_close(c->w, 1); /* after the greeting is sent */
 }
 
 static int64_t skeleton_tick(nh_loop *loop, void *arg)
 {
 	struct skeleton *sk = arg;
 
-	(void)loop;
-	sk->ticks++;
-	nh_info(sk->ctx, "%s (tick %lu)", sk->message, sk->ticks);
+	nh_info(sk->ctx, "served %llu clients", (unsigned long long)sk->served->value);
 	return sk->every_ms; /* again after the same delay */
 }
 
 static int skeleton_start(void *state)
 {
 	struct skeleton *sk = state;
+	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
+	char where[NH_ADDR_STRLEN];
+	nh_error err;
 
-	sk->timer = nh_timer_add(nh_ctx_loop(sk->ctx), 0, skeleton_tick, sk);
-	return sk->timer ? 0 : -errno;
+	o.max_clients = 1000;
+	o.on_accept = client_new;
+	o.arg = sk;
+	sk->served = nh_counter_new(sk->ctx, "nethost_skeleton_clients_total", "Clients greeted", NULL);
+	if (!sk->served || !(sk->listener = nh_listener_new(sk->ctx, &o)))
+		return -errno;
+	if (nh_listener_add_tcp(sk->listener, &sk->listen, 0, &err) < 0) {
+		nh_error(sk->ctx, "%s", err.msg);
+		return -err.code;
+	}
+	if (!(sk->timer = nh_timer_add(nh_ctx_loop(sk->ctx), sk->every_ms, skeleton_tick, sk)))
+		return -errno;
+	nh_info(sk->ctx, "greeting on %s", nh_addr_format(&sk->listen, 1, where, sizeof(where)));
+	return 0;
 }
 
 static void skeleton_stop(void *state)
 {
 	struct skeleton *sk = state;
 
+	nh_listener_free(sk->listener);
+	sk->listener = NULL;
 	nh_timer_del(sk->timer);
 	sk->timer = NULL;
 }
@@ -83,7 +151,14 @@ static void skeleton_destroy(void *state)
 {
 	struct skeleton *sk = state;
 
-	free(sk->message);
+	skeleton_stop(sk); /* also after a start() that failed half-way */
+	while (sk->clients) {
+		struct client *c = sk->clients;
+		sk->clients = c->next;
+		nh_writer_free(c->w);
+		free(c);
+	}
+	free(sk->greeting);
 	free(sk);
 }
 
@@ -91,66 +166,58 @@ static void skeleton_report(void *state)
 {
 	struct skeleton *sk = state;
 
-	nh_info(sk->ctx, "ticks=%lu", sk->ticks);
+	nh_info(sk->ctx, "clients=%llu", (unsigned long long)sk->served->value);
 }
 
-/* nethost skeleton [--json] [--count N] [WORD...]: echo the words N times. */
+/* nethost skeleton [--timeout DUR] HOST:PORT: print the server's greeting. */
 static int skeleton_cmd(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int json = 0, c;
-	long count = 1;
+	int64_t timeout_ms = 5000;
+	char line[4096];
+	nh_error err;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "jn:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'n': {
-			char *end;
-			count = strtol(optarg, &end, 10);
-			if (*end || count < 1 || count > 1000)
-				return nh_cli_usage_error(ctx, "--count: '%s' is not 1-1000", optarg);
-			break;
-		}
-		default: return nh_cli_usage_error(ctx, "unknown option");
-		}
+	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1)
+		if (c != 't' || nh_opt_duration_ms(ctx, "--timeout", optarg, 1, 3600000, &timeout_ms) < 0)
+			return c == 't' ? NH_EXIT_USAGE : nh_cli_usage_error(ctx, "unknown option");
+	if (optind != argc - 1)
+		return nh_cli_usage_error(ctx, "give one HOST:PORT");
+	int fd = nh_client_connect(argv[optind], -1, timeout_ms, &err);
+	ssize_t n = fd < 0 ? fd : nh_client_read(fd, line, sizeof(line) - 1, 0, timeout_ms, &err);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		fprintf(stderr, "nethost skeleton: %s: %s\n", argv[optind], err.msg);
+		return NH_EXIT_FAIL;
 	}
-	if (json) {
-		struct json_object *words = json_object_new_array();
-		for (long i = 0; i < count; i++)
-			for (int a = optind; a < argc; a++)
-				json_object_array_add(words, json_object_new_string(argv[a]));
-		return nh_json_print(stdout, words) < 0 ? NH_EXIT_FAIL : NH_EXIT_OK;
-	}
-	for (long i = 0; i < count; i++) {
-		for (int a = optind; a < argc; a++)
-			printf("%s%s", a > optind ? " " : "", argv[a]);
-		printf("\n");
-	}
+	printf("%.*s", (int)n, line);
 	return NH_EXIT_OK;
 }
 
 static const struct nh_conf_key skeleton_keys[] = {
-	{ .name = "message", .help = "text to log on every tick (default hello)" },
-	{ .name = "every", .help = "interval between ticks, e.g. 500ms, 10s (default 10s)" },
+	{ .name = "listen", .help = "ADDRESS:PORT to accept clients on", .required = 1 },
+	{ .name = "greeting", .help = "the line each client gets (default hello)" },
+	{ .name = "every", .help = "how often to log the count, e.g. 500ms, 10s (default 10s)" },
 	{ .name = NULL },
 };
 
 static const struct nh_command skeleton_commands[] = {
-	{ "skeleton", "skeleton [--json] [--count N] [WORD...]\n"
-		      "  -j, --json       print a JSON array instead of text\n"
-		      "  -n, --count N    repeat N times (1-1000, default 1)",
-	  "echo words back (the template plugin's command)", skeleton_cmd },
-	{ NULL, NULL, NULL, NULL },
+	{ .name = "skeleton",
+	  .usage = "skeleton [--timeout DUR] HOST:PORT\n"
+		   "  -t, --timeout DUR  give up after DUR (default 5s)",
+	  .summary = "print a skeleton server's greeting (the template plugin's command)",
+	  .run = skeleton_cmd },
+	{ .name = NULL },
 };
 
 NH_PLUGIN_DEFINE(
 	.name = "skeleton",
-	.version = "1.0",
-	.summary = "template plugin: logs a message on a timer",
+	.version = "2.0",
+	.summary = "template plugin: greets TCP clients, counts them, logs the count",
 	.keys = skeleton_keys,
 	.create = skeleton_create,
 	.start = skeleton_start,

@@ -90,8 +90,9 @@ struct nh_plugin {
 	 * it; the host adds a line only when none was). */
 	int (*create)(nh_ctx *ctx, const nh_section *sec, void **state);
 	/* Open sockets, add watchers and timers. 0 or -errno (log why). On
-	 * failure the host calls stop() and destroy(); a reload that cannot
-	 * start a new instance rolls back to the running one. */
+	 * failure destroy() follows, without stop(): it must release what
+	 * start() opened before failing. A reload that cannot start a new
+	 * instance rolls back to the running configuration. */
 	int (*start)(void *state);
 	/* Stop taking new work: close listeners, cancel timers. */
 	void (*stop)(void *state);

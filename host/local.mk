@@ -20,9 +20,7 @@ host_nethost_SOURCES = \
 	host/main.c \
 	host/service.c \
 	host/service.h
-host_nethost_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DNH_PLUGINDIR='"$(pkglibdir)"' \
-	-DNH_SYSCONFDIR='"$(sysconfdir)"' \
-	-DNH_ABS_BUILDDIR='"$(abs_top_builddir)"'
+# NH_PLUGINDIR, NH_SYSCONFDIR and NH_ABS_BUILDDIR come from config.h (see
+# configure.ac): a reconfigure with another prefix rebuilds what uses them.
 host_nethost_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS)
 host_nethost_LDADD = host/libnhhost.la sdk/libnethost.la $(LTDL_LIBS) $(JSONC_LIBS) $(SYSTEMD_LIBS)

@@ -7,7 +7,7 @@ UNIT="$top_builddir/conf/nethost.service"
 [ -f "$UNIT" ] || fail "$UNIT not built"
 for line in "Type=notify" 'ExecReload=/bin/kill -HUP $MAINPID' "NoNewPrivileges=yes" \
 	"ProtectSystem=strict" "AmbientCapabilities=CAP_NET_RAW CAP_NET_BIND_SERVICE" \
-	"CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE" "RestartPreventExitStatus=2"; do
+	"CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE" "Restart=on-failure" "RestartPreventExitStatus=2"; do
 	grep -qxF "$line" "$UNIT" || fail "unit lacks: $line"
 done
 grep -q '@[a-z]*@' "$UNIT" && fail "unsubstituted: $(grep '@[a-z]*@' "$UNIT")"

@@ -17,9 +17,16 @@ host_nethost_SOURCES = \
 	host/descriptor.h \
 	host/loader.c \
 	host/loader.h \
+	host/instance.c \
 	host/main.c \
+	host/pidfile.c \
+	host/privileges.c \
+	host/reload.c \
 	host/service.c \
-	host/service.h
+	host/service.h \
+	host/service_internal.h \
+	host/settings.c \
+	host/status.c
 # NH_PLUGINDIR, NH_SYSCONFDIR and NH_ABS_BUILDDIR come from config.h (see
 # configure.ac): a reconfigure with another prefix rebuilds what uses them.
 host_nethost_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -1,11 +1,6 @@
 /* Service mode: load the INI file, create and start one instance per
- * section, run the loop; SIGHUP reloads, SIGTERM/SIGINT stop, SIGUSR1
- * asks every instance to report.
- *
- * A reload is all or nothing: the new file is parsed and every new or
- * changed section is created (create() opens nothing) before anything
- * running is touched. Sections whose text did not change keep their
- * running instance untouched.
+ * section, run the loop; SIGHUP reloads (reload.c), SIGTERM/SIGINT stop,
+ * SIGUSR1 asks every instance to report.
  *
  * Under systemd (Type=notify) the host says READY=1 once every instance
  * started, RELOADING=1 ... READY=1 around a reload, STOPPING=1 on the way
@@ -14,8 +9,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,289 +18,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "loader.h"
-#include "host.h"
-#include "service.h"
-
-struct instance {
-	const struct loaded_plugin *plugin;
-	nh_section *sec; /* in the config that created it, or the newer same one */
-	nh_ctx *ctx;
-	void *state;
-	int started;
-};
-
-struct generation {
-	nh_config *cfg;
-	struct instance **inst;
-	int n;
-};
-
-struct service {
-	const struct host_options *opt;
-	nh_loop *loop;
-	struct loader ld;
-	struct generation cur;
-	char *pid_file;
-	int quit_signal;
-	int64_t started_us;   /* monotonic, for the uptime */
-	time_t started_at;    /* wall clock, for people */
-	int reloads;          /* successful ones */
-};
-
-static const struct nh_conf_key host_keys[] = {
-	{ .name = "plugin_path", .help = "directories searched for plugins, ':'-separated" },
-	{ .name = "log_level", .help = "error, warning, notice, info or debug (default info)" },
-	{ .name = "log_target", .help = "stderr (default) or syslog" },
-	{ .name = "pid_file", .help = "write the process id here while running" },
-	{ .name = "user", .help = "after start-up, run as this user (needs root; drops every capability)" },
-	{ .name = "group", .help = "with user: run as this group (default: the user's primary group)" },
-	{ .name = NULL },
-};
-
-struct host_settings {
-	const char *plugin_path;
-	int log_level;
-	enum host_log_target log_target;
-	const char *pid_file;
-	uid_t uid; /* (uid_t)-1: keep the user we started as */
-	gid_t gid;
-	const char *user;
-};
-
-/* user = / group = : looked up now, applied after every instance started. */
-static void read_identity(nh_section *sec, struct host_settings *hs)
-{
-	const char *user = NULL, *group = NULL;
-
-	nh_conf_get_str(sec, "user", NULL, &user);
-	nh_conf_get_str(sec, "group", NULL, &group);
-	if (group && !user)
-		nh_conf_error(sec, "group", "needs user = as well");
-	if (!user)
-		return;
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		nh_conf_error(sec, "user", "'%s': no such user", user);
-		return;
-	}
-	hs->user = user;
-	hs->uid = pw->pw_uid;
-	hs->gid = pw->pw_gid;
-	if (group) {
-		struct group *gr = getgrnam(group);
-		if (!gr)
-			nh_conf_error(sec, "group", "'%s': no such group", group);
-		else
-			hs->gid = gr->gr_gid;
-	}
-	if (geteuid() != 0 && geteuid() != hs->uid)
-		nh_conf_error(sec, "user", "'%s': switching user needs nethost started as root", user);
-}
-
-/* Become hs->uid/gid for good: supplementary groups, gid, then uid (the
- * kernel clears every capability when a root process sets all its uids
- * to non-zero). 0 or -errno. */
-static int drop_privileges(const struct host_settings *hs)
-{
-	if (hs->uid == (uid_t)-1 || (geteuid() == hs->uid && getegid() == hs->gid))
-		return 0;
-	if (setgroups(1, &hs->gid) < 0 || setresgid(hs->gid, hs->gid, hs->gid) < 0 ||
-	    setresuid(hs->uid, hs->uid, hs->uid) < 0) {
-		int e = errno;
-		host_logf(NH_LOG_ERR, "cannot switch to user '%s': %s", hs->user, strerror(e));
-		return -e;
-	}
-	if (hs->uid != 0 && setuid(0) == 0) {
-		host_logf(NH_LOG_ERR, "privileges still held after switching to '%s'", hs->user);
-		return -EPERM;
-	}
-	host_logf(NH_LOG_NOTICE, "running as user %s (uid %ld, gid %ld)", hs->user,
-		(long)hs->uid, (long)hs->gid);
-	return 0;
-}
-
-/* Read [nethost]; problems are reported and counted in cfg. */
-static void read_host_settings(nh_config *cfg, const struct host_options *opt,
-			       struct host_settings *hs)
-{
-	nh_section *sec = nh_config_find(cfg, "nethost", "nethost");
-	const char *level = "info", *target = "stderr";
-
-	memset(hs, 0, sizeof(*hs));
-	hs->log_level = NH_LOG_INFO;
-	hs->uid = (uid_t)-1;
-	hs->gid = (gid_t)-1;
-	if (!sec)
-		return;
-	nh_section_check_keys(sec, host_keys);
-	nh_conf_get_str(sec, "plugin_path", NULL, &hs->plugin_path);
-	nh_conf_get_str(sec, "pid_file", NULL, &hs->pid_file);
-	nh_conf_get_str(sec, "log_level", "info", &level);
-	nh_conf_get_str(sec, "log_target", "stderr", &target);
-	int lv = host_log_level_parse(level);
-	if (lv < 0)
-		nh_conf_error(sec, "log_level", "'%s': use error, warning, notice, info or debug", level);
-	else
-		hs->log_level = lv;
-	if (strcmp(target, "syslog") == 0)
-		hs->log_target = HOST_LOG_SYSLOG;
-	else if (strcmp(target, "stderr") != 0)
-		nh_conf_error(sec, "log_target", "'%s': use stderr or syslog", target);
-	read_identity(sec, hs);
-}
-
-static void apply_log_settings(const struct host_settings *hs, const struct host_options *opt)
-{
-	host_log_set_level(hs->log_level + opt->verbosity);
-	host_log_set_target(hs->log_target, "nethost");
-}
-
-static void instance_free(struct instance *in)
-{
-	if (!in)
-		return;
-	if (in->state) {
-		if (in->started)
-			in->plugin->desc->stop(in->state);
-		in->plugin->desc->destroy(in->state);
-	}
-	host_ctx_free(in->ctx);
-	free(in);
-}
-
-/* Create (not start) the instance for one section; NULL when it fails,
- * with every problem reported. */
-static struct instance *instance_create(struct service *svc, nh_section *sec)
-{
-	nh_error err;
-	const struct loaded_plugin *lp = loader_get(&svc->ld, sec->plugin, &err);
-
-	if (!lp) {
-		nh_config_error(sec->cfg, sec->line, "[%s %s]: %s", sec->plugin, sec->instance, err.msg);
-		return NULL;
-	}
-	if (!lp->desc->keys) {
-		nh_config_error(sec->cfg, sec->line, "[%s %s]: plugin '%s' runs no service instances (CLI only)",
-				sec->plugin, sec->instance, sec->plugin);
-		return NULL;
-	}
-	/* Unknown keys are errors, but create() still reads the known ones
-	 * so that one run lists every problem in the section. */
-	int bad_keys = nh_section_check_keys(sec, lp->desc->keys) < 0;
-
-	struct instance *in = calloc(1, sizeof(*in));
-	if (!in || !(in->ctx = host_ctx_new(svc->loop, sec->plugin, sec->instance))) {
-		free(in);
-		nh_config_error(sec->cfg, sec->line, "[%s %s]: out of memory", sec->plugin, sec->instance);
-		return NULL;
-	}
-	in->plugin = lp;
-	in->sec = sec;
-	int lines_before = sec->cfg->errors;
-	int r = lp->desc->create(in->ctx, sec, &in->state);
-	/* create()'s return is its verdict; the count only says whether
-	 * somebody printed why, so that each problem is one line. */
-	if (r < 0 && sec->cfg->errors == lines_before)
-		nh_config_error(sec->cfg, sec->line, "[%s %s]: create failed: %s", sec->plugin,
-				sec->instance, strerror(-r));
-	if (r < 0 || bad_keys) {
-		if (r >= 0 && in->state)
-			lp->desc->destroy(in->state);
-		in->state = NULL;
-		instance_free(in);
-		return NULL;
-	}
-	return in;
-}
-
-static int instance_start(struct instance *in)
-{
-	int r = in->plugin->desc->start(in->state);
-
-	if (r < 0) {
-		host_logf(NH_LOG_ERR, "[%s %s]: start failed: %s", in->sec->plugin, in->sec->instance,
-			strerror(-r));
-		return r;
-	}
-	in->started = 1;
-	nh_logf(in->ctx, NH_LOG_INFO, "started");
-	return 0;
-}
-
-static void generation_free(struct generation *g)
-{
-	for (int i = g->n - 1; i >= 0; i--)
-		instance_free(g->inst[i]);
-	free(g->inst);
-	nh_config_free(g->cfg);
-	memset(g, 0, sizeof(*g));
-}
-
-static int generation_has(const struct generation *g, const struct instance *in)
-{
-	for (int i = 0; g && i < g->n; i++)
-		if (g->inst[i] == in)
-			return 1;
-	return 0;
-}
-
-/* Build a generation from cfg: share the instances of old whose section
- * did not change, create the rest. 0 when every section is fine;
- * otherwise -EINVAL with everything reported, the instances created
- * here freed, and old untouched. */
-static int generation_build(struct service *svc, nh_config *cfg, const struct generation *old,
-			    struct generation *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->cfg = cfg;
-	out->inst = calloc((size_t)cfg->n + 1, sizeof(*out->inst));
-	if (!out->inst)
-		return -ENOMEM;
-	for (int i = 0; i < cfg->n; i++) {
-		nh_section *sec = cfg->sections[i];
-		struct instance *in = NULL;
-		if (strcmp(sec->plugin, "nethost") == 0)
-			continue;
-		for (int j = 0; old && j < old->n && !in; j++)
-			if (nh_section_same(old->inst[j]->sec, sec))
-				in = old->inst[j];
-		if (!in)
-			in = instance_create(svc, sec);
-		if (in)
-			out->inst[out->n++] = in;
-	}
-	if (cfg->errors == 0)
-		return 0;
-	for (int i = 0; i < out->n; i++)
-		if (!generation_has(old, out->inst[i]))
-			instance_free(out->inst[i]);
-	free(out->inst);
-	memset(out, 0, sizeof(*out));
-	return -EINVAL;
-}
-
-static int write_pid_file(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
-		host_logf(NH_LOG_ERR, "%s: cannot write pid file: %s", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static void set_pid_file(struct service *svc, const char *path)
-{
-	if (svc->pid_file && (!path || strcmp(svc->pid_file, path) != 0)) {
-		unlink(svc->pid_file);
-		free(svc->pid_file);
-		svc->pid_file = NULL;
-	}
-	if (path && !svc->pid_file && write_pid_file(path) == 0)
-		svc->pid_file = strdup(path);
-}
+#include "service_internal.h"
 
 static int instances_started(const struct service *svc)
 {
@@ -318,88 +29,12 @@ static int instances_started(const struct service *svc)
 	return n;
 }
 
-/* READY=1 with the running state as STATUS=; note says what happened. */
-static void notify_ready(const struct service *svc, const char *note)
+void notify_ready(const struct service *svc, const char *note)
 {
 	int n = instances_started(svc);
 
 	sd_notifyf(0, "READY=1\nSTATUS=%s%srunning %d instance%s from %s", note ? note : "",
 		   note ? "; " : "", n, n == 1 ? "" : "s", svc->opt->config_path);
-}
-
-static void reload_file(struct service *svc);
-
-static void reload(struct service *svc)
-{
-	struct timespec ts;
-
-	/* systemd wants the reload's start time with RELOADING=1 (253+). */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu",
-		   svc->opt->config_path,
-		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
-	int before = svc->reloads;
-	reload_file(svc);
-	notify_ready(svc, svc->reloads != before ? "reloaded" :
-			  "reload failed, the running configuration stays");
-}
-
-static void reload_file(struct service *svc)
-{
-	host_logf(NH_LOG_NOTICE, "reloading %s", svc->opt->config_path);
-	nh_config *cfg = nh_config_load(svc->opt->config_path);
-	if (!cfg) {
-		host_logf(NH_LOG_ERR, "reload failed; the running configuration stays");
-		return;
-	}
-	struct host_settings hs;
-	read_host_settings(cfg, svc->opt, &hs);
-	struct generation next;
-	if (cfg->errors || generation_build(svc, cfg, &svc->cur, &next) < 0) {
-		host_logf(NH_LOG_ERR, "%s: %d problem%s; the running configuration stays",
-			cfg->file, cfg->errors, cfg->errors == 1 ? "" : "s");
-		nh_config_free(cfg);
-		return;
-	}
-	apply_log_settings(&hs, svc->opt);
-	/* Stop what is gone or changed first: a changed instance may need
-	 * its old port back. */
-	int kept = 0, started = 0, stopped = 0;
-	for (int i = 0; i < svc->cur.n; i++) {
-		struct instance *in = svc->cur.inst[i];
-		if (generation_has(&next, in)) {
-			in->sec = nh_config_find(cfg, in->sec->plugin, in->sec->instance);
-			kept++;
-		} else {
-			nh_logf(in->ctx, NH_LOG_INFO, "stopped (reload)");
-			instance_free(in);
-			stopped++;
-		}
-	}
-	svc->cur.n = 0;
-	for (int i = 0; i < next.n; i++) {
-		struct instance *in = next.inst[i];
-		if (in->started)
-			continue;
-		if (instance_start(in) < 0) {
-			instance_free(in);
-			next.inst[i] = NULL;
-			continue;
-		}
-		started++;
-	}
-	/* Compact away instances that failed to start. */
-	int n = 0;
-	for (int i = 0; i < next.n; i++)
-		if (next.inst[i])
-			next.inst[n++] = next.inst[i];
-	next.n = n;
-	generation_free(&svc->cur);
-	svc->cur = next;
-	set_pid_file(svc, hs.pid_file);
-	svc->reloads++;
-	host_logf(NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,
-		started);
 }
 
 static void on_signal(nh_loop *loop, int signo, void *arg)
@@ -412,65 +47,12 @@ static void on_signal(nh_loop *loop, int signo, void *arg)
 		break;
 	case SIGUSR1:
 		for (int i = 0; i < svc->cur.n; i++)
-			if (svc->cur.inst[i]->plugin->desc->report)
-				svc->cur.inst[i]->plugin->desc->report(svc->cur.inst[i]->state);
+			instance_report(svc->cur.inst[i]);
 		break;
 	default:
 		svc->quit_signal = signo;
 		nh_loop_stop(loop);
 	}
-}
-
-/* The host's status for nh_status_json(): built on demand. */
-static struct json_object *status_build(void *arg)
-{
-	const struct service *svc = arg;
-	struct json_object *o = json_object_new_object();
-	struct json_object *plugins = json_object_new_array(), *insts = json_object_new_array();
-	char abi[16], when[32];
-	struct tm tm;
-
-	if (!o || !plugins || !insts) {
-		json_object_put(o);
-		json_object_put(plugins);
-		json_object_put(insts);
-		return NULL;
-	}
-	snprintf(abi, sizeof(abi), "%d.%d", NH_ABI_MAJOR, NH_ABI_MINOR);
-	gmtime_r(&svc->started_at, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	nh_json_add_str(o, "version", PACKAGE_VERSION);
-	nh_json_add_str(o, "abi", abi);
-	nh_json_add_int(o, "pid", (int64_t)getpid());
-	nh_json_add_str(o, "config_file", svc->opt->config_path);
-	nh_json_add_str(o, "started", when);
-	/* Milliseconds are plenty, and print as such rather than as the
-	 * nearest double's 17 digits. */
-	char uptime[32];
-	snprintf(uptime, sizeof(uptime), "%.3f", (double)(nh_now_us() - svc->started_us) / 1e6);
-	json_object_object_add(o, "uptime_seconds", json_object_new_double_s(strtod(uptime, NULL), uptime));
-	nh_json_add_int(o, "reloads", svc->reloads);
-	for (int i = 0; i < svc->ld.nloaded; i++) {
-		const struct loaded_plugin *lp = svc->ld.loaded[i];
-		if (!lp->desc)
-			continue;
-		struct json_object *p = json_object_new_object();
-		nh_json_add_str(p, "name", lp->desc->name);
-		nh_json_add_str(p, "version", lp->desc->version);
-		nh_json_add_str(p, "file", lp->path);
-		json_object_array_add(plugins, p);
-	}
-	for (int i = 0; i < svc->cur.n; i++) {
-		const struct instance *in = svc->cur.inst[i];
-		struct json_object *p = json_object_new_object();
-		nh_json_add_str(p, "plugin", in->sec->plugin);
-		nh_json_add_str(p, "name", in->sec->instance);
-		nh_json_add_bool(p, "started", in->started);
-		json_object_array_add(insts, p);
-	}
-	json_object_object_add(o, "plugins", plugins);
-	json_object_object_add(o, "instances", insts);
-	return o;
 }
 
 /* Load the file and create every instance; 0 or exit code 2. */
@@ -486,15 +68,17 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 	nh_config *cfg = nh_config_load(opt->config_path);
 	if (!cfg)
 		return 2;
-	read_host_settings(cfg, opt, hs);
+	read_host_settings(cfg, hs);
 	apply_log_settings(hs, opt);
-	if (loader_init(&svc->ld, opt->plugin_path, hs->plugin_path) < 0) {
+	if (!(svc->ld = loader_for(svc, hs->plugin_path)) ||
+	    (hs->plugin_path && !(svc->ld_ini_path = strdup(hs->plugin_path)))) {
 		nh_config_free(cfg);
 		return 2;
 	}
-	if (generation_build(svc, cfg, NULL, &svc->cur) < 0 || cfg->errors) {
+	if (generation_build(svc->loop, svc->ld, cfg, NULL, &svc->cur) < 0 || cfg->errors) {
 		host_logf(NH_LOG_ERR, "%s: %d problem%s", cfg->file, cfg->errors,
 			cfg->errors == 1 ? "" : "s");
+		generation_free(&svc->cur);
 		nh_config_free(cfg);
 		return 2;
 	}
@@ -506,7 +90,7 @@ static void service_cleanup(struct service *svc)
 	host_set_status(NULL, NULL);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
-	loader_free(&svc->ld);
+	loaders_free(svc);
 	nh_loop_free(svc->loop);
 }
 

@@ -51,9 +51,11 @@ tests_plugins_wrongname_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_wrongname_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
-	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh
+	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
+	tests/test_host_reload.sh
 EXTRA_DIST += tests/lib.sh tests/test_host_cli.sh tests/test_host_config.sh \
 	tests/test_host_loader.sh tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
+	tests/test_host_reload.sh \
 	tests/valgrind.supp tests/valgrind-run tests/valgrind-nethost
 include tests/forward/local.mk
 include tests/icmp/local.mk

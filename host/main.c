@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"       nethost [OPTIONS] serve -c FILE      same as -c FILE\n"
 	"       nethost [OPTIONS] plugins [--json]   list the plugins found\n"
 	"       nethost [OPTIONS] COMMAND [ARGS...]  run a plugin's command\n"
-	"       nethost help [COMMAND]               show help (also: nethost COMMAND --help)\n"
+	"       nethost help [COMMAND|PLUGIN]        show help (also: nethost COMMAND --help)\n"
 	"\n"
 	"Options:\n"
 	"  -c, --config FILE       the INI file to run (default " NH_SYSCONFDIR "/nethost.ini with serve)\n"
@@ -32,8 +32,8 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"  -V, --version           print the version\n"
 	"\n"
-	"Plugins are searched in --plugin-path, $NETHOST_PLUGIN_PATH, [nethost] plugin_path,\n"
-	"then " NH_PLUGINDIR ".\n"
+	"Plugins are searched in --plugin-path, $NETHOST_PLUGIN_PATH, [nethost] plugin_path\n"
+	"(of -c FILE, for commands too), then " NH_PLUGINDIR ".\n"
 	"Signals (service): SIGHUP reloads FILE, SIGTERM/SIGINT stop, SIGUSR1 logs counters.\n"
 	"Exit codes: 0 ok, 1 the job failed, 2 usage or configuration error.\n";
 
@@ -52,6 +52,72 @@ static int print_help(struct loader *ld)
 	printf("\nCommands from plugins:\n");
 	loader_each_name(ld, list_command, ld);
 	return 0;
+}
+
+/* A key's help line: the text, then what the table says of it. */
+static void print_key(const struct nh_conf_key *k, int width)
+{
+	printf("  %-*s  %s%s%s\n", width, k->name, k->help ? k->help : "",
+	       k->multi ? " (repeatable)" : "", k->required ? " (required)" : "");
+}
+
+/* "Keys of [PLUGIN NAME]:" and one line per key; nothing for a plugin
+ * that runs no service instances. */
+static void print_keys(const struct nh_plugin *d)
+{
+	int width = 0;
+
+	if (!d->keys)
+		return;
+	for (const struct nh_conf_key *k = d->keys; k->name; k++)
+		if ((int)strlen(k->name) > width)
+			width = (int)strlen(k->name);
+	printf("\nKeys of [%s NAME]:\n", d->name);
+	for (const struct nh_conf_key *k = d->keys; k->name; k++)
+		print_key(k, width);
+}
+
+/* nethost help PLUGIN when PLUGIN is not a command: what it is, its
+ * commands and its keys. 0, or 2 when no such plugin (reported). */
+static int print_plugin_help(struct loader *ld, const char *name)
+{
+	nh_error err;
+	const struct loaded_plugin *lp = loader_get(ld, name, &err);
+
+	if (!lp) {
+		if (err.code == ENOENT)
+			fprintf(stderr, "nethost: unknown command or plugin '%s' (see nethost --help)\n", name);
+		else
+			fprintf(stderr, "nethost: %s\n", err.msg);
+		return 2;
+	}
+	const struct nh_plugin *d = lp->desc;
+	printf("%s %s: %s\n%s\n", d->name, d->version ? d->version : "-", d->summary ? d->summary : "",
+	       lp->path);
+	if (d->commands) {
+		printf("\nCommands (nethost help COMMAND):\n");
+		for (const struct nh_command *c = d->commands; c->name; c++)
+			printf("  %-10s %s\n", c->name, c->summary ? c->summary : "");
+	}
+	if (!d->keys)
+		printf("\nRuns no service instances (CLI only).\n");
+	print_keys(d);
+	return 0;
+}
+
+static struct json_object *keys_json(const struct nh_conf_key *keys)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const struct nh_conf_key *k = keys; k && k->name; k++) {
+		struct json_object *o = json_object_new_object();
+		nh_json_add_str(o, "name", k->name);
+		nh_json_add_str(o, "help", k->help);
+		nh_json_add_bool(o, "multi", k->multi);
+		nh_json_add_bool(o, "required", k->required);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 struct plugin_list {
@@ -82,6 +148,7 @@ static void list_plugin(const char *name, void *arg)
 		for (const struct nh_command *c = d->commands; c && c->name; c++)
 			json_object_array_add(cmds, json_object_new_string(c->name));
 		json_object_object_add(o, "commands", cmds);
+		json_object_object_add(o, "keys", keys_json(d->keys));
 		json_object_array_add(pl->json, o);
 		return;
 	}
@@ -104,6 +171,24 @@ static int list_plugins(struct loader *ld, int argc, char **argv)
 	if (pl.json)
 		nh_json_print(stdout, pl.json);
 	return pl.failed ? 1 : 0;
+}
+
+/* The one call into a command's plugin code. */
+static int command_run(const struct nh_command *cmd, nh_ctx *ctx, int argc, char **argv)
+{
+	return cmd->run(ctx, argc, argv);
+}
+
+/* COMMAND --help: its usage, then the keys of the plugin of the same
+ * name (nethost help forward shows [forward NAME]'s keys). */
+static int command_help(struct loader *ld, nh_ctx *ctx, const char *name)
+{
+	int code = nh_cli_help(ctx);
+	const struct loaded_plugin *same = loader_get(ld, name, NULL);
+
+	if (code == 0 && same)
+		print_keys(same->desc);
+	return code;
 }
 
 static int run_command(struct loader *ld, int argc, char **argv)
@@ -130,14 +215,43 @@ static int run_command(struct loader *ld, int argc, char **argv)
 	}
 	int code;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		code = nh_cli_help(ctx);
+		code = command_help(ld, ctx, argv[0]);
 	} else {
 		optind = 0; /* a fresh getopt for the command */
-		code = cmd->run(ctx, argc, argv);
+		code = command_run(cmd, ctx, argc, argv);
 	}
 	host_ctx_free(ctx);
 	nh_loop_free(loop);
 	return code;
+}
+
+/* The CLI's loader: with -c FILE, FILE's [nethost] plugin_path is
+ * searched too, as the service would. 0 or exit code 2 (reported). */
+static int cli_loader_init(struct loader *ld, const struct host_options *opt)
+{
+	nh_config *cfg = NULL;
+	const char *ini_path = NULL;
+
+	if (opt->config_path) {
+		if (!(cfg = nh_config_load(opt->config_path)))
+			return 2;
+		if (cfg->errors) {
+			fprintf(stderr, "nethost: %s: %d problem%s\n", cfg->file, cfg->errors,
+				cfg->errors == 1 ? "" : "s");
+			nh_config_free(cfg);
+			return 2;
+		}
+		nh_section *sec = nh_config_find(cfg, "nethost", "nethost");
+		if (sec)
+			nh_conf_get_str(sec, "plugin_path", NULL, &ini_path);
+	}
+	int r = loader_init(ld, opt->plugin_path, ini_path); /* it copies the path */
+	nh_config_free(cfg);
+	if (r < 0) {
+		fprintf(stderr, "nethost: out of memory\n");
+		return 2;
+	}
+	return 0;
 }
 
 /* The host's options, before the command and again after `serve`.
@@ -222,16 +336,17 @@ int main(int argc, char **argv)
 	host_log_set_level(NH_LOG_INFO + opt.verbosity);
 	signal(SIGPIPE, SIG_IGN);
 	struct loader ld;
-	if (loader_init(&ld, opt.plugin_path, NULL) < 0) {
-		fprintf(stderr, "nethost: out of memory\n");
-		return 2;
-	}
+	if ((code = cli_loader_init(&ld, &opt)) != 0)
+		return code;
 	if (help || strcmp(cmd, "help") == 0) {
 		/* nethost help CMD, nethost -h CMD: the command's own usage. */
 		const char *topic = cmd && strcmp(cmd, "help") != 0 ? cmd : argc >= 2 ? argv[1] : NULL;
-		if (topic) {
+		const struct nh_command *c;
+		if (topic && loader_find_command(&ld, topic, &c)) {
 			char *args[] = { (char *)topic, "--help", NULL };
 			code = run_command(&ld, 2, args);
+		} else if (topic) {
+			code = print_plugin_help(&ld, topic);
 		} else {
 			code = print_help(&ld);
 		}

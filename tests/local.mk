@@ -31,7 +31,7 @@ TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
 	tests/plugins/failcreate.la tests/plugins/wrongname.la \
-	tests/plugins/abi1.la tests/plugins/abinewer.la
+	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/keyhelp.la
 tests_plugins_abi1_la_SOURCES = tests/plugins/abi1.c
 tests_plugins_abi1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abinewer_la_SOURCES = tests/plugins/abinewer.c
@@ -46,6 +46,9 @@ tests_plugins_nosym_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_failcreate_la_SOURCES = tests/plugins/failcreate.c
 tests_plugins_failcreate_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_failcreate_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_keyhelp_la_SOURCES = tests/plugins/keyhelp.c
+tests_plugins_keyhelp_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_keyhelp_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_wrongname_la_SOURCES = tests/plugins/wrongname.c
 tests_plugins_wrongname_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_wrongname_la_LIBADD = $(PLUGIN_LIBADD)

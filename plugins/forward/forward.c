@@ -250,10 +250,10 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 }
 
 static const struct nh_conf_key forward_keys[] = {
-	{ .name = "listen", .help = "ADDR:PORT to accept on ([::]:PORT is dual-stack); repeatable", .multi = 1 },
-	{ .name = "to", .help = "HOST:PORT to relay to; repeatable, tried in order on connect failure", .multi = 1 },
-	{ .name = "allow", .help = "CIDRs allowed in (default all); deny wins; repeatable", .multi = 1 },
-	{ .name = "deny", .help = "CIDRs refused; repeatable", .multi = 1 },
+	{ .name = "listen", .help = "ADDR:PORT to accept on ([::]:PORT is dual-stack)", .multi = 1 },
+	{ .name = "to", .help = "HOST:PORT to relay to, tried in order on connect failure", .multi = 1 },
+	{ .name = "allow", .help = "CIDRs allowed in (default all); deny wins", .multi = 1 },
+	{ .name = "deny", .help = "CIDRs refused", .multi = 1 },
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
 	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never)" },

@@ -2,7 +2,7 @@
 #include "icmp.h"
 
 static const struct nh_conf_key icmp_service_keys[] = {
-	{ .name = "targets", .help = "hosts, CIDRs, ranges or http(s):// URLs, separated by commas or spaces (repeatable)", .multi = 1 },
+	{ .name = "targets", .help = "hosts, CIDRs, ranges or http(s):// URLs, separated by commas or spaces", .multi = 1 },
 	{ .name = "every", .help = "time from one round's start to the next (default 60s, at least 100ms)" },
 	{ .name = "timeout", .help = "wait for each answer; for a URL, the whole 2xx answer (default 1s)" },
 	{ .name = "retries", .help = "probes after the first to a silent host or failing URL, 0-10 (default 2)" },

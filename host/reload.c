@@ -246,6 +246,11 @@ static void reload_file(struct service *svc)
 	struct host_settings hs;
 	read_host_settings(cfg, &hs);
 	struct loader *ld = cfg->errors ? NULL : loader_for(svc, hs.plugin_path);
+	if (!cfg->errors && !ld) {
+		host_logf(NH_LOG_ERR, "reload refused: out of memory; the running configuration stays");
+		nh_config_free(cfg);
+		return;
+	}
 	struct generation next;
 	if (!ld || generation_build(svc->loop, ld, cfg, &svc->cur, &next) < 0) {
 		host_logf(NH_LOG_ERR, "reload refused: %s: %d problem%s; the running configuration stays",

@@ -4,16 +4,21 @@
 lib_LTLIBRARIES += sdk/libnethost.la
 sdk_libnethost_la_SOURCES = \
 	sdk/nh_internal.h \
+	sdk/nh_sized.h \
 	sdk/addr.c \
 	sdk/checksum.c \
 	sdk/cidr.c \
+	sdk/cli_opts.c \
 	sdk/conf.c \
 	sdk/ctx.c \
 	sdk/json.c \
 	sdk/log.c \
 	sdk/loop.c \
 	sdk/metrics.c \
-	sdk/socket.c
+	sdk/socket.c \
+	sdk/stream_client.c \
+	sdk/stream_listener.c \
+	sdk/stream_writer.c
 sdk_libnethost_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 sdk_libnethost_la_LIBADD = $(JSONC_LIBS) -lm
 sdk_libnethost_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(NH_LT_VERSION) \
@@ -29,5 +34,6 @@ nethostinclude_HEADERS += \
 	sdk/nethost/metrics.h \
 	sdk/nethost/nethost.h \
 	sdk/nethost/plugin.h \
-	sdk/nethost/sock.h
+	sdk/nethost/sock.h \
+	sdk/nethost/stream.h
 EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in sdk/libnethost.sym

@@ -10,4 +10,5 @@
 #include <nethost/cli.h>
 #include <nethost/plugin.h>
 #include <nethost/metrics.h>
+#include <nethost/stream.h>
 #endif

@@ -164,7 +164,11 @@ int nh_opt_size(const nh_ctx *ctx, const char *opt, const char *text, uint64_t m
 		return -EINVAL;
 	}
 	unsigned shift = size_units[u].shift;
-	if (r == -ERANGE || v > (UINT64_MAX >> shift) || (v << shift) < min || (v << shift) > max) {
+	if (r == -ERANGE || v > (UINT64_MAX >> shift)) {
+		nh_cli_usage_error(ctx, "%s: '%s': too big (over 64 bits)", opt, text);
+		return -EINVAL;
+	}
+	if ((v << shift) < min || (v << shift) > max) {
 		if (max == UINT64_MAX)
 			nh_cli_usage_error(ctx, "%s: '%s': must be at least %s", opt, text,
 					   size_text(min, lo, sizeof(lo)));

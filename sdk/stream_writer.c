@@ -44,6 +44,9 @@ static size_t queued(const nh_writer *w)
 static void finish(nh_writer *w)
 {
 	nh_defer_del(w->finish);
+	w->state = CLOSE_NOW; /* what on_close may still call does nothing */
+	w->finish_on_io = 0;
+	w->finish = NULL;
 	w->in_on_close = 1;
 	if (w->o.on_close)
 		w->o.on_close(w, w->error, w->o.arg);
@@ -68,7 +71,7 @@ static void finish_soon(nh_writer *w, int error)
 	if (!w->error)
 		w->error = error;
 	w->state = CLOSE_NOW;
-	if (w->finish || w->finish_on_io)
+	if (w->finish || w->finish_on_io || w->in_on_close)
 		return;
 	if ((w->finish = nh_defer_add(w->loop, finish_deferred, w))) {
 		nh_io_set(w->io, 0);
@@ -227,7 +230,7 @@ int nh_writer_write(nh_writer *w, const void *buf, size_t len)
 	size_t done = 0;
 
 	if (w->state != OPEN)
-		return w->error ? w->error : -EPIPE;
+		return -EPIPE;
 	if (len > w->o.limit - queued(w))
 		return -ENOBUFS;
 	/* Nothing queued: the socket usually takes it all, no watcher needed. */

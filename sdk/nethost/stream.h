@@ -151,8 +151,10 @@ nh_writer *nh_writer_new(const nh_ctx *ctx, int fd, const struct nh_writer_opts 
 
 /* Send len bytes, or queue what the socket cannot take now; the write
  * watcher is armed only while something is queued. 0; -ENOBUFS when the
- * queue would exceed the limit (nothing is sent or queued); -EPIPE after
- * a close was asked; -errno when the socket failed (on_close follows). */
+ * queue would exceed the limit (nothing is sent or queued); -errno when
+ * the socket failed, or -ENOMEM (the writer is then closing: on_close
+ * follows); -EPIPE once it is closing (after nh_writer_close() or an
+ * error). */
 int nh_writer_write(nh_writer *w, const void *buf, size_t len);
 /* nh_writer_write() of a formatted text. Same results, and -ENOMEM. */
 int nh_writer_printf(nh_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

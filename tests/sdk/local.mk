@@ -2,3 +2,14 @@
 # refuses, and the exact list of what libnethost exports.
 TESTS += tests/sdk/test_abi.sh tests/sdk/test_exported_symbols.sh
 EXTRA_DIST += tests/sdk/test_abi.sh tests/sdk/test_exported_symbols.sh
+
+# The stream helpers (listener, writer, client) and the CLI option
+# parsers, on real sockets.
+check_PROGRAMS += tests/sdk/test_sdk_stream tests/sdk/test_sdk_opts
+tests_sdk_test_sdk_stream_SOURCES = tests/sdk/test_sdk_stream.c
+tests_sdk_test_sdk_stream_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_sdk_test_sdk_stream_LDADD = $(CHECK_TEST_LDADD)
+tests_sdk_test_sdk_opts_SOURCES = tests/sdk/test_sdk_opts.c
+tests_sdk_test_sdk_opts_CFLAGS = $(CHECK_TEST_CFLAGS)
+tests_sdk_test_sdk_opts_LDADD = $(CHECK_TEST_LDADD)
+TESTS += tests/sdk/test_sdk_stream tests/sdk/test_sdk_opts

@@ -319,7 +319,7 @@ int nh_listener_local(const nh_listener *l, int i, nh_addr *out)
 
 void nh_listener_release(nh_listener *l)
 {
-	if (!l->st.active)
+	if (!l || !l->st.active)
 		return;
 	l->st.active--;
 	if ((l->paused & PAUSE_FULL) && l->st.active < l->o.max_clients) {

@@ -103,8 +103,8 @@ int nh_listener_add_fd(nh_listener *l, int lfd, nh_error *err);
 int nh_listener_local(const nh_listener *l, int i, nh_addr *out);
 
 /* A client handed to on_accept has gone: frees its slot and resumes a
- * listener paused at max_clients. Extra calls (active already 0) are
- * ignored. */
+ * listener paused at max_clients. Extra calls (active already 0) and
+ * NULL are ignored. */
 void nh_listener_release(nh_listener *l);
 /* Clients accepted and not yet released. */
 unsigned nh_listener_active(const nh_listener *l);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nh_internal.h"
+#include "host.h"
 
 static nh_loop *loop;
 static nh_ctx *ctx;
@@ -17,13 +17,13 @@ static nh_ctx *ctx;
 static void setup(void)
 {
 	loop = nh_loop_new();
-	ctx = nh_ctx_new(loop, "test", "opts");
+	ctx = host_ctx_new(loop, "test", "opts");
 	ck_assert_ptr_nonnull(ctx);
 }
 
 static void teardown(void)
 {
-	nh_ctx_free(ctx);
+	host_ctx_free(ctx);
 	nh_loop_free(loop);
 }
 

@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "nh_internal.h"
+#include "host.h"
 
 static nh_loop *loop;
 static nh_ctx *ctx;
@@ -27,13 +27,13 @@ static void setup(void)
 {
 	loop = nh_loop_new();
 	ck_assert_ptr_nonnull(loop);
-	ctx = nh_ctx_new(loop, "test", "stream");
+	ctx = host_ctx_new(loop, "test", "stream");
 	ck_assert_ptr_nonnull(ctx);
 }
 
 static void teardown(void)
 {
-	nh_ctx_free(ctx);
+	host_ctx_free(ctx);
 	nh_loop_free(loop);
 }
 
@@ -568,6 +568,18 @@ static void tcp_pair(int *srv, int *cli)
 	close(lfd);
 }
 
+/* A connected Unix stream pair: its buffers fill exactly (no window, no
+ * ACKs in flight), for tests that count queued bytes. */
+static void unix_pair(int *srv, int *cli)
+{
+	int sv[2], small = 4096;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	*srv = sv[0];
+	*cli = sv[1];
+}
+
 /* Fill fd's send path until the kernel takes no more, also after the
  * ACKs in flight have freed what they will. */
 static size_t fill_socket(int fd)
@@ -687,7 +699,7 @@ START_TEST(writer_refuses_beyond_limit)
 	static char msg[3000], more[2000];
 	int srv, cli;
 
-	tcp_pair(&srv, &cli);
+	unix_pair(&srv, &cli);
 	size_t raw = fill_socket(srv);
 	o.limit = 4096;
 	nh_writer *w = nh_writer_new(ctx, srv, &o);
@@ -762,7 +774,7 @@ START_TEST(writer_close_now_drops_and_calls_on_close_from_the_loop)
 	struct closed c = { 0 };
 	int srv, cli;
 
-	tcp_pair(&srv, &cli);
+	unix_pair(&srv, &cli);
 	fill_socket(srv);
 	o.on_close = note_close;
 	o.arg = &c;

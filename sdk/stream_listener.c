@@ -120,7 +120,7 @@ static void pause_when_full(nh_listener *l)
 	watch_all(l);
 }
 
-static void on_readable(nh_loop *loop, int lfd, int events, void *arg)
+static void accept_ready(nh_loop *loop, int lfd, int events, void *arg)
 {
 	nh_listener *l = ((struct lsock *)arg)->l;
 
@@ -182,7 +182,7 @@ static int adopt(nh_listener *l, int fd, const char *path, nh_error *err)
 			s->ino = st.st_ino;
 		}
 	}
-	s->io = nh_io_add(l->loop, fd, l->paused ? 0 : NH_READ, on_readable, s);
+	s->io = nh_io_add(l->loop, fd, l->paused ? 0 : NH_READ, accept_ready, s);
 	if (!s->io) {
 		int e = errno;
 		if (path)

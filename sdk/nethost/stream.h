@@ -167,7 +167,10 @@ int nh_writer_fd(const nh_writer *w);
 /* Finish: flush 1 sends what is queued first, flush 0 drops it. Then
  * on_close(w, 0) runs from the loop and the writer closes fd and frees
  * itself. Reading stops now; writes fail with -EPIPE. A second call does
- * nothing. */
+ * nothing, except that flush 0 cuts a flush short. Input still unread at
+ * the close makes the kernel reset the connection, which may destroy
+ * what was sent: with a peer that may still be sending, read to EOF (or
+ * shutdown(fd, SHUT_WR) and read on) before closing. */
 void nh_writer_close(nh_writer *w, int flush);
 /* Close fd and free now, dropping what is queued, without calling
  * on_close: for tearing down (destroy()). Ignored from inside on_close;

@@ -790,6 +790,38 @@ START_TEST(writer_close_now_drops_and_calls_on_close_from_the_loop)
 }
 END_TEST
 
+START_TEST(writer_close_now_cuts_a_flush_short)
+{
+	enum { TOTAL = 200000 };
+	static unsigned char data[TOTAL];
+	struct nh_writer_opts o = NH_WRITER_OPTS_INIT;
+	struct closed c = { 0 };
+	int srv, cli;
+
+	unix_pair(&srv, &cli);
+	for (size_t i = 0; i < TOTAL; i++)
+		data[i] = pattern(i);
+	o.on_close = note_close;
+	o.arg = &c;
+	nh_writer *w = nh_writer_new(ctx, srv, &o);
+	ck_assert_int_eq(nh_writer_write(w, data, TOTAL), 0);
+	nh_writer_close(w, 1);
+	spin(5);
+	ck_assert_int_eq(c.calls, 0); /* nobody reads: still flushing */
+	nh_writer_close(w, 0);
+	spin(0);
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.error, 0);
+	struct slow_reader r = { .fd = cli, .want = TOTAL + 1 };
+	nh_timer_add(loop, 1, read_slowly, &r);
+	spin_until(&r.done);
+	ck_assert(r.eof);
+	ck_assert_uint_lt(r.got, TOTAL);
+	ck_assert(!r.bad); /* a prefix of it, intact */
+	close(cli);
+}
+END_TEST
+
 START_TEST(writer_peer_reset)
 {
 	struct nh_writer_opts o = NH_WRITER_OPTS_INIT;
@@ -1081,6 +1113,7 @@ int main(void)
 	tcase_add_test(tw, writer_refuses_beyond_limit);
 	tcase_add_test(tw, writer_close_after_flush);
 	tcase_add_test(tw, writer_close_now_drops_and_calls_on_close_from_the_loop);
+	tcase_add_test(tw, writer_close_now_cuts_a_flush_short);
 	tcase_add_test(tw, writer_peer_reset);
 	tcase_add_test(tw, writer_reading_pauses_while_queue_is_full);
 	tcase_add_test(tc, client_connects);

@@ -67,6 +67,10 @@ static int http_start(void *state)
 		if (!h->requests[i])
 			return -errno;
 	}
+	h->accept_pauses = nh_counter_new(h->ctx, "nethost_http_accept_pauses_total",
+					  "Accept pauses for lack of file descriptors", NULL);
+	if (!h->accept_pauses)
+		return -errno;
 	return http_server_start(h);
 }
 

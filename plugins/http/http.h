@@ -22,6 +22,7 @@ struct http {
 	long max_connections;
 	int64_t idle_timeout_ms;
 	nh_counter *requests[HTTP_NCODES];
+	nh_counter *accept_pauses; /* for lack of fds */
 
 	/* http_server.c */
 	struct MHD_Daemon *daemon;
@@ -33,7 +34,6 @@ struct http {
 	int paused;		/* HTTP_PAUSE_* */
 	int starved;		/* out of fds since the last accept */
 	int64_t emfile_log_ms;	/* last "pausing accepts" line */
-	uint64_t emfile_pauses;
 	int64_t mhd_log_ms;	/* start of the current MHD log second */
 	unsigned int mhd_logged, mhd_dropped;
 };

@@ -120,12 +120,12 @@ static void http_pause_emfile(struct http *h, int err)
 {
 	int64_t now = nh_loop_now_ms(nh_ctx_loop(h->ctx));
 
-	h->emfile_pauses++;
+	nh_counter_inc(h->accept_pauses);
 	h->starved = 1;
 	if (h->emfile_log_ms == 0 || now - h->emfile_log_ms >= 1000) {
 		nh_warn(h->ctx, "accept: %s; pausing accepts for %d ms (%u connections open, %llu pauses)",
 			strerror(err), HTTP_EMFILE_PAUSE_MS, http_open_connections(h),
-			(unsigned long long)h->emfile_pauses);
+			(unsigned long long)h->accept_pauses->value);
 		h->emfile_log_ms = now;
 	}
 	h->resume = nh_timer_add(nh_ctx_loop(h->ctx), HTTP_EMFILE_PAUSE_MS, http_resume, h);

@@ -6,7 +6,8 @@
 # the colon, HTTP/1.1 without Host or with two. Bytes after a refused
 # request are never answered as a request of their own. Correct requests
 # (HTTP/1.0 without Host, GET with Content-Length: 0, two on one
-# connection) get 200. The 400s are counted.
+# connection) get 200. The 400s are counted. libmicrohttpd's own
+# messages (for what it refuses itself) are logged 5 a second at most.
 . "$top_srcdir/tests/lib.sh"
 
 PORT=$(free_port)
@@ -80,5 +81,34 @@ n=$(echo "$metrics" | sed -n 's/^nethost_http_requests_total{plugin="http",insta
 [ "$n" = 9 ] || fail "400 count '$n', want 9: $metrics"
 ok "the 400s are counted ($n)"
 grep -q "libmicrohttpd" "$TMP/host.log" && fail "libmicrohttpd complained: $(grep libmicrohttpd "$TMP/host.log")"
+ok "no libmicrohttpd message for any of them"
+
+# What libmicrohttpd refuses itself (a Content-Length that is not a
+# number) it answers 400, and logs two lines each: 40 such requests in a
+# burst are logged 5 a second at most, and the next message says how
+# many were left out.
+python3 - "$PORT" <<'PY' > "$TMP/burst" 2>&1 || fail "burst: $(cat "$TMP/burst")"
+import socket, sys, time
+t = time.monotonic()
+for i in range(40):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+    s.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    assert got.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in got, got[:100]
+print("%.2f" % (time.monotonic() - t))
+PY
+secs=$(cat "$TMP/burst")
+n=$(grep -c "http/m: libmicrohttpd:" "$TMP/host.log")
+max=$(python3 -c "import math; print(5 * (math.ceil($secs) + 1) + 1)")
+[ "$n" -le "$max" ] || fail "40 bad requests in $secs s logged $n libmicrohttpd lines (at most $max)"
+sleep 1.1
+curl -s -m 2 -o /dev/null -H "Content-Length: abc" "http://127.0.0.1:$PORT/status"
+wait_for_log "$TMP/host.log" 2 "libmicrohttpd: [0-9]* more messages not logged" || fail "no count of the messages left out"
+ok "libmicrohttpd's own 400s: answered and closed; its log limited to 5 lines a second ($n lines for 80 messages in $secs s)"
 stop_host
-ok "no libmicrohttpd message for any of them; clean exit"
+ok "clean exit"

@@ -6,7 +6,8 @@
 # the colon, HTTP/1.1 without Host or with two. Bytes after a refused
 # request are never answered as a request of their own. Correct requests
 # (HTTP/1.0 without Host, GET with Content-Length: 0, two on one
-# connection) get 200. The 400s are counted. libmicrohttpd's own
+# connection) get 200; a first line that is not a request line is
+# closed without an answer. The 400s are counted. libmicrohttpd's own
 # messages (for what it refuses itself) are logged 5 a second at most.
 . "$top_srcdir/tests/lib.sh"
 
@@ -37,6 +38,9 @@ cases = [
     ("space before the colon", b"GET /status HTTP/1.1\r\n" + H + b"Content-Length : 5\r\n\r\nhello", [400], True),
     ("HTTP/1.1 without Host", b"GET /status HTTP/1.1\r\n\r\n", [400], True),
     ("HTTP/1.1 with two Hosts", b"GET /status HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", [400], True),
+    # libmicrohttpd closes a first line that is not a request line
+    # without a word: a clean close, never a 200.
+    ("not a request line", b"GARBAGE\r\n\r\n", [], True),
     ("POST with a body", b"POST /status HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\nhello", [405], True),
     ("HTTP/1.0 without Host", b"GET /status HTTP/1.0\r\n\r\n", [200], True),
     ("GET with Content-Length: 0", b"GET /status HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nConnection: close\r\n\r\n", [200], True),
@@ -66,6 +70,8 @@ for name, req, want, closed in cases:
         rest = rest[clen[0] if clen and not name.startswith("HEAD") else 0:]
     if codes != want:
         print("FAIL %s: status %s, want %s: %r" % (name, codes, want, got[:200])); bad += 1
+    elif not want and got:
+        print("FAIL %s: want a close without answer, got %r" % (name, got[:120])); bad += 1
     elif 400 in want and b"Connection: close" not in got:
         print("FAIL %s: 400 without Connection: close" % name); bad += 1
     else:

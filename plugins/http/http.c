@@ -40,7 +40,9 @@ static int http_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	/* MHD takes the timeout as an unsigned int of seconds. */
 	if (!bad && h->idle_timeout_ms / 1000 > UINT_MAX)
 		bad = nh_conf_error(sec, "idle_timeout", "'%s' is too long: at most %us",
-				    nh_conf_value(sec, "idle_timeout", 0, NULL), UINT_MAX) < 0;
+				    nh_conf_value(sec, "idle_timeout",
+						  nh_conf_count(sec, "idle_timeout") - 1, NULL),
+				    UINT_MAX) < 0;
 	if (bad) {
 		free(h);
 		return -EINVAL;

@@ -79,6 +79,10 @@ void host_ctx_free(nh_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	/* After destroy(): what the plugin left open goes now, without
+	 * callbacks into state that is gone. */
+	while (ctx->writers)
+		nh_writer_free(ctx->writers);
 	host_metrics_drop_ctx(ctx);
 	free(ctx);
 }

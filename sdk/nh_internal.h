@@ -40,6 +40,7 @@ struct nh_ctx {
 	char plugin[NH_NAME_MAX + 1];   /* "forward"; the command for CLI contexts */
 	char instance[NH_NAME_MAX + 1];
 	const struct nh_command *cmd;   /* CLI commands only */
+	struct nh_writer *writers;      /* still open: freed with the context */
 };
 
 /* Every metric series the host hands out starts with this: the value the

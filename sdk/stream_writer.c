@@ -13,6 +13,7 @@
 #include <nethost/loop.h>
 #include <nethost/stream.h>
 
+#include "nh_internal.h"
 #include "nh_sized.h"
 
 #define DEFAULT_LIMIT (1u << 20)
@@ -23,6 +24,8 @@
 enum { OPEN, CLOSE_FLUSH, CLOSE_NOW };
 
 struct nh_writer {
+	nh_ctx *ctx;           /* its context lists it: what is left goes with it */
+	nh_writer *prev, *next;
 	nh_loop *loop;
 	int fd;
 	nh_io *io;
@@ -35,6 +38,31 @@ struct nh_writer {
 	int finish_on_io;      /* no memory for the defer: finish on the next event */
 	int in_on_close;
 };
+
+static void link_to_ctx(nh_writer *w, nh_ctx *ctx)
+{
+	w->ctx = ctx;
+	w->next = ctx->writers;
+	if (w->next)
+		w->next->prev = w;
+	ctx->writers = w;
+}
+
+/* Close the socket and free; on_close is the caller's business. */
+static void release(nh_writer *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		w->ctx->writers = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	nh_defer_del(w->finish);
+	nh_io_del(w->io);
+	close(w->fd);
+	free(w->buf);
+	free(w);
+}
 
 static size_t queued(const nh_writer *w)
 {
@@ -50,10 +78,8 @@ static void finish(nh_writer *w)
 	w->in_on_close = 1;
 	if (w->o.on_close)
 		w->o.on_close(w, w->error, w->o.arg);
-	nh_io_del(w->io);
-	close(w->fd);
-	free(w->buf);
-	free(w);
+	w->finish = NULL; /* on_close cannot have asked for another */
+	release(w);
 }
 
 static void finish_deferred(nh_loop *loop, void *arg)
@@ -196,6 +222,7 @@ nh_writer *nh_writer_new(const nh_ctx *ctx, int fd, const struct nh_writer_opts 
 		errno = e;
 		return NULL;
 	}
+	link_to_ctx(w, (nh_ctx *)ctx);
 	return w;
 }
 
@@ -309,9 +336,5 @@ void nh_writer_free(nh_writer *w)
 {
 	if (!w || w->in_on_close)
 		return;
-	nh_defer_del(w->finish);
-	nh_io_del(w->io);
-	close(w->fd);
-	free(w->buf);
-	free(w);
+	release(w);
 }

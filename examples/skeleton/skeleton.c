@@ -24,8 +24,6 @@
 
 #include <nethost/nethost.h>
 
-struct client;
-
 struct skeleton {
 	nh_ctx *ctx;
 	nh_addr listen;
@@ -34,13 +32,6 @@ struct skeleton {
 	nh_listener *listener;
 	nh_timer *timer;
 	nh_counter *served;
-	struct client *clients; /* greetings still on their way */
-};
-
-struct client {
-	struct skeleton *sk;
-	nh_writer *w;
-	struct client *prev, *next;
 };
 
 static int skeleton_create(nh_ctx *ctx, const nh_section *sec, void **state)
@@ -65,45 +56,33 @@ static int skeleton_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	return 0;
 }
 
-/* The greeting went out (or the client vanished): forget the client. */
+/* The greeting went out, or the client vanished: its slot is free. */
 static void client_done(nh_writer *w, int error, void *arg)
 {
-	struct client *c = arg;
+	struct skeleton *sk = arg;
 
 	if (error)
-		nh_debug(c->sk->ctx, "client lost: %s", strerror(-error));
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->sk->clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	nh_listener_release(c->sk->listener);
-	free(c);
+		nh_debug(sk->ctx, "client lost: %s", strerror(-error));
+	nh_listener_release(sk->listener); /* NULL after stop(): ignored */
 }
 
 static void client_new(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
 	struct skeleton *sk = arg;
-	struct client *c = calloc(1, sizeof(*c));
 	struct nh_writer_opts o = NH_WRITER_OPTS_INIT;
 
 	o.on_close = client_done;
-	o.arg = c;
-	if (!c || !(c->w = nh_writer_new(sk->ctx, fd, &o))) {
-		free(c);
+	o.arg = sk;
+	/* Writers still open when the instance goes are closed with its ctx. */
+	nh_writer *w = nh_writer_new(sk->ctx, fd, &o);
+	if (!w) {
 		close(fd);
 		nh_listener_release(sk->listener);
 		return;
 	}
-	c->sk = sk;
-	c->next = sk->clients;
-	if (c->next)
-		c->next->prev = c;
-	sk->clients = c;
 	nh_counter_inc(sk->served);
-	nh_writer_printf(c->w, "%s\n", sk->greeting);
-	nh_writer_close(c->w, 1); /* after the greeting is sent */
+	nh_writer_printf(w, "%s\n", sk->greeting);
+	nh_writer_close(w, 1); /* after the greeting is sent */
 }
 
 static int64_t skeleton_tick(nh_loop *loop, void *arg)
@@ -152,12 +131,6 @@ static void skeleton_destroy(void *state)
 	struct skeleton *sk = state;
 
 	skeleton_stop(sk); /* also after a start() that failed half-way */
-	while (sk->clients) {
-		struct client *c = sk->clients;
-		sk->clients = c->next;
-		nh_writer_free(c->w);
-		free(c);
-	}
 	free(sk->greeting);
 	free(sk);
 }

@@ -173,8 +173,10 @@ int nh_writer_fd(const nh_writer *w);
  * shutdown(fd, SHUT_WR) and read on) before closing. */
 void nh_writer_close(nh_writer *w, int flush);
 /* Close fd and free now, dropping what is queued, without calling
- * on_close: for tearing down (destroy()). Ignored from inside on_close;
- * NULL is ignored. */
+ * on_close. Ignored from inside on_close; NULL is ignored. A writer still
+ * open when its instance's context goes (after destroy()) is freed this
+ * way by the host: destroy() need not track its writers, but must not
+ * expect their on_close either. */
 void nh_writer_free(nh_writer *w);
 
 /* ---- blocking client, for CLI commands --------------------------------- */

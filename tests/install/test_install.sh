@@ -91,7 +91,9 @@ ok "every plugin comes from the installed directory"
 # The installed template builds against the installed SDK alone.
 cp -r "$DEST$docdir/examples/skeleton" "$TMP/skeleton"
 PKG_CONFIG_SYSROOT_DIR="$DEST" PKG_CONFIG_PATH="$DEST$libdir/pkgconfig" make -C "$TMP/skeleton" CFLAGS="-O2 -Werror" > "$TMP/skeleton.log" 2>&1 || fail "the installed template did not build: $(cat "$TMP/skeleton.log")"
-[ "$("$NETHOST" -p "$TMP/skeleton" skeleton --count 1 installed-ok)" = installed-ok ] || fail "the installed template's command"
+printf '[skeleton t]\nlisten = 127.0.0.1:7100\n' > "$TMP/skeleton.ini"
+"$NETHOST" -p "$TMP/skeleton" -t -c "$TMP/skeleton.ini" > "$TMP/skeleton.out" 2>&1 || fail "the installed template's instance: $(cat "$TMP/skeleton.out")"
+"$NETHOST" -p "$TMP/skeleton" help skeleton | grep -q '^usage: nethost skeleton' || fail "the installed template's command"
 ok "the installed template builds against the installed SDK and runs"
 
 start_host "$DEST$sysconfdir/nethost.ini" -p "$DEST$pkglibdir"

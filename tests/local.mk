@@ -31,12 +31,19 @@ TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
 	tests/plugins/failcreate.la tests/plugins/wrongname.la \
-	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/keyhelp.la
+	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/abi20.la tests/plugins/keyhelp.la
 tests_plugins_abi1_la_SOURCES = tests/plugins/abi1.c
 tests_plugins_abi1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abinewer_la_SOURCES = tests/plugins/abinewer.c
 tests_plugins_abinewer_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abinewer_la_LIBADD = $(PLUGIN_LIBADD)
+# Against the frozen 2.0 headers only: never -I$(top_srcdir)/sdk.
+tests_plugins_abi20_la_SOURCES = tests/plugins/abi20.c
+tests_plugins_abi20_la_CPPFLAGS = -I$(top_srcdir)/tests/abi/2.0 -I$(top_builddir) -D_GNU_SOURCE
+tests_plugins_abi20_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_plugins_abi20_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi20_la_LIBADD = $(PLUGIN_LIBADD)
+EXTRA_DIST += tests/abi
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_badabi_la_LIBADD = $(PLUGIN_LIBADD)

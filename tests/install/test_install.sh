@@ -23,7 +23,7 @@ build() { # $1: what; the rest: the command, run in the copy
 # depends on the prefix must be rebuilt (it comes from config.h).
 build "configure --prefix=/opt/nh-test-old" ./configure -q --prefix=/opt/nh-test-old
 build "make host/nethost" make -j2 host/nethost
-"$SRC/host/nethost" --help | grep -qxF "then /opt/nh-test-old/lib/nethost." || fail "the first build's plugin dir: $("$SRC/host/nethost" --help | grep -A1 'Plugins are searched')"
+"$SRC/host/nethost" --help | grep -qF " then /opt/nh-test-old/lib/nethost." || fail "the first build's plugin dir: $("$SRC/host/nethost" --help | grep -A1 'Plugins are searched')"
 P=/opt/nh-test
 DEST="$TMP/dest"
 build "configure --prefix=$P" ./configure -q --prefix="$P"
@@ -73,7 +73,7 @@ fi
 export LD_LIBRARY_PATH="$DEST$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 NETHOST="$DEST$bindir/nethost"
 "$NETHOST" --help > "$TMP/help.out" 2>&1 || fail "installed nethost --help: $(cat "$TMP/help.out")"
-grep -qxF "then $pkglibdir." "$TMP/help.out" || fail "the installed host does not search $pkglibdir: $(grep -A1 'Plugins are searched' "$TMP/help.out")"
+grep -qF " then $pkglibdir." "$TMP/help.out" || fail "the installed host does not search $pkglibdir: $(grep -A1 'Plugins are searched' "$TMP/help.out")"
 grep -qF "(default $sysconfdir/nethost.ini with serve)" "$TMP/help.out" || fail "the installed host's default config is not under $sysconfdir: $(grep -- '--config' "$TMP/help.out")"
 ok "the installed host searches $pkglibdir and defaults to $sysconfdir/nethost.ini"
 "$NETHOST" -p "$DEST$pkglibdir" -t -c "$DEST$sysconfdir/nethost.ini" > "$TMP/t.out" 2>&1 || fail "-t on the installed config: $(cat "$TMP/t.out")"

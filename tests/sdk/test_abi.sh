@@ -27,15 +27,25 @@ ok "a refused plugin's command says why"
 
 # Built against the frozen 2.0 headers: loads, reads its keys, runs its
 # command (the descriptor and tables are read at the sizes it was built with).
-if [ -f "$PLUGINS/abi20.la" ]; then
-	printf '[abi20 x]\nword = frozen\n' > "$TMP/abi20.ini"
-	"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20.ini" > "$TMP/abi20.out" 2>&1 || { cat "$TMP/abi20.out"; fail "frozen 2.0 plugin refused"; }
-	ok "a plugin built against the frozen 2.0 headers passes -t"
-	printf '[abi20 x]\nwrod = frozen\n' > "$TMP/abi20bad.ini"
-	"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20bad.ini" > "$TMP/abi20bad.out" 2>&1 && fail "unknown key accepted"
-	grep -q "did you mean 'word'" "$TMP/abi20bad.out" || { cat "$TMP/abi20bad.out"; fail "no key suggestion from a 2.0 table"; }
-	ok "its key table is read at its own stride"
-	out=$("$NETHOST" -p "$PLUGINS" abi20 hello) || fail "frozen 2.0 command failed"
-	[ "$out" = "abi20: hello" ] || fail "frozen 2.0 command printed '$out'"
-	ok "its command runs"
-fi
+[ -f "$PLUGINS/abi20.la" ] || fail "tests/plugins/abi20.la not built"
+printf '[abi20 x]\nword = frozen\n' > "$TMP/abi20.ini"
+"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20.ini" > "$TMP/abi20.out" 2>&1 || { cat "$TMP/abi20.out"; fail "frozen 2.0 plugin refused"; }
+ok "a plugin built against the frozen 2.0 headers passes -t"
+printf '[abi20 x]\nwrod = frozen\n' > "$TMP/abi20bad.ini"
+"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi20bad.ini" > "$TMP/abi20bad.out" 2>&1 && fail "unknown key accepted"
+grep -q "did you mean 'word'" "$TMP/abi20bad.out" || { cat "$TMP/abi20bad.out"; fail "no key suggestion from a 2.0 table"; }
+ok "its key table is read at its own stride"
+out=$("$NETHOST" -p "$PLUGINS" abi20 hello) || fail "frozen 2.0 command failed"
+[ "$out" = "abi20: hello" ] || fail "frozen 2.0 command printed '$out'"
+ok "its command runs"
+# The frozen copy is what 2.0 shipped: the current headers may only have grown.
+for h in "$top_srcdir"/tests/abi/2.0/nethost/*.h; do
+	[ -f "$top_srcdir/sdk/nethost/$(basename "$h")" ] || fail "sdk/nethost/$(basename "$h") is gone (a 2.0 header)"
+done
+ok "every 2.0 header still exists"
+
+# And it runs as a service instance on the current host.
+start_host "$TMP/abi20.ini" -p "$PLUGINS"
+wait_for_log "$TMP/host.log" 5 "abi20/x: tick (host ABI 2\.[0-9]*)" || fail "the frozen 2.0 instance does not run"
+stop_host
+ok "the frozen 2.0 plugin runs as an instance"

@@ -1,5 +1,7 @@
 bin_PROGRAMS += host/nethost
 host_nethost_SOURCES = \
+	host/crash.c \
+	host/crash.h \
 	host/loader.c \
 	host/loader.h \
 	host/main.c \

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "loader.h"
 #include "nh_internal.h"
 #include "service.h"
@@ -105,18 +106,28 @@ static int list_plugins(struct loader *ld, int argc, char **argv)
 	return pl.failed ? 1 : 0;
 }
 
+struct command_lookup {
+	const char *cmd;
+	int same_refused; /* the plugin named like the command was refused */
+};
+
+static void say_refused(const char *plugin, const char *why, void *arg)
+{
+	struct command_lookup *cl = arg;
+
+	cl->same_refused |= strcmp(plugin, cl->cmd) == 0;
+	fprintf(stderr, "nethost: command '%s': plugin '%s' refused%s\n", cl->cmd, plugin, why);
+}
+
 static int run_command(struct loader *ld, int argc, char **argv)
 {
 	const struct nh_command *cmd;
-	const struct loaded_plugin *lp = loader_find_command(ld, argv[0], &cmd);
-	nh_error err;
+	struct command_lookup cl = { .cmd = argv[0] };
+	const struct loaded_plugin *lp = loader_find_command(ld, argv[0], &cmd, say_refused, &cl);
 
 	if (!lp) {
-		/* A plugin that is named like the command but broken deserves
-		 * its real error, not "unknown command". */
-		if (!loader_get(ld, argv[0], &err) && err.msg[0] && strstr(err.msg, "not found") == NULL)
-			fprintf(stderr, "nethost: %s\n", err.msg);
-		else
+		/* A refused plugin named like the command is the answer. */
+		if (!cl.same_refused)
 			fprintf(stderr, "nethost: unknown command '%s' (see nethost --help)\n", argv[0]);
 		return 2;
 	}
@@ -132,7 +143,11 @@ static int run_command(struct loader *ld, int argc, char **argv)
 		code = nh_cli_help(ctx);
 	} else {
 		optind = 0; /* a fresh getopt for the command */
+		crash_watch_loop(loop);
+		crash_enter_command(lp->name, cmd->name);
 		code = cmd->run(ctx, argc, argv);
+		crash_leave();
+		crash_watch_loop(NULL);
 	}
 	nh_ctx_free(ctx);
 	nh_loop_free(loop);
@@ -182,6 +197,8 @@ int main(int argc, char **argv)
 	struct host_options opt = { 0 };
 	int test = 0, help = 0;
 
+	/* Before any plugin is loaded: a crash names its culprit. */
+	crash_install();
 	int code = parse_options(argc, argv, "+c:tp:vqhV", 1, &opt, &test, &help);
 	if (code >= 0)
 		return code;

@@ -25,6 +25,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "crash.h"
 #include "loader.h"
 #include "nh_internal.h"
 #include "service.h"
@@ -168,9 +169,13 @@ static void instance_free(struct instance *in)
 	if (!in)
 		return;
 	if (in->state) {
-		if (in->started)
+		if (in->started) {
+			crash_enter(in->plugin->name, in->sec->instance, "stop()");
 			in->plugin->desc->stop(in->state);
+		}
+		crash_enter(in->plugin->name, in->sec->instance, "destroy()");
 		in->plugin->desc->destroy(in->state);
+		crash_leave();
 	}
 	nh_ctx_free(in->ctx);
 	free(in);
@@ -209,15 +214,20 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 	in->plugin = lp;
 	in->sec = sec;
 	int errors_before = sec->errors;
+	crash_enter(lp->name, sec->instance, "create()");
 	int r = lp->desc->create(in->ctx, sec, &in->state);
+	crash_leave();
 	if (r < 0 || sec->errors != errors_before || bad_keys) {
 		/* Getters reported their problems; say so only if nobody did. */
 		if (sec->errors == errors_before && !bad_keys)
 			nh_logf(NULL, NH_LOG_ERR, "%s:%d: [%s %s]: create failed: %s", sec->cfg->file,
 				sec->line, sec->plugin, sec->instance, strerror(r < 0 ? -r : EINVAL));
 		sec->cfg->errors++;
-		if (r >= 0 && in->state)
+		if (r >= 0 && in->state) {
+			crash_enter(lp->name, sec->instance, "destroy()");
 			lp->desc->destroy(in->state);
+			crash_leave();
+		}
 		in->state = NULL;
 		instance_free(in);
 		return NULL;
@@ -227,7 +237,9 @@ static struct instance *instance_create(struct service *svc, nh_section *sec)
 
 static int instance_start(struct instance *in)
 {
+	crash_enter(in->plugin->name, in->sec->instance, "start()");
 	int r = in->plugin->desc->start(in->state);
+	crash_leave();
 
 	if (r < 0) {
 		nh_logf(NULL, NH_LOG_ERR, "[%s %s]: start failed: %s", in->sec->plugin, in->sec->instance,
@@ -415,9 +427,14 @@ static void on_signal(nh_loop *loop, int signo, void *arg)
 		reload(svc);
 		break;
 	case SIGUSR1:
-		for (int i = 0; i < svc->cur.n; i++)
-			if (svc->cur.inst[i]->plugin->desc->report)
-				svc->cur.inst[i]->plugin->desc->report(svc->cur.inst[i]->state);
+		for (int i = 0; i < svc->cur.n; i++) {
+			struct instance *in = svc->cur.inst[i];
+			if (!in->plugin->desc->report)
+				continue;
+			crash_enter(in->plugin->name, in->sec->instance, "report()");
+			in->plugin->desc->report(in->state);
+			crash_leave();
+		}
 		break;
 	default:
 		svc->quit_signal = signo;
@@ -487,6 +504,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 		nh_logf(NULL, NH_LOG_ERR, "cannot create event loop: %s", strerror(errno));
 		return 2;
 	}
+	crash_watch_loop(svc->loop);
 	nh_config *cfg = nh_config_load(opt->config_path);
 	if (!cfg)
 		return 2;
@@ -511,6 +529,7 @@ static void service_cleanup(struct service *svc)
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loader_free(&svc->ld);
+	crash_watch_loop(NULL);
 	nh_loop_free(svc->loop);
 }
 

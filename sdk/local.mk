@@ -34,3 +34,5 @@ nethostinclude_HEADERS += \
 	sdk/nethost/sock.h \
 	sdk/nethost/status.h
 EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in
+# The loop's head, read by the host's crash handler; never installed.
+sdk_libnethost_la_SOURCES += sdk/nh_loop_private.h

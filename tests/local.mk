@@ -28,7 +28,8 @@ TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_
 # Purpose-built plugins, loaded through the real loader by the host tests.
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
-	tests/plugins/failcreate.la tests/plugins/wrongname.la
+	tests/plugins/failcreate.la tests/plugins/wrongname.la \
+	tests/plugins/undefsym.la tests/plugins/crashy.la
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_badabi_la_LIBADD = $(PLUGIN_LIBADD)
@@ -41,6 +42,15 @@ tests_plugins_failcreate_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_wrongname_la_SOURCES = tests/plugins/wrongname.c
 tests_plugins_wrongname_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_wrongname_la_LIBADD = $(PLUGIN_LIBADD)
+# Not $(PLUGIN_LDFLAGS): its -z defs / -z now would catch the missing
+# symbol at link time; the host must catch it at load time.
+tests_plugins_undefsym_la_SOURCES = tests/plugins/undefsym.c
+tests_plugins_undefsym_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
+	-export-symbols-regex '^nethost_plugin$$'
+tests_plugins_undefsym_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_crashy_la_SOURCES = tests/plugins/crashy.c
+tests_plugins_crashy_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_crashy_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
 	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh

@@ -48,7 +48,10 @@ void crash_enter_command(const char *plugin, const char *command)
 
 void crash_leave(void)
 {
-	cur_plugin = cur_instance = cur_callback = cur_command = NULL;
+	cur_plugin = NULL;
+	cur_instance = NULL;
+	cur_callback = NULL;
+	cur_command = NULL;
 }
 
 void crash_watch_loop(nh_loop *loop)
@@ -146,9 +149,12 @@ static void put_where(struct line *l)
 		}
 		put(l, cur_callback);
 	} else if (cb) {
-		put(l, " in a ");
-		put(l, kind ? kind : "loop");
-		put(l, " callback outside the plugins' code");
+		/* An SDK or host callback: it may serve a plugin, but which one
+		 * cannot be told from here. */
+		kind = kind ? kind : "loop";
+		put(l, kind[0] == 'i' ? " in an " : " in a ");
+		put(l, kind);
+		put(l, " callback outside any plugin's code");
 	} else {
 		put(l, " in the host, outside any plugin call");
 	}

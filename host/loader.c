@@ -244,8 +244,10 @@ static int la_module(const char *name, const char *real, char *so, size_t len, n
 			installed = strcmp(v, "yes") == 0;
 	}
 	fclose(f);
-	if (!dlname[0] || strchr(dlname, '/'))
-		return refuse(err, ENOEXEC, name, ": %s: names no shared object (dlname='%s')", real,
+	if (!dlname[0])
+		return refuse(err, ENOEXEC, name, ": %s: names no shared object (dlname='')", real);
+	if (strchr(dlname, '/'))
+		return refuse(err, ENOEXEC, name, ": %s: dlname='%s' is not a plain file name", real,
 			      dlname);
 	snprintf(dir, sizeof(dir), "%s", real);
 	*strrchr(dir, '/') = '\0';
@@ -536,23 +538,33 @@ struct command_search {
 	const char *cmd;
 	const struct loaded_plugin *found;
 	const struct nh_command *command;
-	nh_error *refusals; /* the plugins refused on the way, in order */
-	char **refused_names;
+	struct refusal {
+		char name[65]; /* valid_plugin_name() allows 64 */
+		nh_error err;
+	} *refused; /* the plugins refused on the way, in order */
 	int nrefused;
 };
 
 /* Keep a refusal for the message when the command is not found. */
 static void note_refusal(struct command_search *cs, const char *name, const nh_error *err)
 {
-	nh_error *errs = realloc(cs->refusals, (size_t)(cs->nrefused + 1) * sizeof(*errs));
-	if (errs)
-		cs->refusals = errs;
-	char **names = realloc(cs->refused_names, (size_t)(cs->nrefused + 1) * sizeof(*names));
-	if (names)
-		cs->refused_names = names;
-	if (!errs || !names || !(names[cs->nrefused] = strdup(name)))
+	struct refusal *grown = realloc(cs->refused, (size_t)(cs->nrefused + 1) * sizeof(*grown));
+
+	if (!grown)
 		return;
-	errs[cs->nrefused++] = *err;
+	cs->refused = grown;
+	snprintf(grown[cs->nrefused].name, sizeof(grown->name), "%s", name);
+	grown[cs->nrefused++].err = *err;
+}
+
+static void match_command(struct command_search *cs, const struct loaded_plugin *lp)
+{
+	for (const struct nh_command *c = lp->desc->commands; c && c->name; c++)
+		if (strcmp(c->name, cs->cmd) == 0) {
+			cs->found = lp;
+			cs->command = c;
+			return;
+		}
 }
 
 static void search_one(const char *name, void *arg)
@@ -560,21 +572,14 @@ static void search_one(const char *name, void *arg)
 	struct command_search *cs = arg;
 	nh_error err;
 
-	if (cs->found)
+	/* The plugin named like the command was tried first. */
+	if (cs->found || strcmp(name, cs->cmd) == 0)
 		return;
 	const struct loaded_plugin *lp = loader_get(cs->ld, name, &err);
-	if (!lp) {
-		/* The plugin named like the command was tried first. */
-		if (strcmp(name, cs->cmd) != 0)
-			note_refusal(cs, name, &err);
-		return;
-	}
-	for (const struct nh_command *c = lp->desc->commands; c && c->name; c++)
-		if (strcmp(c->name, cs->cmd) == 0) {
-			cs->found = lp;
-			cs->command = c;
-			return;
-		}
+	if (lp)
+		match_command(cs, lp);
+	else
+		note_refusal(cs, name, &err);
 }
 
 /* A refusal less its "plugin 'NAME'" head (every loader message has it):
@@ -601,8 +606,9 @@ const struct loaded_plugin *loader_find_command(struct loader *ld, const char *c
 
 	/* Most commands are named after their plugin: try that file first. */
 	if (valid_plugin_name(cmd)) {
-		if (loader_get(ld, cmd, &err))
-			search_one(cmd, &cs);
+		const struct loaded_plugin *lp = loader_get(ld, cmd, &err);
+		if (lp)
+			match_command(&cs, lp);
 		else if (err.code != ENOENT)
 			same_refused = 1;
 	}
@@ -615,13 +621,10 @@ const struct loaded_plugin *loader_find_command(struct loader *ld, const char *c
 			refused(cmd, reason_of(&err, cmd), arg);
 		else
 			for (int i = 0; i < cs.nrefused; i++)
-				refused(cs.refused_names[i],
-					reason_of(&cs.refusals[i], cs.refused_names[i]), arg);
+				refused(cs.refused[i].name,
+					reason_of(&cs.refused[i].err, cs.refused[i].name), arg);
 	}
-	for (int i = 0; i < cs.nrefused; i++)
-		free(cs.refused_names[i]);
-	free(cs.refused_names);
-	free(cs.refusals);
+	free(cs.refused);
 	*out = cs.command;
 	return cs.found;
 }

@@ -128,6 +128,13 @@ cmd_refused junk "$TMP/junk" \
 	"nethost: command 'junk': plugin 'junk' refused: $R/junk/junk.so: not an ELF shared object"
 cmd_refused nosym "$PLUGINS" \
 	"nethost: command 'nosym': plugin 'nosym' refused ($PLUGINS/nosym.la): no 'nethost_plugin' descriptor symbol"
+# No plugin of that name: unknown, and the plugins that could not be asked.
+"$NETHOST" -p "$PLUGINS" frobnicate > /dev/null 2> "$TMP/cmd.err"
+[ $? = 2 ] || fail "unknown command: want exit 2"
+grep -q "^nethost: unknown command 'frobnicate'" "$TMP/cmd.err" || fail "unknown command: $(cat "$TMP/cmd.err")"
+grep -qF "nethost: command 'frobnicate': plugin 'badabi' refused ($PLUGINS/badabi.la): ABI mismatch" "$TMP/cmd.err" \
+	|| fail "unknown command: refused plugins not named: $(cat "$TMP/cmd.err")"
+ok "unknown command: names the plugins refused on the way"
 chmod 777 "$TMP/ww"
 cmd_refused failcreate "$TMP/ww" \
 	"nethost: command 'failcreate': plugin 'failcreate' refused: $R/ww/failcreate.so: directory $R/ww is writable by others"

@@ -148,24 +148,45 @@ check_conf undefsym '[undefsym x]' \
 # A crash names its culprit, and the exit status stays 128 + SIGSEGV. A
 # deliberate crash is not valgrind's business: the real binary runs it.
 HOST_BIN="$top_builddir/host/nethost"
-# crash CASE EXPECTED ARGS...: the host dies of SIGSEGV and its last line is EXPECTED.
+# crash CASE STATUS EXPECTED ARGS...: the host exits STATUS (128 + the
+# signal) and its last line is EXPECTED.
 crash() {
-	name=$1 want=$2
-	shift 2
+	name=$1 status=$2 want=$3
+	shift 3
 	(ulimit -c 0; exec "$HOST_BIN" -p "$PLUGINS" "$@") > "$TMP/crash.out" 2>&1
 	rc=$?
-	[ $rc = 139 ] || { cat "$TMP/crash.out"; fail "$name: exit $rc, want 139"; }
+	[ $rc = "$status" ] || { cat "$TMP/crash.out"; fail "$name: exit $rc, want $status"; }
 	last=$(tail -n 1 "$TMP/crash.out")
 	[ "$last" = "$want" ] || { cat "$TMP/crash.out"; fail "$name: last line '$last'"; }
 	ok "$name: $want"
 }
 printf '[failcreate ok]\n\n[crashy a]\nwhere = start\n' > "$TMP/crash-start.ini"
-crash "segfault in start()" \
+crash "segfault in start()" 139 \
 	"nethost: fatal: SIGSEGV in plugin 'crashy' instance 'a' callback start()" -c "$TMP/crash-start.ini"
 printf '[failcreate ok]\n\n[crashy a]\nwhere = timer\n' > "$TMP/crash-timer.ini"
-crash "segfault in a timer callback" \
+crash "segfault in a timer callback" 139 \
 	"nethost: fatal: SIGSEGV in plugin 'crashy' timer callback" -c "$TMP/crash-timer.ini"
-crash "segfault in a command" "nethost: fatal: SIGSEGV in plugin 'crashy' command 'crashy' run()" crashy
+crash "segfault in a command" 139 \
+	"nethost: fatal: SIGSEGV in plugin 'crashy' command 'crashy' run()" crashy
+printf '[crashy b]\nwhere = abort\n' > "$TMP/crash-abort.ini"
+crash "abort() in start()" 134 \
+	"nethost: fatal: SIGABRT in plugin 'crashy' instance 'b' callback start()" -c "$TMP/crash-abort.ini"
+
+# A start() that crashes on SIGHUP runs inside the host's own signal
+# callback: the plugin call is named, not the host's callback.
+printf '[crashy a]\nwhere = none\n' > "$TMP/crash-reload.ini"
+(ulimit -c 0; exec "$HOST_BIN" -p "$PLUGINS" -c "$TMP/crash-reload.ini") > "$TMP/crash.out" 2>&1 &
+crash_pid=$!
+wait_for_log "$TMP/crash.out" 10 "running" || { kill "$crash_pid"; fail "crashy host did not start"; }
+printf '[crashy a]\nwhere = start\n' > "$TMP/crash-reload.ini"
+kill -HUP "$crash_pid"
+wait "$crash_pid"
+rc=$?
+last=$(tail -n 1 "$TMP/crash.out")
+[ $rc = 139 ] || { cat "$TMP/crash.out"; fail "crash on reload: exit $rc, want 139"; }
+[ "$last" = "nethost: fatal: SIGSEGV in plugin 'crashy' instance 'a' callback start()" ] \
+	|| { cat "$TMP/crash.out"; fail "crash on reload: last line '$last'"; }
+ok "segfault in start() on reload: $last"
 
 # `nethost plugins` lists the good one and names every broken one.
 "$NETHOST" -p "$PLUGINS" plugins > "$TMP/list.out" 2> "$TMP/list.err"

@@ -1,6 +1,7 @@
-/* A plugin that segfaults on purpose where it is told to (where = start,
- * timer or none), and a command that does in its run(): the host's crash
- * line must name the plugin, the instance and the callback. */
+/* A plugin that crashes on purpose where it is told to (where = start,
+ * timer, abort (start() calls abort()) or none), and a command that
+ * segfaults in its run(): the host's crash line must name the plugin, the
+ * instance and the callback. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,9 @@ static int cr_create(nh_ctx *ctx, const nh_section *sec, void **out)
 	const char *where;
 
 	nh_conf_get_str(sec, "where", "none", &where);
-	if (strcmp(where, "start") != 0 && strcmp(where, "timer") != 0 && strcmp(where, "none") != 0)
-		return nh_conf_error(sec, "where", "'%s': use start, timer or none", where);
+	if (strcmp(where, "start") != 0 && strcmp(where, "timer") != 0 &&
+	    strcmp(where, "abort") != 0 && strcmp(where, "none") != 0)
+		return nh_conf_error(sec, "where", "'%s': use start, timer, abort or none", where);
 	struct state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
@@ -51,6 +53,8 @@ static int cr_start(void *state)
 
 	if (strcmp(st->where, "start") == 0)
 		crash_now();
+	if (strcmp(st->where, "abort") == 0)
+		abort();
 	if (strcmp(st->where, "timer") == 0 &&
 	    !(st->timer = nh_timer_add(nh_ctx_loop(st->ctx), 10, crash_timer, st)))
 		return -errno;
@@ -77,7 +81,7 @@ static int cr_run(nh_ctx *ctx, int argc, char **argv)
 }
 
 static const struct nh_conf_key cr_keys[] = {
-	{ "where", "start, timer or none: where to segfault", 0 },
+	{ "where", "start, timer, abort or none: where to crash", 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -7,31 +7,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crash.h"
 #include "service_internal.h"
 
 static int plugin_create(struct instance *in)
 {
-	return in->plugin->desc->create(in->ctx, in->sec, &in->state);
+	crash_enter(in->plugin->name, in->sec->instance, "create()");
+	int r = in->plugin->desc->create(in->ctx, in->sec, &in->state);
+	crash_leave();
+	return r;
 }
 
 static int plugin_start(struct instance *in)
 {
-	return in->plugin->desc->start(in->state);
+	crash_enter(in->plugin->name, in->sec->instance, "start()");
+	int r = in->plugin->desc->start(in->state);
+	crash_leave();
+	return r;
 }
 
 static void plugin_stop(struct instance *in)
 {
+	crash_enter(in->plugin->name, in->sec->instance, "stop()");
 	in->plugin->desc->stop(in->state);
+	crash_leave();
 }
 
 static void plugin_destroy(struct instance *in)
 {
+	crash_enter(in->plugin->name, in->sec->instance, "destroy()");
 	in->plugin->desc->destroy(in->state);
+	crash_leave();
 }
 
 static void plugin_report(struct instance *in)
 {
+	crash_enter(in->plugin->name, in->sec->instance, "report()");
 	in->plugin->desc->report(in->state);
+	crash_leave();
 }
 
 /* A context and create() for in->sec: 0, or -errno with the reason

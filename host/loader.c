@@ -2,21 +2,31 @@
  *
  * A plugin name is a plain word; the loader looks for NAME.la, NAME.so,
  * or (build tree layout) NAME/NAME.la in each directory of the search
- * path, opens only regular files that are not world-writable, and checks
- * the descriptor's ABI before anything else in it is used. */
+ * path. It then checks the file that will really be mapped: links
+ * resolved, the .so a .la names, and every directory from it up to /
+ * (see check_secure_path). It binds every symbol before the plugin runs,
+ * and checks the descriptor's ABI before anything else in it is used.
+ *
+ * Every refusal reads "plugin 'NAME'" and then the reason, so a command
+ * can name the plugin once and give the reason after it. */
 #include "config.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <ltdl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "loader.h"
 #include "descriptor.h"
 #include "host.h"
@@ -81,6 +91,7 @@ void loader_free(struct loader *ld)
 {
 	for (int i = 0; i < ld->nloaded; i++) {
 		descriptor_release(&ld->loaded[i]->copy);
+		crash_forget_plugin(ld->loaded[i]->name);
 		lt_dlclose(ld->loaded[i]->handle);
 		free(ld->loaded[i]->name);
 		free(ld->loaded[i]->path);
@@ -113,33 +124,226 @@ static int valid_plugin_name(const char *name)
 	return 1;
 }
 
-/* Find NAME's file in dir: 1 and path filled, 0 none, -errno refused. */
-static int find_in_dir(const char *dir, const char *name, char *path, size_t len, nh_error *err)
+/* Fill err with "plugin 'NAME'" and the reason (fmt starts with ": " or
+ * " ("); returns -code. */
+static int refuse(nh_error *err, int code, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int refuse(nh_error *err, int code, const char *name, const char *fmt, ...)
+{
+	char why[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return nh_error_set(err, code, "plugin '%s'%s", name, why);
+}
+
+/* Find NAME's file in dir: 1 and path filled, 0 none. */
+static int find_in_dir(const char *dir, const char *name, char *path, size_t len)
 {
 	for (int form = 0; form < 3; form++) {
 		struct stat st;
-		if (form == 2) /* the build tree: plugins/NAME/NAME.la */
-			snprintf(path, len, "%s/%s/%s.la", dir, name, name);
-		else
-			snprintf(path, len, "%s/%s.%s", dir, name, form == 0 ? "la" : "so");
-		if (stat(path, &st) < 0)
-			continue;
-		if (!S_ISREG(st.st_mode))
-			return nh_error_set(err, EPERM, "%s: not a regular file", path);
-		if (st.st_mode & S_IWOTH)
-			return nh_error_set(err, EPERM,
-					    "%s: refusing a world-writable plugin file", path);
-		/* Anyone who can write the directory can swap the file. */
-		char parent[PATH_MAX];
-		snprintf(parent, sizeof(parent), "%s", path);
-		*strrchr(parent, '/') = '\0';
-		if (stat(parent, &st) == 0 && (st.st_mode & S_IWOTH))
-			return nh_error_set(err, EPERM,
-					    "%s: refusing a plugin in a world-writable directory",
-					    path);
-		return 1;
+		int n = form == 2 ? /* the build tree: plugins/NAME/NAME.la */
+				snprintf(path, len, "%s/%s/%s.la", dir, name, name) :
+				snprintf(path, len, "%s/%s.%s", dir, name, form == 0 ? "la" : "so");
+		if (n > 0 && (size_t)n < len && stat(path, &st) == 0)
+			return 1;
 	}
 	return 0;
+}
+
+static int trusted_owner(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Who besides the owner may write, for a message; NULL when nobody. */
+static const char *writers(mode_t mode)
+{
+	return (mode & S_IWOTH) ? "others" : (mode & S_IWGRP) ? "group" : NULL;
+}
+
+/* The file a plugin is mapped from (real: links resolved) and every
+ * directory from it up to /: owned by root or the host's user, writable
+ * by nobody else, as OpenSSH checks its key paths; anyone who can write
+ * one of them can swap the code we run. A sticky world-writable directory
+ * (/tmp) may sit higher up, since nobody else can rename what it holds
+ * and what it holds is checked in turn, but it may not hold the plugin
+ * file: plugins in /tmp are refused. 0 or -errno. */
+static int check_secure_path(const char *name, const char *real, nh_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (stat(real, &st) < 0)
+		return refuse(err, errno, name, ": %s: %s", real, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return refuse(err, EPERM, name, ": %s: not a regular file", real);
+	if (!trusted_owner(st.st_uid))
+		return refuse(err, EPERM, name, ": %s: owned by uid %ld, not by root or the host's user",
+			      real, (long)st.st_uid);
+	if (writers(st.st_mode))
+		return refuse(err, EPERM, name, ": %s: writable by %s", real, writers(st.st_mode));
+	snprintf(dir, sizeof(dir), "%s", real);
+	for (int above = 0; strcmp(dir, "/") != 0; above++) {
+		char *slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) < 0)
+			return refuse(err, errno, name, ": %s: directory %s: %s", real, dir,
+				      strerror(errno));
+		if (!trusted_owner(st.st_uid))
+			return refuse(err, EPERM, name,
+				      ": %s: directory %s is owned by uid %ld, not by root or the host's user",
+				      real, dir, (long)st.st_uid);
+		if (writers(st.st_mode) && !(above > 0 && (st.st_mode & S_ISVTX)))
+			return refuse(err, EPERM, name, ": %s: directory %s is writable by %s", real,
+				      dir, writers(st.st_mode));
+	}
+	return 0;
+}
+
+/* The value of KEY='...' in a .la line, or NULL. */
+static const char *la_value(char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) != 0 || line[n] != '=')
+		return NULL;
+	char *v = line + n + 1, *end;
+	if (*v == '\'') {
+		v++;
+		if ((end = strchr(v, '\'')))
+			*end = '\0';
+	} else {
+		v[strcspn(v, " \t\n")] = '\0';
+	}
+	return v;
+}
+
+/* The .so that libltdl maps for the .la at real (links resolved): it
+ * reads dlname= and tries libdir/dlname when installed, DIR/.libs/dlname
+ * when not, then DIR/dlname (ltdl.c, find_module). We pick the same
+ * file, check it, and hand that file to libltdl. 0 or -errno. */
+static int la_module(const char *name, const char *real, char *so, size_t len, nh_error *err)
+{
+	char line[PATH_MAX + 32], dlname[NAME_MAX + 1] = "", libdir[PATH_MAX] = "", dir[PATH_MAX];
+	int installed = 0;
+	FILE *f = fopen(real, "re");
+	const char *v;
+
+	if (!f)
+		return refuse(err, ENOEXEC, name, ": %s: %s", real, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if ((v = la_value(line, "dlname")))
+			snprintf(dlname, sizeof(dlname), "%s", v);
+		else if ((v = la_value(line, "libdir")))
+			snprintf(libdir, sizeof(libdir), "%s", v);
+		else if ((v = la_value(line, "installed")))
+			installed = strcmp(v, "yes") == 0;
+	}
+	fclose(f);
+	if (!dlname[0])
+		return refuse(err, ENOEXEC, name, ": %s: names no shared object (dlname='')", real);
+	if (strchr(dlname, '/'))
+		return refuse(err, ENOEXEC, name, ": %s: dlname='%s' is not a plain file name", real,
+			      dlname);
+	snprintf(dir, sizeof(dir), "%s", real);
+	*strrchr(dir, '/') = '\0';
+	for (int form = 0; form < 3; form++) {
+		if (form == 0 && !(installed && libdir[0]))
+			continue;
+		if (form == 1 && installed)
+			continue;
+		int n = form == 0 ? snprintf(so, len, "%s/%s", libdir, dlname) :
+				    snprintf(so, len, "%s%s/%s", dir, form == 1 ? "/.libs" : "", dlname);
+		if (n > 0 && (size_t)n < len && access(so, F_OK) == 0)
+			return 0;
+	}
+	return refuse(err, ENOEXEC, name, ": %s: names %s, which is not where libltdl looks for it",
+		      real, dlname);
+}
+
+/* The first bytes of every ELF file; a text file named x.so is not one. */
+static int check_elf(const char *name, const char *so, nh_error *err)
+{
+	unsigned char magic[4];
+	int fd = open(so, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return refuse(err, errno, name, ": %s: %s", so, strerror(errno));
+	ssize_t n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "\x7f" "ELF", 4) != 0)
+		return refuse(err, ENOEXEC, name, ": %s: not an ELF shared object", so);
+	return 0;
+}
+
+/* From the file found on the path to the .so that will be mapped, every
+ * file and directory involved checked; so gets its real path. */
+static int mapped_file(const char *name, const char *path, char *so, size_t len, nh_error *err)
+{
+	char real[PATH_MAX], module[PATH_MAX];
+	size_t n;
+	int r;
+
+	if (!realpath(path, real))
+		return refuse(err, errno, name, ": %s: %s", path, strerror(errno));
+	if ((r = check_secure_path(name, real, err)) < 0)
+		return r;
+	n = strlen(real);
+	if (n > 3 && strcmp(real + n - 3, ".la") == 0) {
+		if ((r = la_module(name, real, module, sizeof(module), err)) < 0)
+			return r;
+		if (!realpath(module, real))
+			return refuse(err, errno, name, ": %s: %s", module, strerror(errno));
+		if ((r = check_secure_path(name, real, err)) < 0)
+			return r;
+	}
+	if ((r = check_elf(name, real, err)) < 0)
+		return r;
+	snprintf(so, len, "%s", real);
+	return 0;
+}
+
+struct segment_search {
+	uintptr_t addr;   /* an address inside the object: its descriptor */
+	uintptr_t lo, hi; /* the object's span, once found */
+};
+
+static int find_segments(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct segment_search *ss = arg;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (start < lo)
+			lo = start;
+		if (start + ph->p_memsz > hi)
+			hi = start + ph->p_memsz;
+	}
+	if (ss->addr < lo || ss->addr >= hi)
+		return 0;
+	ss->lo = lo;
+	ss->hi = hi;
+	return 1;
+}
+
+/* Tell the crash handler where the plugin's code lies: a loop callback
+ * in that span is blamed on it. Done now, as the handler cannot ask. */
+static void register_for_crashes(const struct loaded_plugin *lp)
+{
+	struct segment_search ss = { .addr = (uintptr_t)lp->desc };
+
+	if (dl_iterate_phdr(find_segments, &ss))
+		crash_add_plugin(lp->name, ss.lo, ss.hi);
 }
 
 static const char *abi_text(uint32_t abi, char *buf, size_t len)
@@ -182,40 +386,47 @@ static int check_descriptor(const struct nh_plugin *d, const char *name, const c
 
 const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_error *err)
 {
-	char path[PATH_MAX], searched[2048];
+	char path[PATH_MAX], so[PATH_MAX], searched[2048];
 	int found = 0;
 
 	for (int i = 0; i < ld->nloaded; i++)
 		if (strcmp(ld->loaded[i]->name, name) == 0)
 			return ld->loaded[i];
 	if (!valid_plugin_name(name)) {
-		nh_error_set(err, EINVAL, "plugin '%.80s': not a valid plugin name (at most %d letters, digits, '_', '-')",
-			     name, NH_NAME_MAX);
+		refuse(err, EINVAL, name, ": not a valid plugin name (at most 63 letters, digits, '_', '-')");
 		return NULL;
 	}
-	for (int i = 0; i < ld->ndirs && !found; i++) {
-		found = find_in_dir(ld->dirs[i], name, path, sizeof(path), err);
-		if (found < 0)
-			return NULL;
-	}
+	for (int i = 0; i < ld->ndirs && !found; i++)
+		found = find_in_dir(ld->dirs[i], name, path, sizeof(path));
 	if (!found) {
-		nh_error_set(err, ENOENT, "plugin '%s': not found (no %s.la or %s.so in %s)", name,
-			     name, name, loader_path_text(ld, searched, sizeof(searched)));
+		refuse(err, ENOENT, name, ": not found (no %s.la or %s.so in %s)", name, name,
+		       loader_path_text(ld, searched, sizeof(searched)));
 		return NULL;
 	}
+	if (mapped_file(name, path, so, sizeof(so), err) < 0)
+		return NULL;
 
-	lt_dlhandle h = lt_dlopen(path);
+	/* Bind every symbol now: a missing one is refused here with the
+	 * dynamic loader's words, not fatal on its first call. libltdl then
+	 * opens the same, already bound, object and stays the loader of
+	 * record; the extra reference goes once it holds its own. */
+	void *bound = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (!bound) {
+		refuse(err, ENOEXEC, name, ": %s", dlerror());
+		return NULL;
+	}
+	lt_dlhandle h = lt_dlopen(so);
+	dlclose(bound);
 	if (!h) {
 		const char *why = lt_dlerror();
-		nh_error_set(err, ENOEXEC, "plugin '%s' (%s): cannot load: %s", name, path,
-			     why ? why : "unknown error");
+		refuse(err, ENOEXEC, name, " (%s): cannot load: %s", path, why ? why : "unknown error");
 		return NULL;
 	}
 	const struct nh_plugin *desc = lt_dlsym(h, NH_PLUGIN_SYMBOL);
 	if (!desc) {
 		const char *why = lt_dlerror();
-		nh_error_set(err, ENOEXEC, "plugin '%s' (%s): no '%s' descriptor symbol: %s", name,
-			     path, NH_PLUGIN_SYMBOL, why ? why : "not found");
+		refuse(err, ENOEXEC, name, " (%s): no '%s' descriptor symbol: %s", path,
+		       NH_PLUGIN_SYMBOL, why ? why : "not found");
 		lt_dlclose(h);
 		return NULL;
 	}
@@ -243,13 +454,14 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 		free(lp);
 		descriptor_release(&copy);
 		lt_dlclose(h);
-		nh_error_set(err, ENOMEM, "plugin '%s': out of memory", name);
+		refuse(err, ENOMEM, name, ": out of memory");
 		return NULL;
 	}
 	lp->handle = h;
 	lp->copy = copy;
 	lp->desc = &lp->copy;
 	ld->loaded[ld->nloaded++] = lp;
+	register_for_crashes(lp);
 	return lp;
 }
 
@@ -342,17 +554,27 @@ struct command_search {
 	const char *cmd;
 	const struct loaded_plugin *found;
 	const struct nh_command *command;
+	struct refusal {
+		char name[65]; /* valid_plugin_name() allows 64 */
+		nh_error err;
+	} *refused; /* the plugins refused on the way, in order */
+	int nrefused;
 };
 
-static void search_one(const char *name, void *arg)
+/* Keep a refusal for the message when the command is not found. */
+static void note_refusal(struct command_search *cs, const char *name, const nh_error *err)
 {
-	struct command_search *cs = arg;
+	struct refusal *grown = realloc(cs->refused, (size_t)(cs->nrefused + 1) * sizeof(*grown));
 
-	if (cs->found)
+	if (!grown)
 		return;
-	const struct loaded_plugin *lp = loader_get(cs->ld, name, NULL);
-	if (!lp)
-		return;
+	cs->refused = grown;
+	snprintf(grown[cs->nrefused].name, sizeof(grown->name), "%s", name);
+	grown[cs->nrefused++].err = *err;
+}
+
+static void match_command(struct command_search *cs, const struct loaded_plugin *lp)
+{
 	for (const struct nh_command *c = lp->desc->commands; c && c->name; c++)
 		if (strcmp(c->name, cs->cmd) == 0) {
 			cs->found = lp;
@@ -361,18 +583,64 @@ static void search_one(const char *name, void *arg)
 		}
 }
 
+static void search_one(const char *name, void *arg)
+{
+	struct command_search *cs = arg;
+	nh_error err;
+
+	/* The plugin named like the command was tried first. */
+	if (cs->found || strcmp(name, cs->cmd) == 0)
+		return;
+	const struct loaded_plugin *lp = loader_get(cs->ld, name, &err);
+	if (lp)
+		match_command(cs, lp);
+	else
+		note_refusal(cs, name, &err);
+}
+
+/* A refusal less its "plugin 'NAME'" head (every loader message has it):
+ * " (FILE): REASON" or ": FILE: REASON". */
+static const char *reason_of(const nh_error *err, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(err->msg, "plugin '", 8) == 0 && strncmp(err->msg + 8, name, n) == 0 &&
+	    err->msg[8 + n] == '\'')
+		return err->msg + 9 + n;
+	return err->msg;
+}
+
 const struct loaded_plugin *loader_find_command(struct loader *ld, const char *cmd,
-						const struct nh_command **out)
+						const struct nh_command **out,
+						void (*refused)(const char *plugin, const char *why,
+								void *arg),
+						void *arg)
 {
 	struct command_search cs = { .ld = ld, .cmd = cmd };
 	nh_error err;
+	int same_refused = 0;
 
 	/* Most commands are named after their plugin: try that file first. */
-	const struct loaded_plugin *lp = valid_plugin_name(cmd) ? loader_get(ld, cmd, &err) : NULL;
-	if (lp)
-		search_one(cmd, &cs);
+	if (valid_plugin_name(cmd)) {
+		const struct loaded_plugin *lp = loader_get(ld, cmd, &err);
+		if (lp)
+			match_command(&cs, lp);
+		else if (err.code != ENOENT)
+			same_refused = 1;
+	}
 	if (!cs.found)
 		loader_each_name(ld, search_one, &cs);
+	/* The plugin named like the command says why it is missing; without
+	 * one, every plugin that could not be asked for it does. */
+	if (!cs.found && refused) {
+		if (same_refused)
+			refused(cmd, reason_of(&err, cmd), arg);
+		else
+			for (int i = 0; i < cs.nrefused; i++)
+				refused(cs.refused[i].name,
+					reason_of(&cs.refused[i].err, cs.refused[i].name), arg);
+	}
+	free(cs.refused);
 	*out = cs.command;
 	return cs.found;
 }

@@ -6,7 +6,7 @@
 
 struct loaded_plugin {
 	char *name;
-	char *path;   /* the file that was opened */
+	char *path;   /* the file found on the search path, as found */
 	void *handle; /* lt_dlhandle */
 	const struct nh_plugin *desc; /* &copy: read it, never the plugin's own */
 	struct nh_plugin copy;        /* at this host's sizes (descriptor.c) */
@@ -28,17 +28,28 @@ void loader_free(struct loader *ld);
 /* The search path as one ':'-joined string, for messages. */
 const char *loader_path_text(struct loader *ld, char *buf, size_t len);
 
-/* Load the plugin called name (cached). On failure returns NULL and err
- * says why: not found (with the path searched), not loadable, no
- * descriptor, ABI mismatch, name mismatch. */
+/* Load the plugin called name (cached). The file really mapped (links
+ * resolved, the .so a .la names) and every directory above it must be
+ * owned by root or the host's user and writable by nobody else (a sticky
+ * directory may sit above the plugin's own); every symbol is bound now.
+ * On failure returns NULL and err says why, as "plugin 'NAME'" and the
+ * reason: not found (err->code ENOENT, and only then), an unsafe path,
+ * not ELF, an undefined symbol, not loadable, no descriptor, ABI
+ * mismatch, name mismatch. */
 const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_error *err);
 
 /* Call fn for every plugin name found on the search path, first
  * occurrence only, in path order then name order. */
 int loader_each_name(struct loader *ld, void (*fn)(const char *name, void *arg), void *arg);
 
-/* Find the plugin that registers CLI command cmd; NULL when none. */
+/* Find the plugin that registers CLI command cmd; NULL when none. Then,
+ * if refused is not NULL, it is told why plugins were refused on the way:
+ * the plugin named like the command when it was, else every one. why is
+ * the reason after "plugin 'NAME'" (" (FILE): ..." or ": FILE: ..."). */
 const struct loaded_plugin *loader_find_command(struct loader *ld, const char *cmd,
-						const struct nh_command **out);
+						const struct nh_command **out,
+						void (*refused)(const char *plugin, const char *why,
+								void *arg),
+						void *arg);
 
 #endif

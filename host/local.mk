@@ -13,6 +13,8 @@ host_libnhhost_la_LIBADD = sdk/libnethost.la $(INIH_LIBS) $(JSONC_LIBS) -lm
 
 bin_PROGRAMS += host/nethost
 host_nethost_SOURCES = \
+	host/crash.c \
+	host/crash.h \
 	host/descriptor.c \
 	host/descriptor.h \
 	host/loader.c \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "loader.h"
 #include "host.h"
 #include "service.h"
@@ -191,18 +192,28 @@ static int command_help(struct loader *ld, nh_ctx *ctx, const char *name)
 	return code;
 }
 
+struct command_lookup {
+	const char *cmd;
+	int same_refused; /* the plugin named like the command was refused */
+};
+
+static void say_refused(const char *plugin, const char *why, void *arg)
+{
+	struct command_lookup *cl = arg;
+
+	cl->same_refused |= strcmp(plugin, cl->cmd) == 0;
+	fprintf(stderr, "nethost: command '%s': plugin '%s' refused%s\n", cl->cmd, plugin, why);
+}
+
 static int run_command(struct loader *ld, int argc, char **argv)
 {
 	const struct nh_command *cmd;
-	const struct loaded_plugin *lp = loader_find_command(ld, argv[0], &cmd);
-	nh_error err;
+	struct command_lookup cl = { .cmd = argv[0] };
+	const struct loaded_plugin *lp = loader_find_command(ld, argv[0], &cmd, say_refused, &cl);
 
 	if (!lp) {
-		/* A plugin that is named like the command but broken deserves
-		 * its real error, not "unknown command". */
-		if (!loader_get(ld, argv[0], &err) && err.code != ENOENT)
-			fprintf(stderr, "nethost: %s\n", err.msg);
-		else
+		/* A refused plugin named like the command is the answer. */
+		if (!cl.same_refused)
 			fprintf(stderr, "nethost: unknown command '%s' (see nethost --help)\n", argv[0]);
 		return 2;
 	}
@@ -218,7 +229,11 @@ static int run_command(struct loader *ld, int argc, char **argv)
 		code = command_help(ld, ctx, argv[0]);
 	} else {
 		optind = 0; /* a fresh getopt for the command */
+		crash_watch_loop(loop);
+		crash_enter_command(lp->name, cmd->name);
 		code = command_run(cmd, ctx, argc, argv);
+		crash_leave();
+		crash_watch_loop(NULL);
 	}
 	host_ctx_free(ctx);
 	nh_loop_free(loop);
@@ -297,6 +312,8 @@ int main(int argc, char **argv)
 	struct host_options opt = { 0 };
 	int test = 0, help = 0;
 
+	/* Before any plugin is loaded: a crash names its culprit. */
+	crash_install();
 	int code = parse_options(argc, argv, "+c:tp:vqhV", 1, &opt, &test, &help);
 	if (code >= 0)
 		return code;
@@ -342,7 +359,7 @@ int main(int argc, char **argv)
 		/* nethost help CMD, nethost -h CMD: the command's own usage. */
 		const char *topic = cmd && strcmp(cmd, "help") != 0 ? cmd : argc >= 2 ? argv[1] : NULL;
 		const struct nh_command *c;
-		if (topic && loader_find_command(&ld, topic, &c)) {
+		if (topic && loader_find_command(&ld, topic, &c, NULL, NULL)) {
 			char *args[] = { (char *)topic, "--help", NULL };
 			code = run_command(&ld, 2, args);
 		} else if (topic) {

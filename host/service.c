@@ -18,6 +18,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "crash.h"
 #include "service_internal.h"
 
 static int instances_started(const struct service *svc)
@@ -65,6 +66,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 		host_logf(NH_LOG_ERR, "cannot create event loop: %s", strerror(errno));
 		return 2;
 	}
+	crash_watch_loop(svc->loop);
 	nh_config *cfg = nh_config_load(opt->config_path);
 	if (!cfg)
 		return 2;
@@ -91,6 +93,7 @@ static void service_cleanup(struct service *svc)
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loaders_free(svc);
+	crash_watch_loop(NULL);
 	nh_loop_free(svc->loop);
 }
 

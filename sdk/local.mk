@@ -37,3 +37,5 @@ nethostinclude_HEADERS += \
 	sdk/nethost/sock.h \
 	sdk/nethost/stream.h
 EXTRA_DIST += sdk/nethost.pc.in sdk/nethost-uninstalled.pc.in sdk/libnethost.sym
+# The loop's head, read by the host's crash handler; never installed.
+sdk_libnethost_la_SOURCES += sdk/nh_loop_private.h

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nh_internal.h"
+#include "nh_loop_private.h"
 
 #define MAX_EVENTS 256
 
@@ -55,6 +56,7 @@ struct nh_defer {
 };
 
 struct nh_loop {
+	struct nh_loop_head head; /* first: the host's crash handler reads it */
 	int epfd;
 	int stop;
 	int64_t now_ms;
@@ -148,6 +150,28 @@ void nh_loop_free(nh_loop *loop)
 void nh_loop_stop(nh_loop *loop)
 {
 	loop->stop = 1;
+}
+
+/* Which callback runs, for the host's crash line; nested runs (signal
+ * callbacks inside the signalfd watcher) put the outer one back. */
+struct running {
+	void *cb;
+	const char *kind;
+};
+
+static struct running running_begin(nh_loop *loop, const char *kind, void *cb)
+{
+	struct running outer = { loop->head.running_cb, loop->head.running_kind };
+
+	loop->head.running_kind = kind;
+	loop->head.running_cb = cb;
+	return outer;
+}
+
+static void running_end(nh_loop *loop, struct running outer)
+{
+	loop->head.running_cb = outer.cb;
+	loop->head.running_kind = outer.kind;
 }
 
 /* ---- fd watchers ---------------------------------------------------- */
@@ -343,7 +367,9 @@ static void run_timers(nh_loop *loop)
 			break;
 		loop->firing = t;
 		loop->firing_deleted = 0;
+		struct running outer = running_begin(loop, "timer", (void *)t->cb);
 		int64_t next = t->cb(loop, t->arg);
+		running_end(loop, outer);
 		loop->firing = NULL;
 		if (loop->firing_deleted)
 			free(t);
@@ -362,8 +388,12 @@ static void signal_ready(nh_loop *loop, int fd, int events, void *arg)
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		int signo = (int)si.ssi_signo;
-		if (signo > 0 && signo < _NSIG && loop->signals[signo])
-			loop->signals[signo]->cb(loop, signo, loop->signals[signo]->arg);
+		nh_signal *s = signo > 0 && signo < _NSIG ? loop->signals[signo] : NULL;
+		if (!s)
+			continue;
+		struct running outer = running_begin(loop, "signal", (void *)s->cb);
+		s->cb(loop, signo, s->arg);
+		running_end(loop, outer);
 	}
 }
 
@@ -471,8 +501,11 @@ static void run_defers(nh_loop *loop)
 	loop->defer_head = loop->defer_tail = NULL;
 	while (d) {
 		nh_defer *next = d->next;
-		if (!d->cancelled)
+		if (!d->cancelled) {
+			struct running outer = running_begin(loop, "defer", (void *)d->cb);
 			d->cb(loop, d->arg);
+			running_end(loop, outer);
+		}
 		free(d);
 		d = next;
 	}
@@ -519,7 +552,9 @@ int nh_loop_run(nh_loop *loop)
 				got |= NH_ERROR;
 			if (ev & (EPOLLHUP | EPOLLRDHUP))
 				got |= NH_HANGUP;
+			struct running outer = running_begin(loop, "io", (void *)io->cb);
 			io->cb(loop, io->fd, got, io->arg);
+			running_end(loop, outer);
 		}
 		free_dead_io(loop);
 		run_timers(loop);

@@ -31,7 +31,8 @@ TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
 	tests/plugins/failcreate.la tests/plugins/wrongname.la \
-	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/abi20.la tests/plugins/keyhelp.la
+	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/abi20.la tests/plugins/keyhelp.la \
+	tests/plugins/undefsym.la tests/plugins/crashy.la
 tests_plugins_abi1_la_SOURCES = tests/plugins/abi1.c
 tests_plugins_abi1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abinewer_la_SOURCES = tests/plugins/abinewer.c
@@ -59,6 +60,15 @@ tests_plugins_keyhelp_la_LIBADD = $(PLUGIN_LIBADD)
 tests_plugins_wrongname_la_SOURCES = tests/plugins/wrongname.c
 tests_plugins_wrongname_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_wrongname_la_LIBADD = $(PLUGIN_LIBADD)
+# Not $(PLUGIN_LDFLAGS): its -z defs / -z now would catch the missing
+# symbol at link time; the host must catch it at load time.
+tests_plugins_undefsym_la_SOURCES = tests/plugins/undefsym.c
+tests_plugins_undefsym_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
+	-export-symbols-regex '^nethost_plugin$$'
+tests_plugins_undefsym_la_LIBADD = $(PLUGIN_LIBADD)
+tests_plugins_crashy_la_SOURCES = tests/plugins/crashy.c
+tests_plugins_crashy_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_crashy_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
 	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \

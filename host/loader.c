@@ -338,9 +338,10 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* Tell the crash handler where the plugin's code lies: a loop callback
  * in that span is blamed on it. Done now, as the handler cannot ask. */
-static void register_for_crashes(const struct loaded_plugin *lp)
+static void register_for_crashes(const struct loaded_plugin *lp, const struct nh_plugin *raw)
 {
-	struct segment_search ss = { .addr = (uintptr_t)lp->desc };
+	/* The plugin's own descriptor, not the host's copy of it. */
+	struct segment_search ss = { .addr = (uintptr_t)raw };
 
 	if (dl_iterate_phdr(find_segments, &ss))
 		crash_add_plugin(lp->name, ss.lo, ss.hi);
@@ -461,7 +462,7 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 	lp->copy = copy;
 	lp->desc = &lp->copy;
 	ld->loaded[ld->nloaded++] = lp;
-	register_for_crashes(lp);
+	register_for_crashes(lp, desc);
 	return lp;
 }
 

@@ -81,8 +81,8 @@ static int cr_run(nh_ctx *ctx, int argc, char **argv)
 }
 
 static const struct nh_conf_key cr_keys[] = {
-	{ "where", "start, timer, abort or none: where to crash", 0 },
-	{ NULL, NULL, 0 },
+	{ .name = "where", .help = "start, timer, abort or none: where to crash" },
+	{ .name = NULL },
 };
 
 static const struct nh_command cr_commands[] = {

@@ -28,7 +28,7 @@ static void us_destroy(void *state)
 }
 
 static const struct nh_conf_key us_keys[] = {
-	{ NULL, NULL, 0 },
+	{ .name = NULL },
 };
 
 NH_PLUGIN_DEFINE(.name = "undefsym", .version = "0", .summary = "test: undefined symbol",

@@ -38,3 +38,11 @@ ok "every export is versioned NETHOST_2.x"
 sed -n 's/^[[:space:]]*\(nh_[a-z0-9_]*\);$/\1/p' "$top_srcdir/sdk/libnethost.sym" | sort -u > "$TMP/sym"
 cmp -s "$TMP/sym" "$TMP/declared" || { diff "$TMP/sym" "$TMP/declared"; fail "sdk/libnethost.sym differs from the headers"; }
 ok "sdk/libnethost.sym lists exactly the header functions"
+
+# No mutable process globals inside libnethost either (host state lives in
+# the host, behind the ctx): nothing of ours in .data or .bss; constant
+# tables are in .rodata / .data.rel.ro.
+objdump -t "$lib" | awk '($4 == ".data" || $4 == ".bss") { print $NF }' |
+	grep -vxE 'completed\.0|__dso_handle|__TMC_END__' > "$TMP/mutable"
+[ -s "$TMP/mutable" ] && { cat "$TMP/mutable"; fail "libnethost has mutable globals"; }
+ok "no mutable globals in libnethost"

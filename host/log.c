@@ -68,9 +68,14 @@ void host_log_set_target(enum host_log_target target, const char *ident)
 		openlog(ident ? ident : "nethost", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-/* name: the "plugin/instance" prefix, or NULL. */
-static void write_line(const char *name, int level, const char *msg)
+/* name: the "plugin/instance" prefix, or NULL. Control bytes in the
+ * message (a name or a value from outside) are escaped: one line stays
+ * one line, and nothing reaches the terminal raw. */
+static void write_line(const char *name, int level, const char *raw)
 {
+	char msg[4 * 2048];
+
+	nh_escape(raw, msg, sizeof(msg));
 	if (level < NH_LOG_ERR)
 		level = NH_LOG_ERR;
 	if (level > NH_LOG_DEBUG)

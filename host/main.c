@@ -157,10 +157,34 @@ static void list_plugin(const char *name, void *arg)
 	       d->summary ? d->summary : "", lp->path);
 }
 
+/* The host's own commands: their help, as plugins' commands have theirs. */
+static const struct { const char *name, *usage; } builtin_help[] = {
+	{ "serve", "usage: nethost [OPTIONS] serve [-c FILE] [-t]\n\n"
+		   "Run the service on FILE (default " NH_SYSCONFDIR "/nethost.ini); with -t, check\n"
+		   "FILE and every plugin it names, then exit 0 (valid) or 2.\n" },
+	{ "plugins", "usage: nethost [OPTIONS] plugins [--json]\n\n"
+		     "List every plugin found on the search path: name, version, summary, file;\n"
+		     "with --json also its commands and config keys. Exit 1 if one was refused.\n" },
+	{ "help", "usage: nethost help [COMMAND | PLUGIN]\n\n"
+		  "Show the host's help, a command's usage, or a plugin's commands and keys.\n" },
+};
+
+static const char *builtin_usage(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(builtin_help) / sizeof(builtin_help[0]); i++)
+		if (strcmp(name, builtin_help[i].name) == 0)
+			return builtin_help[i].usage;
+	return NULL;
+}
+
 static int list_plugins(struct loader *ld, int argc, char **argv)
 {
 	struct plugin_list pl = { .ld = ld };
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(builtin_usage("plugins"), stdout);
+		return 0;
+	}
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0)) {
 		fprintf(stderr, "nethost plugins: unexpected argument '%s'\nusage: nethost plugins [--json]\n",
 			argv[1]);
@@ -326,6 +350,10 @@ int main(int argc, char **argv)
 		optind = 1;
 		if ((code = parse_options(argc, argv, "c:tp:vqh", 0, &opt, &test, &help)) >= 0)
 			return code;
+		if (help) {
+			fputs(builtin_usage("serve"), stdout);
+			return 0;
+		}
 		if (optind < argc) {
 			fprintf(stderr, "nethost serve: unexpected argument '%s'\n", argv[optind]);
 			return 2;
@@ -359,7 +387,10 @@ int main(int argc, char **argv)
 		/* nethost help CMD, nethost -h CMD: the command's own usage. */
 		const char *topic = cmd && strcmp(cmd, "help") != 0 ? cmd : argc >= 2 ? argv[1] : NULL;
 		const struct nh_command *c;
-		if (topic && loader_find_command(&ld, topic, &c, NULL, NULL)) {
+		if (builtin_usage(topic)) {
+			fputs(builtin_usage(topic), stdout);
+			code = 0;
+		} else if (topic && loader_find_command(&ld, topic, &c, NULL, NULL)) {
 			char *args[] = { (char *)topic, "--help", NULL };
 			code = run_command(&ld, 2, args);
 		} else if (topic) {

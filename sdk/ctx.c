@@ -45,13 +45,14 @@ struct json_object *nh_host_status(const nh_ctx *ctx)
 
 int nh_cli_usage_error(const nh_ctx *ctx, const char *fmt, ...)
 {
+	char msg[1024], safe[4 * sizeof(msg)];
 	va_list ap;
 
-	fprintf(stderr, "nethost %s: ", ctx->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* The text quotes what the user typed: print it, not its bytes. */
+	fprintf(stderr, "nethost %s: %s\n", ctx->name, nh_escape(msg, safe, sizeof(safe)));
 	if (ctx->cmd && ctx->cmd->usage)
 		fprintf(stderr, "usage: nethost %s\n", ctx->cmd->usage);
 	return NH_EXIT_USAGE;

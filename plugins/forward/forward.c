@@ -115,6 +115,8 @@ static void forward_report(void *state)
 
 /* ---- nethost forward ------------------------------------------------ */
 
+/* One --allow or --deny value: CIDRs separated by commas or spaces. An
+ * empty one is refused: an empty allow list would let everybody in. */
 static int cli_add_cidrs(const nh_ctx *ctx, const char *opt, const char *text, nh_cidr **list,
 			 int *n)
 {
@@ -124,58 +126,43 @@ static int cli_add_cidrs(const nh_ctx *ctx, const char *opt, const char *text, n
 
 	if (k < 0)
 		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
+	if (k == 0) {
+		free(more);
+		return nh_cli_usage_error(ctx, "%s: '%s' names no CIDR", opt, text);
+	}
 	nh_cidr *all = realloc(*list, (size_t)(*n + k) * sizeof(*all));
-	if (!all && *n + k > 0) {
+	if (!all) {
 		free(more);
 		return nh_cli_usage_error(ctx, "out of memory");
 	}
-	if (k)
-		memcpy(all + *n, more, (size_t)k * sizeof(*all));
+	memcpy(all + *n, more, (size_t)k * sizeof(*all));
 	free(more);
 	*list = all;
 	*n += k;
 	return 0;
 }
 
-static int cli_duration(const nh_ctx *ctx, const char *opt, const char *text, int64_t *out)
-{
-	nh_error err;
-
-	if (nh_duration_parse_ms(text, out, &err) < 0)
-		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
-	return 0;
-}
-
 /* LISTEN is ADDR:PORT, or a bare PORT for every address (dual-stack). */
 static int cli_listen(const nh_ctx *ctx, const char *text, struct fwd_conf *c)
 {
-	nh_error err;
-	char *end;
-	long port = strtol(text, &end, 10);
+	nh_addr a;
 
-	if (*text && !*end) {
-		if (port < 1 || port > 65535)
-			return nh_cli_usage_error(ctx, "LISTEN: '%s' is not a port (1-65535)", text);
+	if (text[0] >= '0' && text[0] <= '9' && !strpbrk(text, ".:")) {
+		long port;
+		if (nh_opt_int(ctx, "LISTEN", text, 1, 65535, &port) < 0)
+			return NH_EXIT_USAGE;
 		char any[16];
 		snprintf(any, sizeof(any), "[::]:%ld", port);
-		if (add_listen_text(c, any, &err) < 0)
-			return nh_cli_usage_error(ctx, "LISTEN: %s", err.msg);
-		return 0;
+		if (nh_opt_addr(ctx, "LISTEN", any, -1, &a) < 0)
+			return NH_EXIT_USAGE;
+	} else if (nh_opt_addr(ctx, "LISTEN", text, -1, &a) < 0) {
+		return NH_EXIT_USAGE;
 	}
-	if (add_listen_text(c, text, &err) < 0)
-		return nh_cli_usage_error(ctx, "LISTEN: %s", err.msg);
-	return 0;
+	return fwd_conf_add_listen(c, &a) < 0 ? nh_cli_usage_error(ctx, "out of memory") : 0;
 }
 
-static void cli_signal(nh_loop *loop, int signo, void *arg)
-{
-	if (signo == SIGUSR1)
-		fwd_report(arg);
-	else
-		nh_loop_stop(loop);
-}
-
-static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
+/* The command line into c: 0, or NH_EXIT_USAGE with the reason printed. */
+static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 {
 	static const struct option opts[] = {
 		{ "allow", required_argument, NULL, 'a' },
@@ -185,66 +172,75 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fwd_conf c = { .max_conns = DEF_MAX_CONNS,
-			      .connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS };
 	int opt, rc = 0;
 
+	c->max_conns = DEF_MAX_CONNS;
+	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
 	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'a': rc = cli_add_cidrs(ctx, "--allow", optarg, &c.allow, &c.n_allow); break;
-		case 'd': rc = cli_add_cidrs(ctx, "--deny", optarg, &c.deny, &c.n_deny); break;
+		case 'a': rc = cli_add_cidrs(ctx, "--allow", optarg, &c->allow, &c->n_allow); break;
+		case 'd': rc = cli_add_cidrs(ctx, "--deny", optarg, &c->deny, &c->n_deny); break;
 		case 'c':
-			rc = cli_duration(ctx, "--connect-timeout", optarg, &c.connect_timeout_ms);
-			if (rc == 0 && c.connect_timeout_ms < 1)
-				rc = nh_cli_usage_error(ctx, "--connect-timeout: '%s' is not above 0",
-							optarg);
+			rc = nh_opt_duration_ms(ctx, "--connect-timeout", optarg, 1, INT64_MAX,
+						&c->connect_timeout_ms);
 			break;
-		case 'i': rc = cli_duration(ctx, "--idle-timeout", optarg, &c.idle_timeout_ms); break;
-		case 'm': {
-			char *end;
-			c.max_conns = strtol(optarg, &end, 10);
-			if (*end || end == optarg || c.max_conns < 1 || c.max_conns > MAX_MAX_CONNS)
-				rc = nh_cli_usage_error(ctx, "--max-connections: '%s' is not 1-%ld",
-							optarg, MAX_MAX_CONNS);
+		case 'i':
+			rc = nh_opt_duration_ms(ctx, "--idle-timeout", optarg, 0, INT64_MAX,
+						&c->idle_timeout_ms);
 			break;
-		}
+		case 'm':
+			rc = nh_opt_int(ctx, "--max-connections", optarg, 1, MAX_MAX_CONNS,
+					&c->max_conns);
+			break;
 		default: rc = nh_cli_usage_error(ctx, "unknown option"); break;
 		}
 	}
-	if (rc == 0 && argc - optind < 2)
-		rc = nh_cli_usage_error(ctx, "need LISTEN and at least one TARGET");
-	if (rc == 0)
-		rc = cli_listen(ctx, argv[optind], &c);
-	for (int i = optind + 1; rc == 0 && i < argc; i++) {
+	if (rc)
+		return NH_EXIT_USAGE;
+	if (argc - optind < 2)
+		return nh_cli_usage_error(ctx, "need LISTEN and at least one TARGET");
+	if (cli_listen(ctx, argv[optind], c))
+		return NH_EXIT_USAGE;
+	for (int i = optind + 1; i < argc; i++) {
 		nh_error err;
-		if (fwd_conf_add_upstream(&c, argv[i], &err) < 0)
-			rc = nh_cli_usage_error(ctx, "TARGET: %s", err.msg);
+		if (fwd_conf_add_upstream(c, argv[i], &err) < 0)
+			return nh_cli_usage_error(ctx, "TARGET: %s", err.msg);
 	}
-	if (rc) {
-		fwd_conf_free(&c);
-		return rc;
-	}
+	return 0;
+}
 
+static void cli_report(nh_loop *loop, int signo, void *arg)
+{
+	fwd_report(arg);
+}
+
+static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
+{
+	struct fwd_conf c = { 0 };
+
+	if (forward_parse(ctx, argc, argv, &c)) {
+		fwd_conf_free(&c);
+		return NH_EXIT_USAGE;
+	}
 	struct fwd *f = fwd_new(ctx, &c);
 	if (!f) {
 		fwd_conf_free(&c);
 		nh_error(ctx, "out of memory");
 		return NH_EXIT_FAIL;
 	}
-	nh_loop *loop = nh_ctx_loop(ctx);
-	static const int signals[] = { SIGINT, SIGTERM, SIGUSR1 };
-	nh_signal *sig[3] = { NULL };
-	for (int i = 0; i < 3; i++)
-		sig[i] = nh_signal_add(loop, signals[i], cli_signal, f);
-	if (fwd_start(f) < 0) {
+	int rc = NH_EXIT_OK;
+	nh_signal *usr1 = nh_signal_add(nh_ctx_loop(ctx), SIGUSR1, cli_report, f);
+	if (!usr1) {
+		nh_error(ctx, "cannot watch SIGUSR1: %s", strerror(errno));
+		rc = NH_EXIT_FAIL;
+	} else if (fwd_start(f) < 0) {
 		rc = NH_EXIT_USAGE; /* cannot run: the reason is logged */
 	} else {
-		if (nh_loop_run(loop) < 0)
+		if (nh_cli_run_until_signal(ctx) < 0)
 			rc = NH_EXIT_FAIL;
 		fwd_report(f);
 	}
-	for (int i = 0; i < 3; i++)
-		nh_signal_del(sig[i]);
+	nh_signal_del(usr1);
 	fwd_free(f);
 	return rc;
 }
@@ -266,8 +262,9 @@ static const struct nh_command forward_commands[] = {
 	  "  Relay every TCP connection to LISTEN to the first TARGET that accepts it.\n"
 	  "  LISTEN is ADDR:PORT ([::]:PORT is dual-stack) or a bare PORT (every\n"
 	  "  address). TARGET is HOST:PORT; names are resolved once at start.\n"
+	  "  Ports are 1-65535; N is decimal; DUR is 500ms, 5s, 2m...\n"
 	  "  Runs in the foreground until SIGINT/SIGTERM; SIGUSR1 logs counters.\n"
-	  "  -a, --allow CIDR            let only these clients in (repeatable)\n"
+	  "  -a, --allow CIDR            let only these clients in (repeatable; not empty)\n"
 	  "  -d, --deny CIDR             keep these clients out; wins over --allow\n"
 	  "  -c, --connect-timeout DUR   per upstream attempt (default 5s)\n"
 	  "  -i, --idle-timeout DUR      close connections idle this long (default never)\n"

@@ -21,13 +21,11 @@
 /* Copy buffer: a half's first bytes, and all of them where splice()
  * cannot be used. A half that fills it once splices from then on. */
 #define FWD_BUF_SIZE (64 * 1024)
-/* Connections accepted per wakeup, so one busy listener cannot starve the rest. */
-#define FWD_ACCEPT_BATCH 64
 /* Empty pipes kept for reuse. */
 #define FWD_POOL_MAX 64
 /* Pooled pipes are closed when no connection was open this long. */
 #define FWD_TRIM_MS 1000
-/* Pause after EMFILE/ENFILE before accepting again. */
+/* Out of fds for an upstream socket: try again this much later. */
 #define FWD_EMFILE_PAUSE_MS 100
 /* Most addresses one `to` name may resolve to. */
 #define FWD_ADDRS_PER_NAME 8
@@ -43,20 +41,11 @@ struct fwd_stats {
 	nh_counter *closed;     /* relayed and closed, any way */
 	nh_counter *bytes_up;   /* client -> upstream */
 	nh_counter *bytes_down; /* upstream -> client */
-	nh_counter *emfile;     /* accept pauses for lack of fds */
+	nh_counter *emfile;     /* accept pauses for lack of fds (the listener's fd_pauses) */
 	nh_gauge *active_g;     /* open client connections, as a metric */
 	long active;            /* open client connections */
 	nh_counter own[7];
 	nh_gauge own_active;
-};
-
-struct fwd;
-
-struct fwd_listener {
-	struct fwd *f;
-	int fd;
-	nh_io *io;
-	nh_addr addr;
 };
 
 /* What an instance runs with: read from [forward NAME] or the CLI. */
@@ -72,23 +61,16 @@ struct fwd_conf {
 	int64_t idle_timeout_ms; /* 0: never */
 };
 
-enum {
-	FWD_PAUSE_EMFILE = 1 << 0,
-	FWD_PAUSE_FULL = 1 << 1,
-};
-
 struct fwd_conn;
 
 struct fwd {
 	nh_ctx *ctx;
 	nh_loop *loop;
 	struct fwd_conf conf;
-	struct fwd_listener *lis;
-	int n_lis;
-	int paused;         /* FWD_PAUSE_* bits: listeners not watched */
-	nh_timer *resume;   /* ends an EMFILE pause */
+	nh_listener *listener; /* every `listen` address; NULL once stopped */
 	nh_timer *trim;     /* empties the pipe pool once all is quiet */
-	int64_t emfile_log_ms; /* last EMFILE warning, to keep the log readable */
+	int64_t fds_log_ms; /* last "no fd for an upstream" warning; -1: none yet */
+	int64_t full_log_ms; /* last max_connections line; -1: none yet */
 	struct fwd_conn *conns;
 	struct fwd_pipe {
 		int fd[2];
@@ -125,14 +107,17 @@ static inline void fwd_active_add(struct fwd *f, long d)
 void fwd_stop(struct fwd *f);
 void fwd_free(struct fwd *f);
 void fwd_report(struct fwd *f);
-/* Out of fds (err): stop accepting for FWD_EMFILE_PAUSE_MS, log it. */
-void fwd_pause_emfile(struct fwd *f, int err);
-/* A connection closed: accepting may resume. */
+/* No fd for an upstream socket (err): the client waits and tries again
+ * in FWD_EMFILE_PAUSE_MS. Logs it, at most once a second. */
+void fwd_out_of_fds(struct fwd *f, int err);
+/* A connection taken from the listener has ended (or could not start):
+ * frees its listener slot. Once per connection. */
 void fwd_conn_gone(struct fwd *f);
 
 /* forward_relay.c */
-/* Take over an accepted client fd and start connecting upstream. */
-void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer);
+/* Take over an accepted client fd and start connecting upstream. 0, or
+ * -ENOMEM with fd still the caller's. */
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer);
 /* Close every connection (instance going away). */
 void fwd_conn_close_all(struct fwd *f);
 void fwd_pool_free(struct fwd *f);

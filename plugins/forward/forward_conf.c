@@ -33,6 +33,9 @@ int fwd_conf_add_upstream(struct fwd_conf *c, const char *text, nh_error *err)
 
 	if (n < 0)
 		return n;
+	/* A name resolves to one port for all its addresses. */
+	if (nh_addr_port(&found[0]) == 0)
+		return nh_error_set(err, EINVAL, "'%s': port 0 is not a port to relay to", text);
 	nh_addr *up = realloc(c->up, (size_t)(c->n_up + n) * sizeof(*up));
 	if (!up)
 		return nh_error_set(err, ENOMEM, "out of memory");

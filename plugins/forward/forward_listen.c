@@ -1,5 +1,6 @@
-/* Listeners: accept in batches, apply allow/deny, hand clients to the
- * relay; pause on max_connections and on EMFILE, resume when possible. */
+/* The forwarder's listening side: one nh_listener over every `listen`
+ * address (it accepts in batches, pauses when fds run out and at
+ * max_connections), allow/deny as its filter, clients handed to the relay. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 		return NULL;
 	f->ctx = ctx;
 	f->loop = nh_ctx_loop(ctx);
+	f->fds_log_ms = f->full_log_ms = -1;
 	fwd_stats_init(&f->st);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
@@ -28,42 +30,36 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 	return f;
 }
 
-static void listeners_watch(struct fwd *f)
+/* The listener counts its fd-shortage pauses; the accept-pauses counter
+ * shows that count. Copied whenever a client comes or goes and before
+ * the counters are logged or the listener freed: a pause always ends in
+ * an accept (or another pause), so the counter lags by one pause at most. */
+static void sync_pauses(struct fwd *f)
 {
-	for (int i = 0; i < f->n_lis; i++)
-		nh_io_set(f->lis[i].io, f->paused ? 0 : NH_READ);
+	struct nh_listener_stats st = NH_LISTENER_STATS_INIT;
+
+	if (!f->listener)
+		return;
+	nh_listener_stats(f->listener, &st);
+	f->st.emfile->value = st.fd_pauses;
 }
 
-static int64_t resume_accept(nh_loop *loop, void *arg)
-{
-	struct fwd *f = arg;
-
-	f->resume = NULL;
-	f->paused &= ~FWD_PAUSE_EMFILE;
-	listeners_watch(f);
-	return NH_TIMER_STOP;
-}
-
-/* Out of fds: stop accepting for a moment rather than spin on a
- * listener that stays readable. One log line a second at most. */
-void fwd_pause_emfile(struct fwd *f, int err)
+/* For lines that repeat while a condition lasts: once a second at most. */
+static int log_due(struct fwd *f, int64_t *last)
 {
 	int64_t now = nh_loop_now_ms(f->loop);
 
-	if (f->paused & FWD_PAUSE_EMFILE)
-		return;
-	nh_counter_inc(f->st.emfile);
-	if (f->emfile_log_ms == 0 || now - f->emfile_log_ms >= 1000) {
-		nh_warn(f->ctx, "%s; pausing accepts for %d ms (%ld connections open, %llu pauses)",
-			strerror(err), FWD_EMFILE_PAUSE_MS, f->st.active,
-			(unsigned long long)f->st.emfile->value);
-		f->emfile_log_ms = now;
-	}
-	f->resume = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, resume_accept, f);
-	if (!f->resume)
-		return; /* cannot pause safely: keep accepting */
-	f->paused |= FWD_PAUSE_EMFILE;
-	listeners_watch(f);
+	if (*last >= 0 && now - *last < 1000)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+void fwd_out_of_fds(struct fwd *f, int err)
+{
+	if (log_due(f, &f->fds_log_ms))
+		nh_warn(f->ctx, "upstream socket: %s; clients wait for an fd (%ld connections open)",
+			strerror(err), f->st.active);
 }
 
 /* Quiet for a while: give the pooled pipes back to the system. */
@@ -79,115 +75,115 @@ static int64_t trim_pool(nh_loop *loop, void *arg)
 
 void fwd_conn_gone(struct fwd *f)
 {
+	nh_listener_release(f->listener); /* NULL once stopped: ignored */
+	sync_pauses(f);
 	if (f->st.active == 0 && f->n_pool > 0 && !f->trim)
 		f->trim = nh_timer_add(f->loop, FWD_TRIM_MS, trim_pool, f);
-	if ((f->paused & FWD_PAUSE_FULL) && f->st.active < f->conf.max_conns) {
-		f->paused &= ~FWD_PAUSE_FULL;
-		listeners_watch(f);
-	}
 }
 
-static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
+static nh_addr peer_addr(const struct sockaddr *sa, socklen_t salen)
 {
-	struct fwd_listener *l = arg;
-	struct fwd *f = l->f;
+	nh_addr a;
 
-	for (int i = 0; i < FWD_ACCEPT_BATCH; i++) {
-		if (f->st.active >= f->conf.max_conns) {
-			/* Leave the rest in the backlog until one closes. */
-			if (!(f->paused & FWD_PAUSE_FULL))
-				nh_notice(f->ctx, "max_connections (%ld) reached; pausing accepts",
-					  f->conf.max_conns);
-			f->paused |= FWD_PAUSE_FULL;
-			listeners_watch(f);
-			return;
-		}
-		nh_addr peer;
-		peer.len = sizeof(peer.u);
-		int fd = accept4(lfd, &peer.u.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			switch (errno) {
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				fwd_pause_emfile(f, errno);
-				return;
-			case EAGAIN:
-				return;
-			default:
-				nh_error(f->ctx, "accept: %s", strerror(errno));
-				return;
-			}
-		}
-		nh_counter_inc(f->st.accepted);
-		if (!fwd_acl_permits(&f->conf, &peer.u.sa)) {
-			char text[NH_ADDR_STRLEN];
-			nh_counter_inc(f->st.refused);
-			nh_info(f->ctx, "%s: refused by allow/deny",
-				nh_addr_format(&peer, 1, text, sizeof(text)));
-			close(fd);
-			continue;
-		}
-		fwd_conn_new(f, fd, &peer);
+	memset(&a, 0, sizeof(a));
+	if (salen > sizeof(a.u))
+		salen = sizeof(a.u);
+	memcpy(&a.u, sa, salen);
+	a.len = salen;
+	return a;
+}
+
+/* Every client taken off a listener counts as accepted, refused ones too. */
+static int acl_filter(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
+{
+	struct fwd *f = arg;
+	char text[NH_ADDR_STRLEN];
+
+	nh_counter_inc(f->st.accepted);
+	sync_pauses(f);
+	if (fwd_acl_permits(&f->conf, sa))
+		return 0;
+	nh_counter_inc(f->st.refused);
+	nh_addr peer = peer_addr(sa, salen);
+	nh_info(f->ctx, "%s: refused by allow/deny", nh_addr_format(&peer, 1, text, sizeof(text)));
+	return -EACCES;
+}
+
+static void client_accepted(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
+{
+	struct fwd *f = arg;
+	nh_addr peer = peer_addr(sa, salen);
+
+	if (fwd_conn_new(f, fd, &peer) < 0) {
+		char text[NH_ADDR_STRLEN];
+		nh_warn(f->ctx, "%s: out of memory; closed",
+			nh_addr_format(&peer, 1, text, sizeof(text)));
+		close(fd);
+		fwd_conn_gone(f);
+		return;
 	}
+	/* The listener leaves the rest in the backlog until one closes. */
+	if (f->listener && nh_listener_active(f->listener) >= (unsigned long)f->conf.max_conns &&
+	    log_due(f, &f->full_log_ms))
+		nh_notice(f->ctx, "max_connections (%ld) reached; pausing accepts",
+			  f->conf.max_conns);
+}
+
+/* A listening socket for a, with TCP_NODELAY set on it: accepted
+ * clients inherit it, one call here and none per client. */
+static int listen_on(struct fwd *f, const nh_addr *a)
+{
+	nh_error err;
+	int one = 1, fd = nh_listen_tcp(a, 0, 0, &err);
+
+	if (fd < 0) {
+		nh_error(f->ctx, "listen %s", err.msg);
+		return fd;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	int r = nh_listener_add_fd(f->listener, fd, &err);
+	if (r < 0)
+		nh_error(f->ctx, "listen %s", err.msg);
+	return r;
 }
 
 int fwd_start(struct fwd *f)
 {
+	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 	int r = fwd_metrics_open(f);
+
 	if (r < 0)
 		return r;
-	f->lis = calloc((size_t)f->conf.n_listen, sizeof(*f->lis));
-	if (!f->lis)
-		return -ENOMEM;
-	for (int i = 0; i < f->conf.n_listen; i++) {
-		struct fwd_listener *l = &f->lis[i];
-		nh_error err;
-		l->f = f;
-		l->addr = f->conf.listen[i];
-		l->fd = nh_listen_tcp(&l->addr, 0, 0, &err);
-		if (l->fd < 0) {
-			nh_error(f->ctx, "listen %s", err.msg);
-			int rc = l->fd;
-			fwd_stop(f);
-			return rc;
-		}
-		f->n_lis++;
-		/* Accepted clients inherit it: one call here, none per client. */
-		int one = 1;
-		setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (!(l->io = nh_io_add(f->loop, l->fd, NH_READ, on_accept, l))) {
-			int rc = -errno;
-			nh_error(f->ctx, "cannot watch listener: %s", strerror(errno));
-			fwd_stop(f);
-			return rc;
-		}
+	o.max_clients = (unsigned)f->conf.max_conns;
+	o.at_max = NH_LISTEN_PAUSE;
+	o.filter = acl_filter;
+	o.on_accept = client_accepted;
+	o.arg = f;
+	if (!(f->listener = nh_listener_new(f->ctx, &o))) {
+		r = -errno;
+		nh_error(f->ctx, "cannot make a listener: %s", strerror(-r));
+		return r;
 	}
+	for (int i = 0; i < f->conf.n_listen; i++)
+		if ((r = listen_on(f, &f->conf.listen[i])) < 0) {
+			fwd_stop(f);
+			return r;
+		}
 	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
-	for (int i = 0; i < f->n_lis; i++)
+	for (int i = 0; i < f->conf.n_listen; i++)
 		nh_notice(f->ctx, "listening on %s, relaying to %s%s",
-			  nh_addr_format(&f->lis[i].addr, 1, l, sizeof(l)),
+			  nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
 			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
 			  f->conf.n_up > 1 ? " and its fail-overs" : "");
 	return 0;
 }
 
+/* Stop accepting; the connections open go on until fwd_free(). */
 void fwd_stop(struct fwd *f)
 {
-	for (int i = 0; i < f->n_lis; i++) {
-		nh_io_del(f->lis[i].io);
-		close(f->lis[i].fd);
-	}
-	free(f->lis);
-	f->lis = NULL;
-	f->n_lis = 0;
-	nh_timer_del(f->resume);
-	f->resume = NULL;
+	sync_pauses(f);
+	nh_listener_free(f->listener);
+	f->listener = NULL;
 	nh_timer_del(f->trim);
 	f->trim = NULL;
 }
@@ -207,12 +203,15 @@ void fwd_free(struct fwd *f)
 void fwd_report(struct fwd *f)
 {
 	const struct fwd_stats *s = &f->st;
+	int full = f->listener &&
+		   nh_listener_active(f->listener) >= (unsigned long)f->conf.max_conns;
+
+	sync_pauses(f);
 	nh_info(f->ctx,
 		"accepted=%llu refused=%llu failed=%llu active=%ld closed=%llu "
 		"bytes_up=%llu bytes_down=%llu emfile_pauses=%llu%s",
 		(unsigned long long)s->accepted->value, (unsigned long long)s->refused->value,
 		(unsigned long long)s->failed->value, s->active, (unsigned long long)s->closed->value,
 		(unsigned long long)s->bytes_up->value, (unsigned long long)s->bytes_down->value,
-		(unsigned long long)s->emfile->value,
-		f->paused ? " (accepts paused)" : "");
+		(unsigned long long)s->emfile->value, full ? " (accepts paused)" : "");
 }

@@ -460,8 +460,9 @@ static int64_t conn_retry(nh_loop *loop, void *arg)
 
 /* Try the upstreams in order from up_next; close the client when none
  * is left, saying why the last one failed. Out of fds, the client waits
- * (within connect_timeout) while accepting pauses, rather than being
- * turned away for a shortage that closing connections will end. */
+ * (within connect_timeout; the listener pauses by itself when accept()
+ * runs out too), rather than being turned away for a shortage that
+ * closing connections will end. */
 static void conn_connect(struct fwd_conn *c)
 {
 	struct fwd *f = c->f;
@@ -475,7 +476,7 @@ static void conn_connect(struct fwd_conn *c)
 		c->up_err = errno;
 		if ((errno == EMFILE || errno == ENFILE) &&
 		    nh_loop_now_ms(f->loop) - c->start_ms < f->conf.connect_timeout_ms) {
-			fwd_pause_emfile(f, errno);
+			fwd_out_of_fds(f, errno);
 			c->up_next--;
 			c->retry = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, conn_retry, c);
 			if (c->retry)
@@ -487,14 +488,12 @@ static void conn_connect(struct fwd_conn *c)
 		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
 }
 
-void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
 
-	if (!c) {
-		close(fd);
-		return;
-	}
+	if (!c)
+		return -ENOMEM;
 	c->f = f;
 	c->fd[CLIENT] = fd;
 	c->fd[UPSTREAM] = -1;
@@ -510,4 +509,5 @@ void fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 	/* The client is watched from the relay on: one epoll_ctl less per
 	 * connection; a client that leaves meanwhile is seen then. */
 	conn_connect(c);
+	return 0;
 }

@@ -214,13 +214,9 @@ void icmp_service_stop(void *state);
 void icmp_service_destroy(void *state);
 void icmp_service_report(void *state);
 
-/* Parse a whole number in [min, max] from a CLI option; usage error text in
- * err. 0 or -EINVAL. */
-int icmp_parse_long(const char *opt, const char *text, long min, long max, long *out,
-		    nh_error *err);
-/* A CLI duration option through nh_duration_parse_ms, with the option named. */
-int icmp_parse_duration(const char *opt, const char *text, int64_t min_ms, int64_t *out,
-			nh_error *err);
+/* The longest duration a command option takes (1 day): far from where
+ * a deadline in microseconds would overflow. */
+#define ICMP_MAX_DURATION_MS (24LL * 3600 * 1000)
 
 /* key: milliseconds with microsecond digits, from us. */
 void icmp_json_add_ms(struct json_object *obj, const char *key, int64_t us);

@@ -18,15 +18,16 @@ static const struct nh_command icmp_commands[] = {
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
 	  "  -W, --timeout T     after the last probe, wait this long for replies (default 10s)\n"
-	  "  -s, --size SIZE     payload bytes (0-65507, default 56)\n"
+	  "  -s, --size SIZE     payload bytes (0-65507, default 56; 1k = 1024)\n"
 	  "  -q, --quiet         print the summary only\n"
 	  "  -S, --socket KIND   auto (default: datagram if allowed, else raw), dgram or raw\n"
-	  "Durations: 250ms, 0.2 (seconds), 2s, 1m. Ctrl-C prints the summary.\n"
+	  "Durations: 250ms, 0.2 (seconds), 2s, 1m (at most 1d). Ctrl-C prints the summary.\n"
+	  "A probe that cannot be sent is reported and not counted as transmitted.\n"
 	  "Exit: 0 some reply, 1 no reply, 2 usage or socket error.",
 	  "ICMP echo to a host, like iputils ping", ping_cmd },
 	{ "sweep",
 	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
-	  "      [-a|-u] [-q] [-S KIND] TARGET...\n"
+	  "      [-a] [-u] [-q] [-S KIND] TARGET...\n"
 	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
 	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
 	  "  a CIDR are probed, network and broadcast included.\n"
@@ -36,7 +37,8 @@ static const struct nh_command icmp_commands[] = {
 	  "  -e, --every I      sweep again every I and print only changes (Ctrl-C ends)\n"
 	  "  -n, --rounds N     with --every: stop after N sweeps\n"
 	  "  -j, --json         one JSON object for the first sweep, one per change after\n"
-	  "  -a, --alive        list only the alive hosts (-u: only the inactive ones)\n"
+	  "  -a, --alive        list the alive hosts (alone: only them)\n"
+	  "  -u, --inactive     list the inactive hosts (alone: only them); -a -u: both\n"
 	  "  -q, --quiet        print the totals line only\n"
 	  "  -S, --socket KIND  auto (default), dgram or raw\n"
 	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
@@ -46,7 +48,7 @@ static const struct nh_command icmp_commands[] = {
 	  "  HOST:PORT is 192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
 	  "  until they resolve): ready when it accepts a TCP connection.\n"
 	  "  URL is http://HOST[:PORT]/PATH or https://...: ready when a GET gets a 2xx\n"
-	  "  answer, body read in full (redirects are not followed).\n"
+	  "  answer, body read in full (redirects are not followed). Other schemes are refused.\n"
 	  "  -t, --timeout T    give up after T (default 30s)\n"
 	  "  -i, --interval I   time between attempts (default 1s); a TCP attempt lasts at\n"
 	  "                     most max(I, 1s), an HTTP one the time left; none lasts\n"
@@ -58,7 +60,7 @@ static const struct nh_command icmp_commands[] = {
 	  "wait until TCP services accept connections and URLs answer 2xx", wait_cmd },
 	{ "synprobe",
 	  "synprobe [--timeout T] [--retries N] [--json] HOST PORT...\n"
-	  "  PORT is 80, 8000-8010 or 22,80,443. IPv4 only; needs root or CAP_NET_RAW.\n"
+	  "  PORT is 80, 8000-8010 or 22,80,443 (1-65535). IPv4 only; needs root or CAP_NET_RAW.\n"
 	  "  Sends hand-built TCP SYNs (raw socket, IP_HDRINCL) and classifies each port:\n"
 	  "  open (SYN/ACK, then reset by us), closed (RST) or filtered (no answer).\n"
 	  "  -t, --timeout T    wait this long after the last SYN of a round (default 1s)\n"

@@ -38,6 +38,7 @@ struct ping {
 	uint8_t *seen;     /* per sequence number: replies counted */
 	uint16_t next_seq;
 
+	uint64_t tried;    /* sends attempted: the count -c limits */
 	uint64_t transmitted, received, dups, errors, strays, malformed;
 	double tmin, tmax, tsum, tsum2; /* microseconds */
 	int64_t start_us, last_send_us;
@@ -64,11 +65,12 @@ static void ping_finish(struct ping *p)
 	nh_loop_stop(p->loop);
 }
 
-/* All we asked is answered: no reason to linger. */
+/* Every probe sent and every one that went out answered: no reason to
+ * linger (a send that failed has no answer to wait for). */
 static int all_answered(const struct ping *p)
 {
-	return p->count && p->transmitted >= (uint64_t)p->count &&
-	       p->received + p->errors >= (uint64_t)p->count;
+	return p->count && p->tried >= (uint64_t)p->count &&
+	       p->received + p->errors >= p->transmitted;
 }
 
 static void send_one(struct ping *p)
@@ -83,23 +85,28 @@ static void send_one(struct ping *p)
 	p->last_send_us = nh_now_us();
 	p->sent_ns[seq] = realtime_ns();
 	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
+	p->tried++;
+	if (r < 0) {
+		/* Not transmitted: an answer to it would be a stray. */
+		p->sent_ns[seq] = 0;
+		fprintf(stderr, "ping: %s: icmp_seq=%u: send: %s\n", p->dst_text, seq, strerror(-r));
+		return;
+	}
 	p->transmitted++;
-	if (r < 0)
-		fprintf(stderr, "ping: %s: send: %s\n", p->dst_text, strerror(-r));
 }
 
 static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
 
-	if (p->count && p->transmitted >= (uint64_t)p->count) {
+	if (p->count && p->tried >= (uint64_t)p->count) {
 		/* The linger after the last probe has run out. */
 		ping_finish(p);
 		p->timer = NULL;
 		return NH_TIMER_STOP;
 	}
 	send_one(p);
-	if (p->count && p->transmitted >= (uint64_t)p->count)
+	if (p->count && p->tried >= (uint64_t)p->count)
 		return all_answered(p) ? 0 : p->timeout_ms;
 	return p->interval_ms;
 }
@@ -331,30 +338,30 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			  .timeout_ms = 10000, .size = 56, .next_seq = 1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
 	int family = AF_UNSPEC, c;
-	long size = 56;
-	nh_error err;
+	uint64_t size = 56;
 
 	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
 		case 'c':
-			if (icmp_parse_long("-c", optarg, 1, 1000000000, &p.count, &err) < 0)
-				return nh_cli_usage_error(ctx, "%s", err.msg);
+			if (nh_opt_int(ctx, "-c", optarg, 1, 1000000000, &p.count) < 0)
+				return NH_EXIT_USAGE;
 			break;
 		case 'i':
 			/* iputils' floor for users without privileges: 2 ms. */
-			if (icmp_parse_duration("-i", optarg, geteuid() == 0 ? 1 : 2, &p.interval_ms,
-						&err) < 0)
-				return nh_cli_usage_error(ctx, "%s", err.msg);
+			if (nh_opt_duration_ms(ctx, "-i", optarg, geteuid() == 0 ? 1 : 2,
+					       ICMP_MAX_DURATION_MS, &p.interval_ms) < 0)
+				return NH_EXIT_USAGE;
 			break;
 		case 'W':
-			if (icmp_parse_duration("-W", optarg, 1, &p.timeout_ms, &err) < 0)
-				return nh_cli_usage_error(ctx, "%s", err.msg);
+			if (nh_opt_duration_ms(ctx, "-W", optarg, 1, ICMP_MAX_DURATION_MS,
+					       &p.timeout_ms) < 0)
+				return NH_EXIT_USAGE;
 			break;
 		case 's':
-			if (icmp_parse_long("-s", optarg, 0, ICMP_MAX_PAYLOAD, &size, &err) < 0)
-				return nh_cli_usage_error(ctx, "%s", err.msg);
+			if (nh_opt_size(ctx, "-s", optarg, 0, ICMP_MAX_PAYLOAD, &size) < 0)
+				return NH_EXIT_USAGE;
 			break;
 		case 'q': p.quiet = 1; break;
 		case 'S':

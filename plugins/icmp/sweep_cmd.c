@@ -9,7 +9,9 @@
 
 #include "icmp.h"
 
-enum { SHOW_ALL, SHOW_ALIVE, SHOW_INACTIVE };
+/* Which hosts the first round lists: -a and -u each add a list; neither
+ * given lists both. */
+enum { SHOW_ALIVE = 1 << 0, SHOW_INACTIVE = 1 << 1, SHOW_BOTH = SHOW_ALIVE | SHOW_INACTIVE };
 
 struct sweep_cli {
 	nh_ctx *ctx;
@@ -67,10 +69,10 @@ static void print_full_text(struct sweep_cli *c, const struct sweep_round *r)
 
 	for (size_t i = 0; i < sweep_count(c->sw) && !c->quiet; i++) {
 		struct sweep_host *h = sweep_host(c->sw, i);
-		if (h->alive && c->show != SHOW_INACTIVE)
+		if (h->alive && (c->show & SHOW_ALIVE))
 			printf("%s is alive (%.3f ms)\n", sweep_host_format(h, host, sizeof(host)),
 			       ms(h->rtt_us));
-		else if (!h->alive && c->show != SHOW_ALIVE)
+		else if (!h->alive && (c->show & SHOW_INACTIVE))
 			printf("%s is inactive\n", sweep_host_format(h, host, sizeof(host)));
 	}
 	printf("--- %zu targets: %zu alive, %zu inactive (%llu probes, %llu errors, %llu strays, "
@@ -197,14 +199,20 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
-		case 't': bad = icmp_parse_duration("--timeout", optarg, 1, &p.timeout_ms, &err); break;
-		case 'r': bad = icmp_parse_long("--retries", optarg, 0, 10, &retries, &err); break;
-		case 'R': bad = icmp_parse_long("--rate", optarg, 1, 1000000, &p.rate, &err); break;
-		case 'e': bad = icmp_parse_duration("--every", optarg, 10, &c.every_ms, &err); break;
-		case 'n': bad = icmp_parse_long("--rounds", optarg, 1, 1000000000, &c.rounds, &err); break;
+		case 't':
+			bad = nh_opt_duration_ms(ctx, "--timeout", optarg, 1, ICMP_MAX_DURATION_MS,
+						 &p.timeout_ms);
+			break;
+		case 'r': bad = nh_opt_int(ctx, "--retries", optarg, 0, 10, &retries); break;
+		case 'R': bad = nh_opt_int(ctx, "--rate", optarg, 1, 1000000, &p.rate); break;
+		case 'e':
+			bad = nh_opt_duration_ms(ctx, "--every", optarg, 10, ICMP_MAX_DURATION_MS,
+						 &c.every_ms);
+			break;
+		case 'n': bad = nh_opt_int(ctx, "--rounds", optarg, 1, 1000000000, &c.rounds); break;
 		case 'j': c.json = 1; break;
-		case 'a': c.show = SHOW_ALIVE; break;
-		case 'u': c.show = SHOW_INACTIVE; break;
+		case 'a': c.show |= SHOW_ALIVE; break;
+		case 'u': c.show |= SHOW_INACTIVE; break;
 		case 'q': c.quiet = 1; break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &p.sock_kind) < 0)
@@ -214,10 +222,12 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		default: return nh_cli_usage_error(ctx, "unknown option");
 		}
 		if (bad)
-			return nh_cli_usage_error(ctx, "%s", err.msg);
+			return NH_EXIT_USAGE; /* the parser said why */
 	}
 	if (optind >= argc)
 		return nh_cli_usage_error(ctx, "no TARGET given");
+	if (!c.show)
+		c.show = SHOW_BOTH;
 	if (c.rounds && !c.every_ms)
 		return nh_cli_usage_error(ctx, "--rounds needs --every");
 	p.retries = (int)retries;

@@ -168,35 +168,53 @@ static void synprobe_readable(nh_loop *loop, int fd, int events, void *arg)
 	}
 }
 
-/* "80", "8000-8010", "22,80,443-445" into sp->ports. */
-static int parse_ports(struct synprobe *sp, const char *text, nh_error *err)
+/* One port of a PORT argument, the whole argument quoted when it is bad. */
+static int parse_port(const nh_ctx *ctx, const char *arg, const char *text, long *port)
 {
-	char *copy = strdup(text), *save = NULL;
-
-	if (!copy)
-		return nh_error_set(err, ENOMEM, "out of memory");
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(tok, '-'), *end;
-		long lo, hi;
-		if (dash)
-			*dash = '\0';
-		lo = strtol(tok, &end, 10);
-		int bad = !*tok || *end;
-		hi = dash ? strtol(dash + 1, &end, 10) : lo;
-		bad |= dash && (!dash[1] || *end);
-		if (bad || lo < 1 || hi > 65535 || lo > hi) {
-			free(copy);
-			return nh_error_set(err, EINVAL, "'%s': not a port (1-65535) or range (A-B)",
-					    text);
-		}
-		for (long p = lo; p <= hi; p++) {
-			if (sp->index[p] >= 0)
-				continue;
-			sp->index[p] = sp->n;
-			sp->ports[sp->n++] = (struct port_probe){ .port = (uint16_t)p };
-		}
+	if (!*text) {
+		nh_cli_usage_error(ctx, "PORT: '%s': an empty port (use 80, 8000-8010 or 22,80,443)",
+				   arg);
+		return -EINVAL;
 	}
-	free(copy);
+	return nh_opt_int(ctx, "PORT", text, 1, 65535, port);
+}
+
+/* "80", "8000-8010", "22,80,443-445" into sp->ports. 0, or -EINVAL with
+ * the usage error printed. */
+static int parse_ports(struct synprobe *sp, const char *text)
+{
+	const char *p = text;
+
+	do {
+		size_t n = strcspn(p, ",");
+		char piece[32], *dash;
+		long lo, hi;
+		if (n >= sizeof(piece)) {
+			nh_cli_usage_error(sp->ctx, "PORT: '%.*s': not a port or range (A-B)", (int)n, p);
+			return -EINVAL;
+		}
+		memcpy(piece, p, n);
+		piece[n] = '\0';
+		if ((dash = strchr(piece, '-')))
+			*dash = '\0';
+		if (parse_port(sp->ctx, text, piece, &lo) < 0 ||
+		    (dash && parse_port(sp->ctx, text, dash + 1, &hi) < 0))
+			return -EINVAL;
+		if (!dash)
+			hi = lo;
+		if (lo > hi) {
+			nh_cli_usage_error(sp->ctx, "PORT: '%ld-%ld': a range goes up (A-B, A <= B)",
+					   lo, hi);
+			return -EINVAL;
+		}
+		for (long port = lo; port <= hi; port++) {
+			if (sp->index[port] >= 0)
+				continue;
+			sp->index[port] = sp->n;
+			sp->ports[sp->n++] = (struct port_probe){ .port = (uint16_t)port };
+		}
+		p += n;
+	} while (*p++ == ',');
 	return 0;
 }
 
@@ -338,13 +356,16 @@ int synprobe_cmd(nh_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:r:j", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
-		case 't': bad = icmp_parse_duration("--timeout", optarg, 1, &sp.timeout_ms, &err); break;
-		case 'r': bad = icmp_parse_long("--retries", optarg, 0, 10, &sp.retries, &err); break;
+		case 't':
+			bad = nh_opt_duration_ms(ctx, "--timeout", optarg, 1, ICMP_MAX_DURATION_MS,
+						 &sp.timeout_ms);
+			break;
+		case 'r': bad = nh_opt_int(ctx, "--retries", optarg, 0, 10, &sp.retries); break;
 		case 'j': sp.json = 1; break;
 		default: return nh_cli_usage_error(ctx, "unknown option");
 		}
 		if (bad)
-			return nh_cli_usage_error(ctx, "%s", err.msg);
+			return NH_EXIT_USAGE; /* the parser said why */
 	}
 	if (argc - optind < 2)
 		return nh_cli_usage_error(ctx, optind >= argc ? "no HOST given" : "no PORT given");
@@ -357,10 +378,8 @@ int synprobe_cmd(nh_ctx *ctx, int argc, char **argv)
 	}
 	memset(sp.index, 0xff, 65536 * sizeof(*sp.index));
 	for (int i = optind + 1; i < argc; i++)
-		if (parse_ports(&sp, argv[i], &err) < 0) {
-			code = nh_cli_usage_error(ctx, "%s", err.msg);
-			goto out;
-		}
+		if (parse_ports(&sp, argv[i]) < 0)
+			goto out; /* code is NH_EXIT_USAGE */
 	if (synprobe_open(&sp, &err) < 0) {
 		fprintf(stderr, "synprobe: %s\n", err.msg);
 		goto out;

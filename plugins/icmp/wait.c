@@ -4,6 +4,7 @@
  * port that opens while the kernel backs off its SYN retransmissions is
  * seen within about an interval); each HTTP attempt is a GET bounded by
  * the time left. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -166,6 +167,22 @@ static int64_t deadline_passed(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
+/* "ftp://..." -> 1 and "ftp" in buf: text names a scheme (RFC 3986:
+ * a letter, then letters, digits, '+', '-', '.') followed by "://". */
+static int url_scheme(const char *text, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)text[0]))
+		return 0;
+	while (isalnum((unsigned char)text[n]) || text[n] == '+' || text[n] == '-' || text[n] == '.')
+		n++;
+	if (strncmp(text + n, "://", 3) != 0)
+		return 0;
+	snprintf(buf, len, "%.*s", (int)n, text);
+	return 1;
+}
+
 int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -182,13 +199,19 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:i:q", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
-		case 't': bad = icmp_parse_duration("--timeout", optarg, 1, &w.timeout_ms, &err); break;
-		case 'i': bad = icmp_parse_duration("--interval", optarg, 10, &w.interval_ms, &err); break;
+		case 't':
+			bad = nh_opt_duration_ms(ctx, "--timeout", optarg, 1, ICMP_MAX_DURATION_MS,
+						 &w.timeout_ms);
+			break;
+		case 'i':
+			bad = nh_opt_duration_ms(ctx, "--interval", optarg, 10, ICMP_MAX_DURATION_MS,
+						 &w.interval_ms);
+			break;
 		case 'q': w.quiet = 1; break;
 		default: return nh_cli_usage_error(ctx, "unknown option");
 		}
 		if (bad)
-			return nh_cli_usage_error(ctx, "%s", err.msg);
+			return NH_EXIT_USAGE; /* the parser said why */
 	}
 	if (optind >= argc)
 		return nh_cli_usage_error(ctx, "no HOST:PORT given");
@@ -210,6 +233,11 @@ int wait_cmd(nh_ctx *ctx, int argc, char **argv)
 				return nh_cli_usage_error(ctx, "%s", err.msg);
 			}
 			continue;
+		}
+		if (url_scheme(w.t[i].text, host, sizeof(host))) {
+			free(w.t);
+			return nh_cli_usage_error(ctx, "'%s': unsupported scheme '%s' (http and https "
+						  "are; a TCP port is HOST:PORT)", argv[optind + i], host);
 		}
 		if (nh_hostport_split(w.t[i].text, host, sizeof(host), -1, &port, &err) < 0 ||
 		    (port == 0 && nh_error_set(&err, EINVAL, "'%s': port 0", w.t[i].text))) {

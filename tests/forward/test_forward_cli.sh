@@ -12,7 +12,7 @@ start_tool echo echo ::1 "$E"
 usage() { # usage PATTERN ARGS...: exit 2 with PATTERN on stderr
 	local want=$1 rc
 	shift
-	"$NETHOST" forward "$@" >"$TMP/usage.out" 2>&1
+	timeout 10 "$NETHOST" forward "$@" >"$TMP/usage.out" 2>&1 # an accepted bad value would serve
 	rc=$?
 	[ $rc = 2 ] || fail "forward $*: exit $rc, want 2"
 	grep -q -- "$want" "$TMP/usage.out" || fail "forward $*: no '$want' in: $(cat "$TMP/usage.out")"
@@ -22,13 +22,23 @@ usage() { # usage PATTERN ARGS...: exit 2 with PATTERN on stderr
 usage "need LISTEN and at least one TARGET"
 usage "need LISTEN and at least one TARGET" 127.0.0.1:$L
 usage "'10.0.0.0/33'" --allow 10.0.0.0/33 127.0.0.1:$L "[::1]:$E"
-usage "'0' is not 1-" --max-connections 0 127.0.0.1:$L "[::1]:$E"
+usage "--max-connections: '0': must be 1 to 1000000" --max-connections 0 127.0.0.1:$L "[::1]:$E"
+usage "'18446744073709551617': must be 1 to" --max-connections 18446744073709551617 127.0.0.1:$L "[::1]:$E"
+usage "'010': a leading zero" --max-connections 010 127.0.0.1:$L "[::1]:$E"
 usage "'soon'" --connect-timeout soon 127.0.0.1:$L "[::1]:$E"
-usage "'99999' is not a port" 99999 "[::1]:$E"
+usage "--connect-timeout: '0': must be at least" --connect-timeout 0 127.0.0.1:$L "[::1]:$E"
+usage "LISTEN: '99999': must be 1 to 65535" 99999 "[::1]:$E"
+usage "LISTEN: '4294967297': must be 1 to 65535" 4294967297 "[::1]:$E"
+usage "LISTEN: '127.0.0.1:0': port 0" 127.0.0.1:0 "[::1]:$E"
+# issue 18 M4: an empty list would let everybody in; a target port 0 reaches nothing.
+usage "--allow: '' names no CIDR" --allow '' 127.0.0.1:$L "[::1]:$E"
+usage "--allow: ',' names no CIDR" --allow , 127.0.0.1:$L "[::1]:$E"
+usage "--deny: ' ' names no CIDR" --deny ' ' 127.0.0.1:$L "[::1]:$E"
+usage "TARGET: '\[::1\]:0': port 0" 127.0.0.1:$L "[::1]:0"
 usage "'::1'" 127.0.0.1:$L ::1
 usage "bind: Address already in use" "[::1]:$E" "[::1]:$E"
 "$NETHOST" forward --help | grep -q -- "--deny CIDR" || fail "--help has no --deny"
-ok "usage errors exit 2 and quote the bad text"
+ok "usage errors exit 2 and quote the bad text (empty lists, port 0, overflow)"
 
 run_fwd() { # run_fwd LOG ARGS...: nethost forward in the background
 	local log=$1

@@ -120,6 +120,14 @@ connect_timeout = soon
 
 [forward empty]
 idle_timeout = 5s
+
+; issue 18 M4: empty lists would let everybody in; port 0 reaches nothing
+[forward nothing]
+listen = 127.0.0.1:1
+to = 127.0.0.1:0
+allow =
+allow = ,
+deny = ,
 INI
 "$NETHOST" -t -c "$TMP/bad.ini" >"$TMP/bad.out" 2>&1
 rc=$?
@@ -131,7 +139,11 @@ for want in "bad.ini:2: \[forward bad\] listen: '127.0.0.1'" \
 	"bad.ini:6: \[forward bad\] max_connections" \
 	"bad.ini:7: \[forward bad\] connect_timeout: .*soon" \
 	"bad.ini:9: \[forward empty\] listen: missing" \
-	"bad.ini:9: \[forward empty\] to: missing"; do
+	"bad.ini:9: \[forward empty\] to: missing" \
+	"bad.ini:15: \[forward nothing\] to: '127.0.0.1:0': port 0" \
+	"bad.ini:16: \[forward nothing\] allow: empty list" \
+	"bad.ini:17: \[forward nothing\] allow: empty list" \
+	"bad.ini:18: \[forward nothing\] deny: empty list"; do
 	grep -q -- "$want" "$TMP/bad.out" || { cat "$TMP/bad.out"; fail "bad config: no line like '$want'"; }
 done
-ok "bad config: every problem reported as file:line, exit 2"
+ok "bad config: every problem reported as file:line (empty lists, port 0 too), exit 2"

@@ -165,6 +165,23 @@ rc=$?
 grep -Eq '^[0-9]+ packets transmitted, [0-9]+ received' "$TMP/int" || { cat "$TMP/int" >&2; fail "no summary after SIGINT"; }
 ok "SIGINT prints the summary"
 
+# A send that fails (issue 18): fe80::1%lo has no route, in a namespace of
+# ours so nothing leaves it. Said at once, not counted as transmitted, no
+# wait for replies that cannot come (-W is 10 s), exit 1 as iputils' ping.
+if [ $HAVE6 = 1 ]; then
+	t0=$(date +%s%N)
+	ip netns exec "$NS" "$NETHOST" ping -S raw -c 2 -i 50ms fe80::1%lo > "$TMP/nosend" 2> "$TMP/nosend.err"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $rc = 1 ] || { cat "$TMP/nosend" "$TMP/nosend.err" >&2; fail "send fails: exit $rc, want 1"; }
+	[ $ms -lt 3000 ] || fail "send fails: took $ms ms, waiting for replies to probes never sent"
+	grep -q '^0 packets transmitted, 0 received' "$TMP/nosend" ||
+		{ cat "$TMP/nosend" >&2; fail "send fails: counted as transmitted"; }
+	[ "$(grep -c 'icmp_seq=[12]: send: Network is unreachable' "$TMP/nosend.err")" = 2 ] ||
+		{ cat "$TMP/nosend.err" >&2; fail "send fails: not reported per probe"; }
+	ok "failed sends: reported, not transmitted, no linger ($ms ms), exit 1"
+fi
+
 # Usage errors: exit 2 with the text quoted.
 "$NETHOST" ping -c abc 127.0.0.1 2> "$TMP/u1"; rc=$?
 [ $rc = 2 ] && grep -q "'abc'" "$TMP/u1" || fail "-c abc: exit $rc"
@@ -172,5 +189,9 @@ ok "SIGINT prints the summary"
 [ $rc = 2 ] && grep -q "'1x'" "$TMP/u2" || fail "-i 1x: exit $rc"
 "$NETHOST" ping 2> /dev/null; [ $? = 2 ] || fail "no host: exit not 2"
 "$NETHOST" ping -4 ::1 2> "$TMP/u3"; [ $? = 2 ] || fail "-4 ::1: exit not 2"
+"$NETHOST" ping -c 99999999999999999999 127.0.0.1 2> "$TMP/u4"; rc=$?
+[ $rc = 2 ] && grep -q "'99999999999999999999': must be 1 to" "$TMP/u4" || fail "-c overflow: exit $rc"
+"$NETHOST" ping -s 64k 127.0.0.1 2> "$TMP/u5"; rc=$?
+[ $rc = 2 ] && grep -q -- "-s: '64k': must be 0 to 65507" "$TMP/u5" || fail "-s 64k: exit $rc"
 ok "usage errors"
 exit 0

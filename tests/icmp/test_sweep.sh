@@ -56,6 +56,26 @@ $IN_SC "$NETHOST" sweep -a --timeout 200ms 10.214.0.2-3 > "$TMP/s4" || fail "all
 [ "$(sets "$TMP/s4" alive)" = "10.214.0.2 10.214.0.3 " ] || fail "all alive: set"
 ok "all alive: exit 0"
 
+# -a and -u each add their list (issue 18: -a -u listed nothing). The
+# inactive host is a namespace of ours that ignores echo requests.
+SI=$(ns_name silent)
+ns_add "$SI"
+ns_link "$SC" "$SI" nhs2 nhs3
+ip -n "$SC" addr add 10.216.0.1/24 dev nhs2
+ip -n "$SI" addr add 10.216.0.2/24 dev nhs3
+ip netns exec "$SI" sysctl -qw net.ipv4.icmp_echo_ignore_all=1 || fail "sysctl in $SI"
+for opts in "-a -u" "-u -a" "" "-a" "-u"; do
+	$IN_SC "$NETHOST" sweep $opts --timeout 200ms --retries 0 10.214.0.2 10.216.0.2 > "$TMP/s5"
+	rc=$?
+	[ $rc = 1 ] || { cat "$TMP/s5" >&2; fail "sweep $opts: exit $rc, want 1"; }
+	case $opts in -a) want_a="10.214.0.2 " want_u="";; -u) want_a="" want_u="10.216.0.2 ";;
+	*) want_a="10.214.0.2 " want_u="10.216.0.2 ";; esac
+	[ "$(sets "$TMP/s5" alive)" = "$want_a" ] && [ "$(sets "$TMP/s5" inactive)" = "$want_u" ] ||
+		{ cat "$TMP/s5" >&2; fail "sweep $opts: alive '$(sets "$TMP/s5" alive)', inactive '$(sets "$TMP/s5" inactive)'"; }
+	grep -q '^--- 2 targets: 1 alive, 1 inactive' "$TMP/s5" || { cat "$TMP/s5" >&2; fail "sweep $opts: totals"; }
+done
+ok "-a lists the alive, -u the inactive, both (or neither) both lists"
+
 # Unprivileged datagram sockets.
 if nobody_can_run; then
 	$IN_SC sysctl -qw net.ipv4.ping_group_range="0 2147483647"
@@ -119,6 +139,8 @@ ok "service: first sweep, up/down logged, RTT summary, $FD2 fds steady"
 [ $rc = 2 ] && grep -q "too many addresses" "$TMP/e2" || fail "/64: exit $rc"
 "$NETHOST" sweep --rate 0 127.0.0.1 2> "$TMP/e3"; rc=$?
 [ $rc = 2 ] && grep -q "'0'" "$TMP/e3" || fail "--rate 0: exit $rc"
+"$NETHOST" sweep --retries 1x 127.0.0.1 2> "$TMP/e5"; rc=$?
+[ $rc = 2 ] && grep -q -- "--retries: '1x': not a whole number (0 to 10)" "$TMP/e5" || fail "--retries 1x: exit $rc"
 printf '[icmp x]\nevery = 1ms\ntargets = 10.0.0.0/33\n' > "$TMP/bad.ini"
 "$NETHOST" -t -c "$TMP/bad.ini" 2> "$TMP/e4"; rc=$?
 [ $rc = 2 ] && grep -q "bad.ini:2: \[icmp x\] every: must be at least 100ms" "$TMP/e4" &&

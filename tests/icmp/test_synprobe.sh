@@ -77,6 +77,13 @@ fi
 "$NETHOST" synprobe 127.0.0.1 9-3 2> "$TMP/u2"; rc=$?
 [ $rc = 2 ] && grep -q "'9-3'" "$TMP/u2" || fail "port 9-3: exit $rc"
 "$NETHOST" synprobe 127.0.0.1 2> /dev/null; [ $? = 2 ] || fail "no port: exit not 2"
+# Empty port lists probe nothing (issue 18: exit 1 after probing nothing).
+for ports in '' ',' '80,' '80,,81' '80-'; do
+	"$NETHOST" synprobe 127.0.0.1 "$ports" > "$TMP/u3" 2>&1; rc=$?
+	[ $rc = 2 ] && grep -q "PORT: '$ports'" "$TMP/u3" || { cat "$TMP/u3" >&2; fail "ports '$ports': exit $rc"; }
+done
+"$NETHOST" synprobe 127.0.0.1 4294967377 2> "$TMP/u4"; rc=$?
+[ $rc = 2 ] && grep -q "'4294967377': must be 1 to 65535" "$TMP/u4" || fail "port overflow: exit $rc"
 "$NETHOST" synprobe ::1 80 2> /dev/null; [ $? = 2 ] || fail "IPv6: exit not 2"
 ok "usage errors"
 exit 0

@@ -61,5 +61,10 @@ ok "several targets: the silent one is named"
 "$NETHOST" wait --timeout soon 127.0.0.1:1 2> "$TMP/u2"; rc=$?
 [ $rc = 2 ] && grep -q "'soon'" "$TMP/u2" || fail "--timeout soon: exit $rc"
 "$NETHOST" wait 2> /dev/null; [ $? = 2 ] || fail "no target: exit not 2"
+"$NETHOST" wait ftp://127.0.0.1/ 2> "$TMP/u3"; rc=$?
+[ $rc = 2 ] && grep -q "'ftp://127.0.0.1/': unsupported scheme 'ftp'" "$TMP/u3" ||
+	{ cat "$TMP/u3" >&2; fail "ftp://: exit $rc"; }
+"$NETHOST" wait --interval 5ms 127.0.0.1:1 2> "$TMP/u4"; rc=$?
+[ $rc = 2 ] && grep -q -- "--interval: '5ms': must be 10ms to 1d" "$TMP/u4" || fail "--interval 5ms: exit $rc"
 ok "usage errors"
 exit 0

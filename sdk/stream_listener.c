@@ -111,6 +111,12 @@ static void pause_for_fds(nh_listener *l, int err)
 	watch_all(l);
 }
 
+void nh_listener_pause(nh_listener *l, int err)
+{
+	if (l && !(l->paused & PAUSE_FDS))
+		pause_for_fds(l, err < 0 ? -err : err);
+}
+
 static void pause_when_full(nh_listener *l)
 {
 	if (log_due(l, &l->full_log_ms))

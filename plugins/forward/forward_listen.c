@@ -60,6 +60,8 @@ void fwd_out_of_fds(struct fwd *f, int err)
 	if (log_due(f, &f->fds_log_ms))
 		nh_warn(f->ctx, "upstream socket: %s; clients wait for an fd (%ld connections open)",
 			strerror(err), f->st.active);
+	/* Taking more clients now would only starve them too. */
+	nh_listener_pause(f->listener, err);
 }
 
 /* Quiet for a while: give the pooled pipes back to the system. */

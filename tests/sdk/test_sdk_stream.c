@@ -177,6 +177,31 @@ START_TEST(listener_accepts_in_batches)
 }
 END_TEST
 
+/* A plugin out of fds for the other side of a client pauses accepting. */
+START_TEST(listener_pause_on_request)
+{
+	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
+	struct taken t = { 0 };
+	nh_addr a;
+
+	o.emfile_pause_ms = 200;
+	nh_listener *l = tcp_listener(&o, &t, &a);
+	nh_listener_pause(l, EMFILE);
+	nh_listener_pause(l, EMFILE); /* during a pause: nothing more */
+	int cli = dial(&a);
+	spin(100);
+	ck_assert_int_eq(t.n, 0); /* waits in the backlog */
+	spin(300);
+	ck_assert_int_eq(t.n, 1);
+	ck_assert_uint_eq(stats_of(l).fd_pauses, 1);
+	nh_listener_pause(NULL, EMFILE);
+	nh_listener_release(l);
+	close(cli);
+	drop_all(&t);
+	nh_listener_free(l);
+}
+END_TEST
+
 START_TEST(listener_dual_stack)
 {
 	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
@@ -1102,6 +1127,7 @@ int main(void)
 	}
 	tcase_add_test(tl, listener_accepts_in_batches);
 	tcase_add_test(tl, listener_dual_stack);
+	tcase_add_test(tl, listener_pause_on_request);
 	tcase_add_test(tl, listener_pauses_at_max_and_resumes);
 	tcase_add_test(tl, listener_refuses_at_max);
 	tcase_add_test(tl, listener_filter_refuses);

@@ -12,20 +12,6 @@ CHECK_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
 	-I$(top_srcdir)/sdk -I$(top_srcdir)/host -I$(top_srcdir)/plugins
 CHECK_TEST_LDADD = host/libnhhost.la sdk/libnethost.la $(CHECK_LIBS) $(JSONC_LIBS)
 
-check_PROGRAMS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_sdk_checksum
-tests_test_sdk_addr_SOURCES = tests/test_sdk_addr.c
-tests_test_sdk_addr_CFLAGS = $(CHECK_TEST_CFLAGS)
-tests_test_sdk_addr_LDADD = $(CHECK_TEST_LDADD)
-tests_test_sdk_loop_SOURCES = tests/test_sdk_loop.c
-tests_test_sdk_loop_CFLAGS = $(CHECK_TEST_CFLAGS)
-tests_test_sdk_loop_LDADD = $(CHECK_TEST_LDADD)
-tests_test_sdk_conf_SOURCES = tests/test_sdk_conf.c
-tests_test_sdk_conf_CFLAGS = $(CHECK_TEST_CFLAGS) -I$(top_srcdir)/sdk
-tests_test_sdk_conf_LDADD = $(CHECK_TEST_LDADD)
-tests_test_sdk_checksum_SOURCES = tests/test_sdk_checksum.c
-tests_test_sdk_checksum_CFLAGS = $(CHECK_TEST_CFLAGS)
-tests_test_sdk_checksum_LDADD = $(CHECK_TEST_LDADD)
-TESTS += tests/test_sdk_addr tests/test_sdk_loop tests/test_sdk_conf tests/test_sdk_checksum
 
 # Purpose-built plugins, loaded through the real loader by the host tests.
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere

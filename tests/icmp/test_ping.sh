@@ -71,11 +71,16 @@ else
 	echo "SKIP (part): uid 65534 cannot run $NETHOST (build tree not readable); unprivileged path not tested" >&2
 fi
 
-# No reply: a neighbour that does not exist behind a veth.
+# No reply: a neighbour behind a veth that holds the address (it answers
+# ARP) but ignores echo requests.
 PEER=$(ns_name peer)
 ns_add "$PEER"
 ns_link "$NS" "$PEER" nhp0 nhp1
 ip -n "$NS" addr add 10.213.0.1/24 dev nhp0
+# 10.213.0.2 first: the responder below answers from the primary address.
+ip -n "$PEER" addr add 10.213.0.2/24 dev nhp1
+ip -n "$PEER" addr add 10.213.0.9/24 dev nhp1
+ns_silent "$PEER"
 ip netns exec "$NS" "$NETHOST" ping -S raw -c 2 -i 100ms -W 300ms 10.213.0.9 > "$TMP/none" 2>&1
 rc=$?
 [ $rc = 1 ] || { cat "$TMP/none" >&2; fail "no reply: exit $rc, want 1"; }
@@ -85,7 +90,7 @@ ok "no reply: exit 1, 100% loss"
 # Duplicates, strays and corrupt replies: a responder in the peer answers
 # each echo request once more itself, once with a sequence number never
 # sent, and once with a broken checksum, on top of the kernel's own reply.
-ip -n "$PEER" addr add 10.213.0.2/24 dev nhp1
+ns_silent "$PEER" off
 ip netns exec "$PEER" "$PY" -c '
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
@@ -128,20 +133,27 @@ grep -Eq '^[1-3] stray and [1-3] malformed packets ignored$' "$TMP/dup" ||
 	{ cat "$TMP/dup" >&2; fail "duplicates: strays and malformed not counted"; }
 ok "duplicates, strays and corrupt replies counted, not taken for answers"
 
-# ICMP errors: a router namespace routes 10.213.9N.0/24 to "unreachable"
-# and says so. Raw sockets read the error packet, datagram ones their error
-# queue. A router per socket kind: routers rate-limit errors per sender.
+# ICMP errors: host 10.213.9N.1 sits behind a router namespace that
+# refuses to forward to it (an "unreachable" route for its /32) and says
+# so. Raw sockets read the error packet, datagram ones their error queue.
+# A router per socket kind: routers rate-limit errors per sender.
 ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 n=0
 for kind in raw dgram; do
 	n=$((n + 1))
 	R=$(ns_name r$kind)
+	T=$(ns_name t$kind)
 	ns_add "$R"
+	ns_add "$T"
 	ns_link "$NS" "$R" nhr$n nhR$n
+	ns_link "$R" "$T" nht$n nhT$n
 	ip -n "$NS" addr add 10.213.1$n.1/24 dev nhr$n
 	ip -n "$R" addr add 10.213.1$n.2/24 dev nhR$n
+	ip -n "$R" addr add 10.213.9$n.2/24 dev nht$n
+	ip -n "$T" addr add 10.213.9$n.1/24 dev nhT$n
+	ip -n "$T" route add default via 10.213.9$n.2
 	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$R" route add unreachable 10.213.9$n.0/24
+	ip -n "$R" route add unreachable 10.213.9$n.1/32
 	ip -n "$NS" route add 10.213.9$n.0/24 via 10.213.1$n.2
 	ip netns exec "$NS" "$NETHOST" ping -S $kind -c 2 -i 100ms -W 500ms 10.213.9$n.1 > "$TMP/unr" 2>&1
 	rc=$?

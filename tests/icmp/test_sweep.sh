@@ -1,21 +1,50 @@
 #!/bin/sh
-# nethost sweep and [icmp NAME] in two namespaces joined by a veth pair:
-# a few hosts up and a few absent give exactly the right alive/inactive
-# sets; a /24 half answered by a local route, half blackholed; changes
-# between rounds; the service's log; usage errors.
+# nethost sweep and [icmp NAME] from a namespace with a bridge to host
+# namespaces: a few hosts up and a few silent give exactly the right
+# alive/inactive sets; a /24 half answering, half silent; changes between
+# rounds; the service's log; usage errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
 
+# Every probed address is a host's. The scanner SC holds a bridge with a
+# port per host namespace: HO answers for .2, .5, ::2 and, by a local
+# route on lo, 10.215.0.0/25; H3 holds .3 and ::3, H4 holds .4 (they fall
+# silent and answer again below); SI is silent and holds .6, .7, ::4, ::5
+# and 10.215.0.128/25.
 SC=$(ns_name scan)
 HO=$(ns_name hosts)
-ns_pair "$SC" "$HO" nhs0 nhs1 10.214.0.1/24 10.214.0.2/24
-ip -n "$SC" addr add fd00:214::1/64 dev nhs0 nodad
-for a in 3 5; do ip -n "$HO" addr add 10.214.0.$a/24 dev nhs1; done
-for a in 2 3; do ip -n "$HO" addr add fd00:214::$a/64 dev nhs1 nodad; done
-ip -n "$SC" route add 10.215.0.0/24 via 10.214.0.2
+H3=$(ns_name h3)
+H4=$(ns_name h4)
+SI=$(ns_name silent)
+ns_add "$SC"
+ns_bridge "$SC" nhsbr
+ip -n "$SC" addr add 10.214.0.1/24 dev nhsbr
+ip -n "$SC" addr add fd00:214::1/64 dev nhsbr nodad
+# on_bridge NS PORT ADDR/PREFIX...: a new namespace NS on bridge port PORT,
+# holding the addresses on its end of the veth (nhs1).
+on_bridge() {
+	local ns=$1 port=$2 a
+	shift 2
+	ns_add "$ns"
+	ns_plug "$SC" nhsbr "$ns" "$port" nhs1
+	for a; do
+		case $a in
+		*:*) ip -n "$ns" addr add "$a" dev nhs1 nodad ;;
+		*) ip -n "$ns" addr add "$a" dev nhs1 ;;
+		esac || fail "address $a in $ns"
+	done
+}
+on_bridge "$HO" nhsp2 10.214.0.2/24 10.214.0.5/24 fd00:214::2/64
+on_bridge "$H3" nhsp3 10.214.0.3/24 fd00:214::3/64
+on_bridge "$H4" nhsp4 10.214.0.4/24
+on_bridge "$SI" nhsp6 10.214.0.6/24 10.214.0.7/24 fd00:214::4/64 fd00:214::5/64
+ns_silent "$H4"
+ns_silent "$SI"
+ip -n "$SC" route add 10.215.0.0/25 via 10.214.0.2
+ip -n "$SC" route add 10.215.0.128/25 via 10.214.0.6
 ip -n "$HO" route add local 10.215.0.0/25 dev lo
-ip -n "$HO" route add blackhole 10.215.0.128/25
+ip -n "$SI" route add local 10.215.0.128/25 dev lo
 IN_SC="ip netns exec $SC"
 
 # sets FILE WORD: the hosts of lines "HOST is WORD", sorted, on one line.
@@ -31,12 +60,12 @@ rc=$?
 grep -q '^--- 10 targets: 5 alive, 5 inactive (10 probes,' "$TMP/s1" || { cat "$TMP/s1" >&2; fail "totals"; }
 ok "IPv4 + IPv6 range sweep: exact alive and inactive sets"
 
-# Retries: absent hosts get 1 + 2 probes each.
+# Retries: silent hosts get 1 + 2 probes each.
 $IN_SC "$NETHOST" sweep -q --timeout 100ms --retries 2 10.214.0.2-4 > "$TMP/s2"
 grep -q '^--- 3 targets: 2 alive, 1 inactive (5 probes,' "$TMP/s2" || { cat "$TMP/s2" >&2; fail "retries"; }
 ok "retries: 5 probes for 2 alive + 1 inactive"
 
-# A /24: the lower half is local to the other side, the upper half dropped.
+# A /24: the lower half answers (HO), the upper half is silent (SI).
 $IN_SC "$NETHOST" sweep --json --timeout 300ms --retries 0 10.215.0.0/24 > "$TMP/s3"
 [ $? = 1 ] || fail "/24 sweep: exit not 1"
 python3 - "$TMP/s3" <<'PY' || fail "/24 sweep JSON: $(cat "$TMP/s3")"
@@ -88,13 +117,13 @@ else
 	echo "SKIP (part): uid 65534 cannot run $NETHOST; unprivileged sweep not tested" >&2
 fi
 
-# --every: only the changes, host .3 goes away and comes back.
+# --every: only the changes, host .3 falls silent and answers again.
 $IN_SC "$NETHOST" sweep --every 1s --rounds 3 --timeout 200ms --retries 0 10.214.0.2-3 > "$TMP/s6" 2>&1 &
 PID=$!
 wait_for_log "$TMP/s6" 5 "^--- 2 targets: 2 alive" || fail "--every: first round"
-ip -n "$HO" addr del 10.214.0.3/24 dev nhs1
+ns_silent "$H3"
 wait_for_log "$TMP/s6" 5 " 10.214.0.3 went down$" || { cat "$TMP/s6" >&2; fail "--every: no 'went down'"; }
-ip -n "$HO" addr add 10.214.0.3/24 dev nhs1
+ns_silent "$H3" off
 wait $PID
 rc=$?
 grep -q " 10.214.0.3 came back (" "$TMP/s6" || { cat "$TMP/s6" >&2; fail "--every: no 'came back'"; }
@@ -118,10 +147,9 @@ PID=$(ip netns pids "$SC" | head -1)
 wait_for_log "$TMP/host.log" 5 "icmp/lan: first sweep: 3 targets, 2 alive, 1 inactive" || fail "service: first sweep"
 grep -q "icmp/lan: 10.214.0.4 is inactive" "$TMP/host.log" || fail "service: inactive host not logged"
 FD1=$(fd_count "$PID")
-ip -n "$HO" addr add 10.214.0.4/24 dev nhs1
+ns_silent "$H4" off
 wait_for_log "$TMP/host.log" 5 "icmp/lan: 10.214.0.4 came back (rtt " || fail "service: no 'came back'"
-# .3, not .2: deleting the primary address takes the secondaries along.
-ip -n "$HO" addr del 10.214.0.3/24 dev nhs1
+ns_silent "$H3"
 wait_for_log "$TMP/host.log" 5 "icmp/lan: 10.214.0.3 went down (no answer to 1 probes)" || fail "service: no 'went down'"
 grep -q "10.214.0.[24] went down" "$TMP/host.log" && fail "service: a host that stayed up went down"
 kill -USR1 "$PID"

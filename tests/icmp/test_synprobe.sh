@@ -1,6 +1,7 @@
 #!/bin/sh
 # nethost synprobe: a listening and a closed loopback port, the half-open
-# connection reset afterwards, JSON, the privilege message, usage errors.
+# connection reset afterwards, JSON, a port a host's firewall drops, the
+# privilege message, usage errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -53,18 +54,35 @@ assert d["open"] == 0 and d["closed"] == 1 and d["filtered"] == 0
 PY
 ok "closed only: exit 1, JSON"
 
-# Filtered: a namespace that drops everything to 10.216.0.0/24 (blackhole
-# on the far side of a veth), so no answer ever comes.
+# Filtered: host 10.216.0.9, on the far side of a veth, holds the address
+# and its firewall drops TCP to port 80 (without the rule it would answer
+# RST: closed), so no answer ever comes.
 SC=$(ns_name sp)
 HO=$(ns_name sph)
 ns_pair "$SC" "$HO" nhq0 nhq1 10.217.0.1/24 10.217.0.2/24
 ip -n "$SC" route add 10.216.0.0/24 via 10.217.0.2
-ip -n "$HO" route add blackhole 10.216.0.0/24
-ip netns exec "$SC" "$NETHOST" synprobe --timeout 200ms --retries 1 10.216.0.9 80 > "$TMP/p3" 2>&1
-rc=$?
-[ $rc = 1 ] || { cat "$TMP/p3" >&2; fail "filtered: exit $rc, want 1"; }
-grep -q "^10.216.0.9 80/tcp filtered$" "$TMP/p3" && grep -q "(2 SYNs," "$TMP/p3" || { cat "$TMP/p3" >&2; fail "filtered: output"; }
-ok "no answer: filtered after 2 SYNs"
+ip -n "$HO" addr add 10.216.0.9/32 dev lo
+if command -v nft >/dev/null 2>&1; then
+	ip netns exec "$HO" nft -f - <<'NFT' || fail "nft rule in $HO"
+table inet nh {
+	chain in {
+		type filter hook input priority 0;
+		ip daddr 10.216.0.9 tcp dport 80 drop
+	}
+}
+NFT
+	FIREWALL=1
+else
+	echo "SKIP (part): no nft (apt-get install nftables); filtered port not tested" >&2
+	FIREWALL=0
+fi
+if [ $FIREWALL = 1 ]; then
+	ip netns exec "$SC" "$NETHOST" synprobe --timeout 200ms --retries 1 10.216.0.9 80 > "$TMP/p3" 2>&1
+	rc=$?
+	[ $rc = 1 ] || { cat "$TMP/p3" >&2; fail "filtered: exit $rc, want 1"; }
+	grep -q "^10.216.0.9 80/tcp filtered$" "$TMP/p3" && grep -q "(2 SYNs," "$TMP/p3" || { cat "$TMP/p3" >&2; fail "filtered: output"; }
+	ok "no answer: filtered after 2 SYNs"
+fi
 
 if nobody_can_run; then
 	$NOBODY "$NETHOST" synprobe 127.0.0.1 "$OPEN" 2> "$TMP/p4"; rc=$?

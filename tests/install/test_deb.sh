@@ -22,6 +22,7 @@ need_cmd ss iproute2
 
 PACKAGES="nethost libnethost2 libnethost-dev"
 installed() { dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qvx 'not-installed'; }
+# shellcheck disable=SC2086 # PACKAGES is a list of names
 purge_all() { dpkg --purge $PACKAGES > "$TMP/purge.log" 2>&1; }
 # Left installed by an interrupted run (or by hand): the test installs
 # its own build and purges at the end, so start from purged.
@@ -57,6 +58,7 @@ grep -qx /usr/bin/nethost "$TMP/new-paths" || fail "/usr/bin/nethost exists befo
 
 # shellcheck disable=SC2086
 dpkg -i $debs > "$TMP/install.log" 2>&1 || fail "dpkg -i: $(cat "$TMP/install.log")"
+# shellcheck disable=SC2086
 dpkg -L $PACKAGES > "$TMP/listed" || fail "dpkg -L after install"
 for p in /usr/bin/nethost /etc/nethost/nethost.ini /lib/systemd/system/nethost.service; do
 	grep -qx "$p" "$TMP/listed" || fail "dpkg -L does not list $p"
@@ -83,7 +85,7 @@ start_host /etc/nethost/nethost.ini
 /usr/bin/nethost echo6 send localhost:7007 hi > "$TMP/echo.out" 2>&1 || fail "echo6 send localhost:7007: $(cat "$TMP/echo.out")"
 grep -q '^2 bytes from .*: hi time=' "$TMP/echo.out" || fail "echo6 send: $(cat "$TMP/echo.out")"
 /usr/bin/nethost echo6 send -u 127.0.0.1:7007 hi > "$TMP/echo.out" 2>&1 || fail "echo6 send -u 127.0.0.1:7007: $(cat "$TMP/echo.out")"
-/usr/bin/nethost echo6 send [::1]:7070 hi > "$TMP/echo.out" 2>&1 || fail "echo through the forwarder [::1]:7070: $(cat "$TMP/echo.out")"
+/usr/bin/nethost echo6 send '[::1]:7070' hi > "$TMP/echo.out" 2>&1 || fail "echo through the forwarder [::1]:7070: $(cat "$TMP/echo.out")"
 ok "the installed host (uid 61184, ambient caps) runs the installed config and echoes on localhost:7007 (TCP, UDP, through the forwarder)"
 ss -H -ltunp > "$TMP/ss.out"
 grep -F "pid=$HOST_PID," "$TMP/ss.out" > "$TMP/own.out" || fail "the host has no listening socket: $(cat "$TMP/ss.out")"

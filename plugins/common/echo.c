@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +21,12 @@
 #include "echo.h"
 
 struct echo_conn {
-	nh_echo_pool *pool;
+	struct echo_pool *pool;
 	struct echo_conn *prev, *next;
 	nh_io *io;
 	nh_timer *idle;
 	int fd;
+	int listened;     /* holds one of the listener's slots */
 	int64_t last_ms;  /* last data received, loop time */
 	size_t off, len;  /* pending output: buf[off..len) */
 	uint64_t bytes;
@@ -63,30 +63,26 @@ static void metrics_del(struct echo_metrics *m)
 	metrics_init(m);
 }
 
-/* The transport label of a socket: tcp, udp, or the Unix socket type. */
-static const char *transport_name(int fd)
+/* The transport label of a datagram socket: udp, or dgram (Unix). */
+static const char *dgram_transport(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int type = SOCK_STREAM;
-	socklen_t tl = sizeof(type);
 
-	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX)
-		return type == SOCK_DGRAM ? "udp" : "tcp";
-	return type == SOCK_DGRAM ? "dgram" : type == SOCK_SEQPACKET ? "seqpacket" : "stream";
+		return "udp";
+	return "dgram";
 }
 
 /* Export m's series under ctx with transport="..." (the label that keeps
  * one instance's TCP and UDP apart); the values so far carry over. A
  * datagram echo has no connections to accept, time out or count. */
-static void metrics_export(const nh_ctx *ctx, struct echo_metrics *m, int fd, int stream)
+static void metrics_export(const nh_ctx *ctx, struct echo_metrics *m, const char *t, int stream)
 {
 	static const char *const results[M_COUNTERS] = { "accepted", "refused", "timeout", "error" };
 	static const char conn_help[] =
 		"Echo connections by result: accepted; refused (max_clients, or a datagram "
 		"with no sender address); closed on idle timeout; closed or dropped on error";
-	const char *t = transport_name(fd);
 	nh_counter *c[M_COUNTERS] = { NULL };
 	nh_gauge *active = NULL;
 	int failed = 0;
@@ -130,40 +126,32 @@ static void metrics_export(const nh_ctx *ctx, struct echo_metrics *m, int fd, in
 	}
 }
 
-struct nh_echo_pool {
+struct echo_pool {
 	const nh_ctx *ctx;
 	nh_loop *loop;
-	struct nh_echo_opts o;
+	struct echo_opts o;
 	struct echo_conn *head;
-	struct nh_echo_stats st;
+	struct echo_stats st;
 	struct echo_metrics m;
 
-	int lfd;          /* the listener, -1 when none */
-	nh_io *lio;
-	nh_timer *pause;  /* accept paused after EMFILE */
-	int starved;      /* out of fds since the last accept: warned once */
-	nh_echo_admit_cb admit;
+	nh_listener *listener; /* NULL when not listening */
+	uint64_t fd_pauses;    /* the listener's, at the last accept */
+	echo_admit_cb admit;
 	void *admit_arg;
 };
 
-/* After EMFILE the listener stays readable; wait instead of spinning. */
-#define ACCEPT_PAUSE_MS 100
-/* Connections taken per readiness event before others get a turn. */
-#define ACCEPT_BATCH 64
-
-nh_echo_pool *nh_echo_pool_new(const nh_ctx *ctx, const struct nh_echo_opts *opts)
+struct echo_pool *echo_pool_new(const nh_ctx *ctx, const struct echo_opts *opts)
 {
 	if (!opts->bufsize) {
 		errno = EINVAL;
 		return NULL;
 	}
-	nh_echo_pool *p = calloc(1, sizeof(*p));
+	struct echo_pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->ctx = ctx;
 	p->loop = nh_ctx_loop(ctx);
 	p->o = *opts;
-	p->lfd = -1;
 	metrics_init(&p->m);
 	return p;
 }
@@ -180,7 +168,7 @@ static const char *close_reason(int result)
 
 static void conn_close(struct echo_conn *c, int result)
 {
-	nh_echo_pool *p = c->pool;
+	struct echo_pool *p = c->pool;
 
 	nh_debug(p->ctx, "%s: %s after %llu bytes", c->peer, close_reason(result),
 		 (unsigned long long)c->bytes);
@@ -202,6 +190,8 @@ static void conn_close(struct echo_conn *c, int result)
 		c->next->prev = c->prev;
 	p->st.active--;
 	nh_gauge_add(p->m.active, -1);
+	if (c->listened)
+		nh_listener_release(p->listener);
 	free(c);
 }
 
@@ -228,7 +218,7 @@ static int conn_flush(struct echo_conn *c)
 static void conn_event(nh_loop *loop, int fd, int events, void *arg)
 {
 	struct echo_conn *c = arg;
-	nh_echo_pool *p = c->pool;
+	struct echo_pool *p = c->pool;
 
 	(void)events;
 	if (c->len) {
@@ -275,22 +265,31 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
-int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
+/* Take fd into the pool. listened: it came from the pool's listener, and
+ * the slot it holds there is given back when it ends (or now, when the
+ * pool cannot take it). */
+static int conn_open(struct echo_pool *p, int fd, const char *peer, int listened)
 {
+	int r = 0;
+
 	if (p->o.max_clients && p->st.active >= p->o.max_clients) {
 		p->st.refused++;
 		nh_counter_inc(p->m.c[M_REFUSED]);
 		nh_debug(p->ctx, "%s: refused, %u clients connected (max_clients)", peer,
 			 p->st.active);
 		close(fd);
-		return -EBUSY;
+		r = -EBUSY;
 	}
-	struct echo_conn *c = malloc(sizeof(*c) + p->o.bufsize);
+	struct echo_conn *c = r ? NULL : malloc(sizeof(*c) + p->o.bufsize);
 	if (!c) {
-		close(fd);
-		return -ENOMEM;
+		if (!r)
+			close(fd);
+		if (listened)
+			nh_listener_release(p->listener);
+		return r ? r : -ENOMEM;
 	}
-	*c = (struct echo_conn){ .pool = p, .fd = fd, .last_ms = nh_loop_now_ms(p->loop) };
+	*c = (struct echo_conn){ .pool = p, .fd = fd, .listened = listened,
+				 .last_ms = nh_loop_now_ms(p->loop) };
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->io = nh_io_add(p->loop, fd, NH_READ, conn_event, c);
 	if (c->io && p->o.idle_timeout_ms > 0)
@@ -300,6 +299,8 @@ int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
 		nh_io_del(c->io);
 		close(fd);
 		free(c);
+		if (listened)
+			nh_listener_release(p->listener);
 		return -e;
 	}
 	c->next = p->head;
@@ -314,95 +315,111 @@ int nh_echo_pool_add(nh_echo_pool *p, int fd, const char *peer)
 	return 0;
 }
 
-void nh_echo_pool_stats(const nh_echo_pool *p, struct nh_echo_stats *out)
+int echo_pool_add(struct echo_pool *p, int fd, const char *peer)
+{
+	return conn_open(p, fd, peer, 0);
+}
+
+void echo_pool_stats(const struct echo_pool *p, struct echo_stats *out)
 {
 	*out = p->st;
 }
 
-static int64_t accept_resume(nh_loop *loop, void *arg)
+/* A client from the listener. The listener leaves max_clients to the
+ * pool, which refuses there and counts the refusal at once (the
+ * listener's own refusals would reach the metrics only when asked). */
+static void pool_accept(int fd, const struct sockaddr *sa, socklen_t salen, void *arg)
 {
-	nh_echo_pool *p = arg;
+	struct echo_pool *p = arg;
+	struct nh_listener_stats ls = NH_LISTENER_STATS_INIT;
+	char name[NH_ADDR_STRLEN];
 
-	(void)loop;
-	p->pause = NULL;
-	nh_io_set(p->lio, NH_READ);
-	return NH_TIMER_STOP;
+	/* The listener said when it paused for lack of fds; this is the end. */
+	nh_listener_stats(p->listener, &ls);
+	if (ls.fd_pauses != p->fd_pauses) {
+		nh_notice(p->ctx, "accepting again");
+		p->fd_pauses = ls.fd_pauses;
+	}
+	if (p->admit) {
+		if (p->admit(fd, sa, salen, name, sizeof(name), p->admit_arg) < 0) {
+			close(fd);
+			nh_listener_release(p->listener);
+			return;
+		}
+	} else {
+		nh_sockaddr_format(sa, salen, 1, name, sizeof(name));
+	}
+	conn_open(p, fd, name, 1);
 }
 
-static void on_accept(nh_loop *loop, int lfd, int events, void *arg)
+/* A listener for the pool, before its socket is added. */
+static int listen_begin(struct echo_pool *p, echo_admit_cb admit, void *arg, nh_error *err)
 {
-	nh_echo_pool *p = arg;
+	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 
-	(void)events;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		char name[NH_ADDR_STRLEN];
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				/* One warning an episode, not one per pause. */
-				if (!p->starved)
-					nh_warn(p->ctx, "accept: %s; pausing accepts (%d ms at a time)",
-						strerror(errno), ACCEPT_PAUSE_MS);
-				p->starved = 1;
-				/* Without a timer to resume, keep accepting rather
-				 * than stop for good. */
-				p->pause = nh_timer_add(loop, ACCEPT_PAUSE_MS, accept_resume, p);
-				if (p->pause)
-					nh_io_set(p->lio, 0);
-			}
-			return; /* EAGAIN, or the client gave up (ECONNABORTED) */
-		}
-		if (p->starved) {
-			nh_notice(p->ctx, "accepting again");
-			p->starved = 0;
-		}
-		if (p->admit) {
-			if (p->admit(fd, (struct sockaddr *)&ss, len, name, sizeof(name), p->admit_arg) < 0) {
-				close(fd);
-				continue;
-			}
-		} else {
-			nh_sockaddr_format((struct sockaddr *)&ss, len, 1, name, sizeof(name));
-		}
-		nh_echo_pool_add(p, fd, name);
-	}
-}
-
-int nh_echo_pool_listen(nh_echo_pool *p, int lfd, nh_echo_admit_cb admit, void *arg)
-{
-	nh_echo_pool_unlisten(p);
-	p->lio = nh_io_add(p->loop, lfd, NH_READ, on_accept, p);
-	if (!p->lio) {
-		int e = errno;
-		close(lfd);
-		return -e;
-	}
-	p->lfd = lfd;
-	metrics_export(p->ctx, &p->m, lfd, 1);
+	echo_pool_unlisten(p);
+	o.on_accept = pool_accept;
+	o.arg = p;
+	if (!(p->listener = nh_listener_new(p->ctx, &o)))
+		return nh_error_set(err, errno, "listener: %s", strerror(errno));
+	p->fd_pauses = 0;
 	p->admit = admit;
 	p->admit_arg = arg;
 	return 0;
 }
 
-void nh_echo_pool_unlisten(nh_echo_pool *p)
+/* The socket is added (r == 0): export the metrics; or it failed. */
+static int listen_end(struct echo_pool *p, int r, const char *transport)
 {
-	if (!p || p->lfd < 0)
-		return;
-	nh_timer_del(p->pause);
-	p->pause = NULL;
-	nh_io_del(p->lio);
-	p->lio = NULL;
-	close(p->lfd);
-	p->lfd = -1;
+	if (r < 0) {
+		nh_listener_free(p->listener);
+		p->listener = NULL;
+		return r;
+	}
+	metrics_export(p->ctx, &p->m, transport, 1);
+	return 0;
 }
 
-void nh_echo_pool_free(nh_echo_pool *p)
+int echo_pool_listen_tcp(struct echo_pool *p, const nh_addr *a, int flags, echo_admit_cb admit,
+			 void *arg, nh_error *err)
+{
+	int r = listen_begin(p, admit, arg, err);
+
+	return r < 0 ? r : listen_end(p, nh_listener_add_tcp(p->listener, a, flags, err), "tcp");
+}
+
+int echo_pool_listen_unix(struct echo_pool *p, const char *path, int type, int mode,
+			  echo_admit_cb admit, void *arg, nh_error *err)
+{
+	int r = listen_begin(p, admit, arg, err);
+
+	if (r < 0)
+		return r;
+	r = nh_listener_add_unix(p->listener, path, type, mode, err);
+	return listen_end(p, r, type == SOCK_SEQPACKET ? "seqpacket" : "stream");
+}
+
+int echo_pool_local(const struct echo_pool *p, nh_addr *out)
+{
+	return p->listener ? nh_listener_local(p->listener, 0, out) : -ENOENT;
+}
+
+void echo_pool_unlisten(struct echo_pool *p)
+{
+	if (!p || !p->listener)
+		return;
+	/* The slots its clients hold go with it. */
+	for (struct echo_conn *c = p->head; c; c = c->next)
+		c->listened = 0;
+	nh_listener_free(p->listener);
+	p->listener = NULL;
+}
+
+void echo_pool_free(struct echo_pool *p)
 {
 	if (!p)
 		return;
-	nh_echo_pool_unlisten(p);
+	echo_pool_unlisten(p);
 	while (p->head)
 		conn_close(p->head, -ESHUTDOWN);
 	metrics_del(&p->m);
@@ -414,7 +431,7 @@ void nh_echo_pool_free(nh_echo_pool *p)
 /* Datagrams handled per readiness event before others get a turn. */
 #define DGRAM_BATCH 64
 
-struct nh_echo_dgram {
+struct echo_dgram {
 	const nh_ctx *ctx;
 	nh_io *io;
 	int fd;
@@ -422,7 +439,7 @@ struct nh_echo_dgram {
 	size_t pending; /* a datagram waiting for the socket to take it */
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	struct nh_echo_stats st;
+	struct echo_stats st;
 	struct echo_metrics m;
 	unsigned char buf[];
 };
@@ -442,7 +459,7 @@ static const char *sender_name(const struct sockaddr_storage *ss, socklen_t len,
 }
 
 /* 1 sent, 0 socket full (keep it pending), -1 dropped. */
-static int dgram_reply(nh_echo_dgram *d, size_t len)
+static int dgram_reply(struct echo_dgram *d, size_t len)
 {
 	ssize_t n = sendto(d->fd, d->buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 			   (struct sockaddr *)&d->from, d->fromlen);
@@ -465,7 +482,7 @@ static int dgram_reply(nh_echo_dgram *d, size_t len)
 
 static void dgram_event(nh_loop *loop, int fd, int events, void *arg)
 {
-	nh_echo_dgram *d = arg;
+	struct echo_dgram *d = arg;
 	char name[NH_ADDR_STRLEN + 40];
 
 	(void)loop;
@@ -513,9 +530,9 @@ static void dgram_event(nh_loop *loop, int fd, int events, void *arg)
 	}
 }
 
-nh_echo_dgram *nh_echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
+struct echo_dgram *echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
 {
-	nh_echo_dgram *d = calloc(1, sizeof(*d) + bufsize);
+	struct echo_dgram *d = calloc(1, sizeof(*d) + bufsize);
 
 	if (!d)
 		return NULL;
@@ -523,7 +540,7 @@ nh_echo_dgram *nh_echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
 	d->fd = fd;
 	d->cap = bufsize;
 	metrics_init(&d->m);
-	metrics_export(ctx, &d->m, fd, 0);
+	metrics_export(ctx, &d->m, dgram_transport(fd), 0);
 	d->io = nh_io_add(nh_ctx_loop(ctx), fd, NH_READ, dgram_event, d);
 	if (!d->io) {
 		int e = errno;
@@ -535,12 +552,12 @@ nh_echo_dgram *nh_echo_dgram_new(const nh_ctx *ctx, int fd, size_t bufsize)
 	return d;
 }
 
-void nh_echo_dgram_stats(const nh_echo_dgram *d, struct nh_echo_stats *out)
+void echo_dgram_stats(const struct echo_dgram *d, struct echo_stats *out)
 {
 	*out = d->st;
 }
 
-void nh_echo_dgram_free(nh_echo_dgram *d)
+void echo_dgram_free(struct echo_dgram *d)
 {
 	if (!d)
 		return;
@@ -552,7 +569,12 @@ void nh_echo_dgram_free(nh_echo_dgram *d)
 
 /* ---- the client ------------------------------------------------------ */
 
-ssize_t nh_echo_exchange(int fd, const void *msg, size_t len, void *reply, size_t cap,
+/* Send msg on a connected socket and read the echo into reply. On a
+ * stream, reads exactly len bytes, while still sending; on a datagram or
+ * seqpacket socket, one message. The bytes received, or -errno with the
+ * reason in err (-ETIMEDOUT, -ECONNRESET when the peer closed first,
+ * -EMSGSIZE when the reply did not fit in cap). */
+static ssize_t echo_exchange(int fd, const void *msg, size_t len, void *reply, size_t cap,
 			 int64_t timeout_ms, nh_error *err)
 {
 	int type = SOCK_STREAM;
@@ -628,7 +650,7 @@ static void print_text(const unsigned char *buf, size_t len)
 		putchar(buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '.');
 }
 
-int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct nh_echo_job *job)
+int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct echo_job *job)
 {
 	size_t cap = job->size;
 	unsigned long sent = 0, intact = 0;
@@ -656,7 +678,7 @@ int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct
 			if (m == job->n_messages && !job->size)
 				break;
 			int64_t t0 = nh_now_us();
-			ssize_t n = nh_echo_exchange(fd, msg, len, reply, cap + 1, job->timeout_ms,
+			ssize_t n = echo_exchange(fd, msg, len, reply, cap + 1, job->timeout_ms,
 						     &err);
 			double ms = (double)(nh_now_us() - t0) / 1000.0;
 			sent++;
@@ -699,95 +721,70 @@ int nh_echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct
 	return failed ? NH_EXIT_FAIL : NH_EXIT_OK;
 }
 
-/* ---- shared command-line options ------------------------------------ */
+/* ---- names and shared command-line options ------------------------- */
 
-static int cli_long(const nh_ctx *ctx, const char *opt, const char *text, long min, long max,
-		    long *out)
+const char *echo_shown(const char *text, char *out, size_t size)
 {
-	char *end;
+	size_t n = 0;
 
-	errno = 0;
-	*out = strtol(text, &end, 10);
-	if (errno || end == text || *end || *out < min || *out > max)
-		return nh_cli_usage_error(ctx, "%s: '%s' is not a number in %ld-%ld", opt, text, min,
-					  max);
-	return 1;
+	for (const unsigned char *t = (const unsigned char *)text; *t && n + 1 < size; t++) {
+		if (*t >= 0x20 && *t != 0x7f && *t != '\\') {
+			out[n++] = (char)*t;
+			continue;
+		}
+		if (n + 5 > size)
+			break; /* no half escapes */
+		n += (size_t)snprintf(out + n, size - n, "\\x%02x", *t);
+	}
+	out[n] = '\0';
+	return out;
 }
 
-static int cli_duration(const nh_ctx *ctx, const char *opt, const char *text, int64_t *out)
+int echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct echo_opts *o)
 {
-	nh_error err;
-
-	if (nh_duration_parse_ms(text, out, &err) < 0)
-		return nh_cli_usage_error(ctx, "%s: %s", opt, err.msg);
-	return 1;
-}
-
-int nh_echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_opts *o)
-{
+	uint64_t size;
 	long n;
-	int r;
 
 	switch (c) {
 	case 'M':
-		if ((r = cli_long(ctx, "--max-clients", arg, 1, 1000000, &n)) == 1)
-			o->max_clients = (unsigned)n;
-		return r;
+		if (nh_opt_int(ctx, "--max-clients", arg, 1, 1000000, &n) < 0)
+			return NH_EXIT_USAGE;
+		o->max_clients = (unsigned)n;
+		return 1;
 	case 'i':
-		return cli_duration(ctx, "--idle-timeout", arg, &o->idle_timeout_ms);
+		if (nh_opt_duration_ms(ctx, "--idle-timeout", arg, 0, INT64_MAX,
+				       &o->idle_timeout_ms) < 0)
+			return NH_EXIT_USAGE;
+		return 1;
 	case 'B':
-		if ((r = cli_long(ctx, "--buffer", arg, 512, 16 << 20, &n)) == 1)
-			o->bufsize = (size_t)n;
-		return r;
-	}
-	return 0;
-}
-
-int nh_echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct nh_echo_job *job)
-{
-	long n;
-	int r;
-
-	switch (c) {
-	case 's':
-		if ((r = cli_long(ctx, "--size", arg, 0, 1L << 30, &n)) == 1)
-			job->size = (size_t)n;
-		return r;
-	case 'c':
-		return cli_long(ctx, "--count", arg, 1, 1000000000, &job->count);
-	case 't':
-		return cli_duration(ctx, "--timeout", arg, &job->timeout_ms);
-	case 'q':
-		job->quiet = 1;
+		if (nh_opt_size(ctx, "--buffer", arg, 512, 16 << 20, &size) < 0)
+			return NH_EXIT_USAGE;
+		o->bufsize = (size_t)size;
 		return 1;
 	}
 	return 0;
 }
 
-static void on_quit(nh_loop *loop, int signo, void *arg)
+int echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct echo_job *job)
 {
-	(void)signo;
-	(void)arg;
-	nh_loop_stop(loop);
-}
+	uint64_t size;
 
-int nh_echo_run_cli(const nh_ctx *ctx, int (*start)(void *state), void (*report)(void *state),
-		    void *state)
-{
-	nh_loop *loop = nh_ctx_loop(ctx);
-	nh_signal *s_int = nh_signal_add(loop, SIGINT, on_quit, NULL);
-	nh_signal *s_term = nh_signal_add(loop, SIGTERM, on_quit, NULL);
-	int code = NH_EXIT_FAIL;
-
-	if (!s_int || !s_term)
-		nh_logf(ctx, NH_LOG_ERR, "cannot watch SIGINT/SIGTERM: %s", strerror(errno));
-	else if (start(state) == 0) {
-		if (nh_loop_run(loop) == 0)
-			code = NH_EXIT_OK;
-		if (report)
-			report(state);
+	switch (c) {
+	case 's':
+		if (nh_opt_size(ctx, "--size", arg, 0, 1 << 30, &size) < 0)
+			return NH_EXIT_USAGE;
+		job->size = (size_t)size;
+		return 1;
+	case 'c':
+		return nh_opt_int(ctx, "--count", arg, 1, 1000000000, &job->count) < 0 ?
+			NH_EXIT_USAGE : 1;
+	case 't':
+		/* 0 would fail every echo before it was sent. */
+		return nh_opt_duration_ms(ctx, "--timeout", arg, 1, INT64_MAX, &job->timeout_ms) < 0 ?
+			NH_EXIT_USAGE : 1;
+	case 'q':
+		job->quiet = 1;
+		return 1;
 	}
-	nh_signal_del(s_int);
-	nh_signal_del(s_term);
-	return code;
+	return 0;
 }

@@ -63,16 +63,13 @@ static int admit(int fd, const struct sockaddr *sa, socklen_t salen, char *name,
 	return 0;
 }
 
-static void log_bound(struct echo6 *e, int fd, const char *proto)
+static void log_bound(struct echo6 *e, const nh_addr *bound, const char *proto)
 {
-	nh_addr a = { .len = sizeof(a.u) };
 	char text[NH_ADDR_STRLEN];
+	int dual = bound->u.sa.sa_family == AF_INET6 && !e->v6only &&
+		   IN6_IS_ADDR_UNSPECIFIED(&bound->u.in6.sin6_addr);
 
-	if (getsockname(fd, &a.u.sa, &a.len) < 0)
-		a = e->listen;
-	int dual = a.u.sa.sa_family == AF_INET6 && !e->v6only &&
-		   IN6_IS_ADDR_UNSPECIFIED(&a.u.in6.sin6_addr);
-	nh_info(e->ctx, "echo on %s %s%s", proto, nh_addr_format(&a, 1, text, sizeof(text)),
+	nh_info(e->ctx, "echo on %s %s%s", proto, nh_addr_format(bound, 1, text, sizeof(text)),
 		dual ? " (IPv6 and IPv4)" : "");
 }
 
@@ -80,28 +77,24 @@ int echo6_start(void *state)
 {
 	struct echo6 *e = state;
 	int flags = e->v6only ? NH_SOCK_V6ONLY : 0;
-	nh_addr udp = e->listen;
+	nh_addr udp = e->listen, bound;
 	nh_error err;
-	int fd;
+	int fd, r;
 
 	if (e->tcp) {
-		if ((fd = nh_listen_tcp(&e->listen, 0, flags, &err)) < 0) {
-			nh_error(e->ctx, "%s", err.msg);
-			return fd;
-		}
-		log_bound(e, fd, "tcp");
-		/* Port 0 picks one port for TCP; UDP follows it. */
-		nh_addr b = { .len = sizeof(b.u) };
-		if (nh_addr_port(&udp) == 0 && getsockname(fd, &b.u.sa, &b.len) == 0)
-			nh_addr_set_port(&udp, nh_addr_port(&b));
-		e->pool = nh_echo_pool_new(e->ctx, &e->opts);
-		int r = e->pool ? nh_echo_pool_listen(e->pool, fd, admit, e) : -errno;
+		e->pool = echo_pool_new(e->ctx, &e->opts);
+		r = e->pool ? echo_pool_listen_tcp(e->pool, &e->listen, flags, admit, e, &err) :
+			nh_error_set(&err, errno, "tcp: %s", strerror(errno));
 		if (r < 0) {
-			if (!e->pool)
-				close(fd);
-			nh_error(e->ctx, "tcp: %s", strerror(-r));
+			nh_error(e->ctx, "%s", err.msg);
 			return r;
 		}
+		if (echo_pool_local(e->pool, &bound) < 0)
+			bound = e->listen;
+		log_bound(e, &bound, "tcp");
+		/* Port 0 picks one port for TCP; UDP follows it. */
+		if (nh_addr_port(&udp) == 0)
+			nh_addr_set_port(&udp, nh_addr_port(&bound));
 	}
 	if (e->udp) {
 		if ((fd = nh_bind_udp(&udp, flags, &err)) < 0) {
@@ -109,12 +102,15 @@ int echo6_start(void *state)
 			echo6_stop(e);
 			return fd;
 		}
-		log_bound(e, fd, "udp");
-		e->dgram = nh_echo_dgram_new(e->ctx, fd, e->opts.bufsize);
+		bound = (nh_addr){ .len = sizeof(bound.u) };
+		if (getsockname(fd, &bound.u.sa, &bound.len) < 0)
+			bound = udp;
+		log_bound(e, &bound, "udp");
+		e->dgram = echo_dgram_new(e->ctx, fd, e->opts.bufsize);
 		if (!e->dgram) {
-			int r = -errno;
+			r = -errno;
 			close(fd);
-			nh_error(e->ctx, "udp: %s", strerror(errno));
+			nh_error(e->ctx, "udp: %s", strerror(-r));
 			echo6_stop(e);
 			return r;
 		}
@@ -127,8 +123,8 @@ void echo6_stop(void *state)
 {
 	struct echo6 *e = state;
 
-	nh_echo_pool_unlisten(e->pool);
-	nh_echo_dgram_free(e->dgram);
+	echo_pool_unlisten(e->pool);
+	echo_dgram_free(e->dgram);
 	e->dgram = NULL;
 }
 
@@ -137,19 +133,19 @@ void echo6_destroy(void *state)
 	struct echo6 *e = state;
 
 	echo6_stop(e);
-	nh_echo_pool_free(e->pool);
+	echo_pool_free(e->pool);
 	free(e);
 }
 
 void echo6_report(void *state)
 {
 	struct echo6 *e = state;
-	struct nh_echo_stats t = { 0 }, u = { 0 };
+	struct echo_stats t = { 0 }, u = { 0 };
 
 	if (e->pool)
-		nh_echo_pool_stats(e->pool, &t);
+		echo_pool_stats(e->pool, &t);
 	if (e->dgram)
-		nh_echo_dgram_stats(e->dgram, &u);
+		echo_dgram_stats(e->dgram, &u);
 	nh_info(e->ctx,
 		"tcp: clients=%u accepted=%llu refused=%llu timeouts=%llu errors=%llu bytes=%llu; "
 		"udp: datagrams=%llu bytes=%llu dropped=%llu",
@@ -180,13 +176,13 @@ static const struct nh_command echo6_commands[] = {
 	  "  -u, --udp               serve UDP instead of TCP\n"
 	  "  -b, --both              serve TCP and UDP\n"
 	  "      --v6only            refuse IPv4 clients on an IPv6 wildcard\n"
-	  NH_ECHO_SERVE_USAGE
+	  ECHO_SERVE_USAGE
 	  "\n"
 	  "send: send each MESSAGE, read the whole echo back, print it with the\n"
 	  "round trip time. HOST is a name, an IPv4 address or [IPv6]; PORT 7007.\n"
 	  "  -u, --udp               use UDP\n"
 	  "  -4, -6                  resolve HOST to IPv4 / IPv6 only\n"
-	  NH_ECHO_JOB_USAGE
+	  ECHO_JOB_USAGE
 	  "Exit: 0 every echo came back intact, 1 one did not, 2 usage error.\n"
 	  "\n"
 	  "Examples:\n"

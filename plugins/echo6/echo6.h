@@ -13,10 +13,10 @@ struct echo6 {
 	nh_addr listen;
 	int tcp, udp;
 	int v6only;
-	struct nh_echo_opts opts;
+	struct echo_opts opts;
 
-	nh_echo_pool *pool;  /* with the TCP listener */
-	nh_echo_dgram *dgram;
+	struct echo_pool *pool;  /* with the TCP listener */
+	struct echo_dgram *dgram;
 };
 
 /* echo6.c: the service, also run by `echo6 serve`. */

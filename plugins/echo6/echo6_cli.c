@@ -2,6 +2,7 @@
  * client that checks every echo and times it. */
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +13,18 @@
 
 #define MAX_ADDRS 16
 
-/* "7007" alone means every address, both families. */
-static int parse_listen(const char *text, nh_addr *out, nh_error *err)
+/* "7007" alone means every address, both families. 0, or -EINVAL after
+ * the usage error was printed. */
+static int parse_listen(const nh_ctx *ctx, const char *text, nh_addr *out)
 {
+	long port;
+
 	if (text[0] && strspn(text, "0123456789") == strlen(text)) {
-		char buf[32];
-		snprintf(buf, sizeof(buf), "[::]:%s", text);
-		return nh_addr_parse(buf, -1, out, err);
+		if (nh_opt_int(ctx, "LISTEN", text, 1, 65535, &port) < 0)
+			return -EINVAL;
+		return nh_addr_parse("[::]", (int)port, out, NULL);
 	}
-	return nh_addr_parse(text, ECHO6_PORT, out, err);
+	return nh_opt_addr(ctx, "LISTEN", text, ECHO6_PORT, out);
 }
 
 static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
@@ -29,33 +33,38 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 		{ "udp", no_argument, NULL, 'u' },
 		{ "both", no_argument, NULL, 'b' },
 		{ "v6only", no_argument, NULL, 'V' },
-		NH_ECHO_SERVE_LONGOPTS,
+		ECHO_SERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct echo6 e = { .ctx = ctx, .tcp = 1, .opts = NH_ECHO_OPTS_DEFAULT };
-	nh_error err;
+	struct echo6 e = { .ctx = ctx, .tcp = 1, .opts = ECHO_OPTS_DEFAULT };
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ub" NH_ECHO_SERVE_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ub" ECHO_SERVE_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': e.tcp = 0; e.udp = 1; break;
 		case 'b': e.tcp = e.udp = 1; break;
 		case 'V': e.v6only = 1; break;
 		default:
-			if ((r = nh_echo_serve_option(ctx, c, optarg, &e.opts)) != 1)
+			if ((r = echo_serve_option(ctx, c, optarg, &e.opts)) != 1)
 				return r ? r : nh_cli_usage_error(ctx, "unknown option");
 		}
 	}
 	if (argc - optind > 1)
 		return nh_cli_usage_error(ctx, "serve: unexpected argument '%s'", argv[optind + 1]);
-	if (parse_listen(optind < argc ? argv[optind] : "[::]", &e.listen, &err) < 0)
-		return nh_cli_usage_error(ctx, "serve: %s", err.msg);
+	if (parse_listen(ctx, optind < argc ? argv[optind] : "[::]", &e.listen) < 0)
+		return NH_EXIT_USAGE;
 	if (e.v6only && e.listen.u.sa.sa_family != AF_INET6)
 		return nh_cli_usage_error(ctx, "--v6only: only applies to an IPv6 address");
 
-	int code = nh_echo_run_cli(ctx, echo6_start, echo6_report, &e);
+	/* A server that cannot start (the port is taken) is told as a bad
+	 * argument is: it cannot run with these. */
+	int code = NH_EXIT_USAGE;
+	if (echo6_start(&e) == 0) {
+		code = nh_cli_run_until_signal(ctx) < 0 ? NH_EXIT_FAIL : NH_EXIT_OK;
+		echo6_report(&e);
+	}
 	echo6_stop(&e);
-	nh_echo_pool_free(e.pool);
+	echo_pool_free(e.pool);
 	return code;
 }
 
@@ -95,29 +104,48 @@ static int connect_timeout(const nh_addr *a, int type, int64_t timeout_ms, nh_er
 	return fd;
 }
 
+/* HOST[:PORT] well formed, with a port to reach (not 0): 0, or
+ * NH_EXIT_USAGE after saying why. */
+static int check_target(const nh_ctx *ctx, const char *target)
+{
+	char host[NI_MAXHOST], shown[ECHO_SHOWN_MAX];
+	nh_error err;
+	int port;
+
+	if (nh_hostport_split(target, host, sizeof(host), ECHO6_PORT, &port, &err) < 0)
+		return nh_cli_usage_error(ctx, "send: %s", echo_shown(err.msg, shown, sizeof(shown)));
+	if (port == 0)
+		return nh_cli_usage_error(ctx, "send: '%s': port 0 cannot be reached",
+					  echo_shown(target, shown, sizeof(shown)));
+	return 0;
+}
+
 static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "udp", no_argument, NULL, 'u' },
-		NH_ECHO_JOB_LONGOPTS,
+		ECHO_JOB_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct nh_echo_job job = NH_ECHO_JOB_DEFAULT;
+	struct echo_job job = ECHO_JOB_DEFAULT;
 	int type = SOCK_STREAM, family = AF_UNSPEC, c, r;
+	char shown[ECHO_SHOWN_MAX];
 
-	while ((c = getopt_long(argc, argv, "u46" NH_ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u46" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': type = SOCK_DGRAM; break;
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
 		default:
-			if ((r = nh_echo_job_option(ctx, c, optarg, &job)) != 1)
+			if ((r = echo_job_option(ctx, c, optarg, &job)) != 1)
 				return r ? r : nh_cli_usage_error(ctx, "unknown option");
 		}
 	}
 	if (optind >= argc)
 		return nh_cli_usage_error(ctx, "send: HOST[:PORT] is missing");
 	const char *target = argv[optind++];
+	if (check_target(ctx, target) != 0)
+		return NH_EXIT_USAGE;
 	job.messages = argv + optind;
 	job.n_messages = argc - optind;
 	if (!job.n_messages && !job.size)
@@ -127,10 +155,11 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	nh_error err;
 	int na = nh_resolve(target, ECHO6_PORT, family, type, addrs, MAX_ADDRS, &err);
 	if (na < 0) {
-		nh_error(ctx, "%s", err.msg);
+		nh_error(ctx, "%s", echo_shown(err.msg, shown, sizeof(shown)));
 		return NH_EXIT_FAIL;
 	}
-	/* Like any client: the first address that answers. */
+	/* Like any client: the first address that answers. (-4/-6 and UDP
+	 * are why this is not nh_client_connect().) */
 	int fd = -1;
 	for (int i = 0; i < na && fd < 0; i++) {
 		fd = connect_timeout(&addrs[i], type, job.timeout_ms, &err);
@@ -140,12 +169,12 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 			na = i;
 	}
 	if (fd < 0) {
-		nh_error(ctx, "%s: no address answered", target);
+		nh_error(ctx, "%s: no address answered", echo_shown(target, shown, sizeof(shown)));
 		return NH_EXIT_FAIL;
 	}
 	char name[NH_ADDR_STRLEN];
 	nh_addr_format(&addrs[na], 1, name, sizeof(name));
-	int code = nh_echo_client_run(ctx, fd, name, &job);
+	int code = echo_client_run(ctx, fd, name, &job);
 	close(fd);
 	return code;
 }
@@ -159,5 +188,7 @@ int echo6_cmd(nh_ctx *ctx, int argc, char **argv)
 		return cmd_serve(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "send") == 0)
 		return cmd_send(ctx, argc - 1, argv + 1);
-	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve or send)", argv[1]);
+	char shown[ECHO_SHOWN_MAX];
+	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve or send)",
+				  echo_shown(argv[1], shown, sizeof(shown)));
 }

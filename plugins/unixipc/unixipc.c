@@ -22,21 +22,17 @@ void unixipc_defaults(struct unixipc *u)
 {
 	u->type = SOCK_STREAM;
 	u->mode = 0600;
-	u->opts = (struct nh_echo_opts)NH_ECHO_OPTS_DEFAULT;
+	u->opts = (struct echo_opts)ECHO_OPTS_DEFAULT;
 }
 
 static int get_mode(const nh_section *sec, mode_t *mode)
 {
 	int line;
 	const char *v = nh_conf_value(sec, "mode", 0, &line);
-	char *end;
+	nh_error err;
 
-	if (!v)
-		return 0;
-	unsigned long m = strtoul(v, &end, 8);
-	if (!*v || *end || m > 0777)
-		return nh_conf_error(sec, "mode", "'%s' is not an octal file mode (e.g. 0660)", v);
-	*mode = (mode_t)m;
+	if (v && unixipc_mode_parse(v, mode, &err) < 0)
+		return nh_conf_error(sec, "mode", "%s", err.msg);
 	return 0;
 }
 
@@ -131,32 +127,34 @@ int unixipc_start(void *state)
 {
 	struct unixipc *u = state;
 	nh_error err;
-	int fd = unixipc_bind(u, &err), r = 0;
+	int fd, r;
 
-	if (fd < 0) {
-		nh_error(u->ctx, "%s", err.msg);
-		return fd;
-	}
 	if (u->type == SOCK_DGRAM) {
-		if (!(u->dgram = nh_echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
-			r = -errno;
+		if ((r = fd = unixipc_bind_dgram(u, &err)) >= 0 &&
+		    !(u->dgram = echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
+			r = nh_error_set(&err, errno, "%s: %s", u->addr.shown, strerror(errno));
 			close(fd);
 		}
-	} else if (!(u->pool = nh_echo_pool_new(u->ctx, &u->opts))) {
-		r = -errno;
-		close(fd);
+	} else if (!(u->pool = echo_pool_new(u->ctx, &u->opts))) {
+		r = nh_error_set(&err, errno, "%s: %s", u->addr.shown, strerror(errno));
 	} else {
-		r = nh_echo_pool_listen(u->pool, fd, admit, u);
+		r = echo_pool_listen_unix(u->pool, u->addr.text, u->type,
+					  u->addr.abstract ? 0 : (int)u->mode, admit, u, &err);
+		if (r < 0) { /* the listener quotes the name as given */
+			char raw[sizeof(err.msg)];
+			memcpy(raw, err.msg, sizeof(raw));
+			echo_shown(raw, err.msg, sizeof(err.msg));
+		}
 	}
 	if (r < 0) {
-		nh_error(u->ctx, "%s: %s", u->addr.text, strerror(-r));
+		nh_error(u->ctx, "%s", err.msg);
 		unixipc_stop(u);
 		return r;
 	}
 	if (u->addr.abstract)
-		nh_info(u->ctx, "echo on %s (%s, abstract)", u->addr.text, unixipc_type_name(u->type));
+		nh_info(u->ctx, "echo on %s (%s, abstract)", u->addr.shown, unixipc_type_name(u->type));
 	else
-		nh_info(u->ctx, "echo on %s (%s, mode %04o)", u->addr.text,
+		nh_info(u->ctx, "echo on %s (%s, mode %04o)", u->addr.shown,
 			unixipc_type_name(u->type), (unsigned)u->mode);
 	return 0;
 }
@@ -167,8 +165,8 @@ void unixipc_stop(void *state)
 {
 	struct unixipc *u = state;
 
-	nh_echo_pool_unlisten(u->pool);
-	nh_echo_dgram_free(u->dgram);
+	echo_pool_unlisten(u->pool);
+	echo_dgram_free(u->dgram);
 	u->dgram = NULL;
 	unixipc_unlink(u);
 }
@@ -178,7 +176,7 @@ static void unixipc_destroy(void *state)
 	struct unixipc *u = state;
 
 	unixipc_stop(u);
-	nh_echo_pool_free(u->pool);
+	echo_pool_free(u->pool);
 	free(u->allow);
 	free(u);
 }
@@ -186,16 +184,16 @@ static void unixipc_destroy(void *state)
 void unixipc_report(void *state)
 {
 	struct unixipc *u = state;
-	struct nh_echo_stats s = { 0 };
+	struct echo_stats s = { 0 };
 
 	if (u->pool)
-		nh_echo_pool_stats(u->pool, &s);
+		echo_pool_stats(u->pool, &s);
 	else if (u->dgram)
-		nh_echo_dgram_stats(u->dgram, &s);
+		echo_dgram_stats(u->dgram, &s);
 	nh_info(u->ctx,
 		"%s: clients=%u accepted=%llu denied=%lu refused=%llu timeouts=%llu errors=%llu "
 		"messages=%llu bytes=%llu",
-		u->addr.text, s.active, (unsigned long long)s.accepted, u->denied,
+		u->addr.shown, s.active, (unsigned long long)s.accepted, u->denied,
 		(unsigned long long)s.refused, (unsigned long long)s.timeouts,
 		(unsigned long long)s.errors, (unsigned long long)s.messages,
 		(unsigned long long)s.bytes);
@@ -221,14 +219,14 @@ static const struct nh_command unixipc_commands[] = {
 	  "serve: echo on a Unix socket until SIGINT/SIGTERM. A stale socket file\n"
 	  "(nothing listening) is replaced; the file is removed at exit.\n"
 	  "  -T, --type TYPE         stream (default), seqpacket or dgram\n"
-	  "  -m, --mode MODE         octal file mode (default 0600)\n"
+	  "  -m, --mode MODE         octal file mode (default 0600; not for @NAME)\n"
 	  "  -a, --allow-uid UIDS    only these uids/users may connect (SO_PEERCRED)\n"
-	  NH_ECHO_SERVE_USAGE
+	  ECHO_SERVE_USAGE
 	  "\n"
 	  "send: send each MESSAGE, read the whole echo back, print it with the\n"
 	  "round trip time.\n"
 	  "  -T, --type TYPE         the server's socket type (default stream)\n"
-	  NH_ECHO_JOB_USAGE
+	  ECHO_JOB_USAGE
 	  "\n"
 	  "pair: fork; parent and child exchange the messages over socketpair(),\n"
 	  "each printing what it received (default message: hello). Options as\n"

@@ -16,6 +16,7 @@ struct unixipc_addr {
 	socklen_t len;
 	int abstract;
 	char text[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* as the user wrote it */
+	char shown[ECHO_SHOWN_MAX]; /* text for the terminal and the log (echo_shown()) */
 };
 
 struct unixipc {
@@ -25,12 +26,12 @@ struct unixipc {
 	mode_t mode;
 	uid_t *allow;        /* allowed peer uids; NULL: anyone who can connect */
 	int n_allow;
-	struct nh_echo_opts opts;
+	struct echo_opts opts;
 
-	dev_t dev;           /* the file we bound, so we only ever remove ours */
+	dev_t dev;           /* the dgram file we bound, so we only ever remove ours */
 	ino_t ino;
-	nh_echo_pool *pool;  /* stream, seqpacket: with the listener */
-	nh_echo_dgram *dgram;
+	struct echo_pool *pool;  /* stream, seqpacket: with the listener */
+	struct echo_dgram *dgram;
 	unsigned long denied;
 };
 
@@ -39,16 +40,20 @@ int unixipc_addr_parse(const char *text, struct unixipc_addr *out, nh_error *err
 /* "stream", "seqpacket", "dgram" -> SOCK_*, or -EINVAL. */
 int unixipc_type_parse(const char *text);
 const char *unixipc_type_name(int type);
+/* An octal file mode for a socket file, 1 to 0777. */
+int unixipc_mode_parse(const char *text, mode_t *mode, nh_error *err);
 /* Parse "0, 1000 www-data" (uids or user names) into a malloc'd array. */
 int unixipc_uids_parse(const char *text, uid_t **list, int *n, nh_error *err);
-/* Bind (replacing a stale socket file, never a live one) and listen.
+/* Bind a datagram socket (replacing a stale socket file, never a live
+ * one); stream and seqpacket listen through the echo pool's listener.
  * The fd, or -errno with the reason in err. */
-int unixipc_bind(struct unixipc *u, nh_error *err);
-/* Remove the socket file if it is still the one we bound. */
+int unixipc_bind_dgram(struct unixipc *u, nh_error *err);
+/* Remove the datagram socket file if it is still the one we bound. */
 void unixipc_unlink(struct unixipc *u);
 /* A connected client socket (dgram: bound to an autobind name so the
- * server can answer). fd or -errno in err. */
-int unixipc_connect(const struct unixipc_addr *a, int type, nh_error *err);
+ * server can answer); a stream connects within timeout_ms. fd or -errno
+ * in err. */
+int unixipc_connect(const struct unixipc_addr *a, int type, int64_t timeout_ms, nh_error *err);
 
 /* unixipc.c: the service, also run by `unixipc serve`. */
 void unixipc_defaults(struct unixipc *u);
@@ -61,6 +66,6 @@ int unixipc_cmd(nh_ctx *ctx, int argc, char **argv);
 int unixipc_pair(nh_ctx *ctx, int argc, char **argv);
 /* Handle an option send and pair share (-T -s -c -t -q): 1 taken, 0 not
  * one of them, NH_EXIT_USAGE after reporting a bad value. */
-int unixipc_job_option(nh_ctx *ctx, int c, struct nh_echo_job *job, int *type);
+int unixipc_job_option(nh_ctx *ctx, int c, struct echo_job *job, int *type);
 
 #endif

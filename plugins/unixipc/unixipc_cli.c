@@ -8,13 +8,20 @@
 
 #include "unixipc.h"
 
-int unixipc_job_option(nh_ctx *ctx, int c, struct nh_echo_job *job, int *type)
+/* The --type option: 1, or NH_EXIT_USAGE after saying why. */
+static int type_option(nh_ctx *ctx, int *type)
 {
-	if (c != 'T')
-		return nh_echo_job_option(ctx, c, optarg, job);
+	char shown[ECHO_SHOWN_MAX];
+
 	if ((*type = unixipc_type_parse(optarg)) < 0)
-		return nh_cli_usage_error(ctx, "--type: '%s' is not stream, seqpacket or dgram", optarg);
+		return nh_cli_usage_error(ctx, "--type: '%s' is not stream, seqpacket or dgram",
+					  echo_shown(optarg, shown, sizeof(shown)));
 	return 1;
+}
+
+int unixipc_job_option(nh_ctx *ctx, int c, struct echo_job *job, int *type)
+{
+	return c == 'T' ? type_option(ctx, type) : echo_job_option(ctx, c, optarg, job);
 }
 
 static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
@@ -23,42 +30,40 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 		{ "type", required_argument, NULL, 'T' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "allow-uid", required_argument, NULL, 'a' },
-		NH_ECHO_SERVE_LONGOPTS,
+		ECHO_SERVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct unixipc u = { .ctx = ctx };
 	nh_error err;
-	char *end;
-	unsigned long mode;
-	int c, r, code = NH_EXIT_USAGE;
+	char shown[ECHO_SHOWN_MAX];
+	int c, r, mode_given = 0, code = NH_EXIT_USAGE;
 
 	unixipc_defaults(&u);
-	while ((c = getopt_long(argc, argv, "T:m:a:" NH_ECHO_SERVE_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:m:a:" ECHO_SERVE_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
-			if ((u.type = unixipc_type_parse(optarg)) < 0) {
-				nh_cli_usage_error(ctx, "--type: '%s' is not stream, seqpacket or dgram", optarg);
+			if (type_option(ctx, &u.type) != 1)
 				goto out;
-			}
 			break;
 		case 'm':
-			mode = strtoul(optarg, &end, 8);
-			if (!*optarg || *end || mode > 0777) {
-				nh_cli_usage_error(ctx, "--mode: '%s' is not an octal file mode", optarg);
+			if (unixipc_mode_parse(optarg, &u.mode, &err) < 0) {
+				nh_cli_usage_error(ctx, "--mode: %s",
+						   echo_shown(err.msg, shown, sizeof(shown)));
 				goto out;
 			}
-			u.mode = (mode_t)mode;
+			mode_given = 1;
 			break;
 		case 'a':
 			free(u.allow);
 			u.allow = NULL;
 			if (unixipc_uids_parse(optarg, &u.allow, &u.n_allow, &err) < 0) {
-				nh_cli_usage_error(ctx, "--allow-uid: %s", err.msg);
+				nh_cli_usage_error(ctx, "--allow-uid: %s",
+						   echo_shown(err.msg, shown, sizeof(shown)));
 				goto out;
 			}
 			break;
 		default:
-			if ((r = nh_echo_serve_option(ctx, c, optarg, &u.opts)) != 1) {
+			if ((r = echo_serve_option(ctx, c, optarg, &u.opts)) != 1) {
 				if (!r)
 					nh_cli_usage_error(ctx, "unknown option");
 				goto out;
@@ -70,17 +75,27 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (unixipc_addr_parse(argv[optind], &u.addr, &err) < 0) {
-		nh_cli_usage_error(ctx, "serve: %s", err.msg);
+		nh_cli_usage_error(ctx, "serve: %s", err.msg); /* the name is shown escaped */
 		goto out;
 	}
 	if (u.n_allow && u.type == SOCK_DGRAM) {
 		nh_cli_usage_error(ctx, "--allow-uid needs --type stream or seqpacket");
 		goto out;
 	}
+	if (mode_given && u.addr.abstract) {
+		nh_cli_usage_error(ctx, "--mode: %s is an abstract socket, which has no file mode",
+				   u.addr.shown);
+		goto out;
+	}
 	u.opts.packet = u.type == SOCK_SEQPACKET;
-	code = nh_echo_run_cli(ctx, unixipc_start, unixipc_report, &u);
+	/* A server that cannot start (the name is taken, the path is not a
+	 * socket) is told as a bad argument is: it cannot run with these. */
+	if (unixipc_start(&u) == 0) {
+		code = nh_cli_run_until_signal(ctx) < 0 ? NH_EXIT_FAIL : NH_EXIT_OK;
+		unixipc_report(&u);
+	}
 	unixipc_stop(&u);
-	nh_echo_pool_free(u.pool);
+	echo_pool_free(u.pool);
 out:
 	free(u.allow);
 	return code;
@@ -90,15 +105,15 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 'T' },
-		NH_ECHO_JOB_LONGOPTS,
+		ECHO_JOB_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct nh_echo_job job = NH_ECHO_JOB_DEFAULT;
+	struct echo_job job = ECHO_JOB_DEFAULT;
 	struct unixipc_addr addr;
 	int type = SOCK_STREAM, c, r;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "T:" NH_ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		if ((r = unixipc_job_option(ctx, c, &job, &type)) == 0)
 			return nh_cli_usage_error(ctx, "unknown option");
 		if (r != 1)
@@ -112,12 +127,12 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	job.n_messages = argc - optind - 1;
 	if (!job.n_messages && !job.size)
 		return nh_cli_usage_error(ctx, "send: give a MESSAGE or --size");
-	int fd = unixipc_connect(&addr, type, &err);
+	int fd = unixipc_connect(&addr, type, job.timeout_ms, &err);
 	if (fd < 0) {
 		nh_error(ctx, "%s", err.msg);
 		return NH_EXIT_FAIL;
 	}
-	r = nh_echo_client_run(ctx, fd, addr.text, &job);
+	r = echo_client_run(ctx, fd, addr.shown, &job);
 	close(fd);
 	return r;
 }
@@ -133,5 +148,7 @@ int unixipc_cmd(nh_ctx *ctx, int argc, char **argv)
 		return cmd_send(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "pair") == 0)
 		return unixipc_pair(ctx, argc - 1, argv + 1);
-	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve, send or pair)", argv[1]);
+	char shown[ECHO_SHOWN_MAX];
+	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve, send or pair)",
+				  echo_shown(argv[1], shown, sizeof(shown)));
 }

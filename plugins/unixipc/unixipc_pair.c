@@ -52,7 +52,7 @@ static int child_send(int fd, const unsigned char *buf, size_t len)
 
 /* The child: blocking I/O, no event loop (the loop's epoll and signalfd
  * belong to the parent). Returns its exit code. */
-static int child_run(int fd, int type, const struct nh_echo_job *job, unsigned char *buf, size_t cap)
+static int child_run(int fd, int type, const struct echo_job *job, unsigned char *buf, size_t cap)
 {
 	pid_t parent = getppid();
 
@@ -92,14 +92,14 @@ int unixipc_pair(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 'T' },
-		NH_ECHO_JOB_LONGOPTS,
+		ECHO_JOB_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static char *hello[] = { "hello", NULL };
-	struct nh_echo_job job = NH_ECHO_JOB_DEFAULT;
+	struct echo_job job = ECHO_JOB_DEFAULT;
 	int type = SOCK_STREAM, c, r, sv[2];
 
-	while ((c = getopt_long(argc, argv, "T:" NH_ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		if ((r = unixipc_job_option(ctx, c, &job, &type)) == 0)
 			return nh_cli_usage_error(ctx, "unknown option");
 		if (r != 1)
@@ -144,7 +144,7 @@ int unixipc_pair(nh_ctx *ctx, int argc, char **argv)
 	close(sv[1]);
 	char name[32];
 	snprintf(name, sizeof(name), "child %ld", (long)pid);
-	int code = nh_echo_client_run(ctx, sv[0], name, &job);
+	int code = echo_client_run(ctx, sv[0], name, &job);
 	close(sv[0]);
 	if (code != NH_EXIT_OK)
 		kill(pid, SIGKILL); /* it may wait for a message that never comes */

@@ -16,12 +16,13 @@ int unixipc_addr_parse(const char *text, struct unixipc_addr *out, nh_error *err
 
 	memset(out, 0, sizeof(*out));
 	out->sun.sun_family = AF_UNIX;
+	echo_shown(text, out->shown, sizeof(out->shown));
 	if (len == 0 || (text[0] == '@' && len == 1))
-		return nh_error_set(err, EINVAL, "'%s': empty socket name", text);
+		return nh_error_set(err, EINVAL, "'%s': empty socket name", out->shown);
 	/* A path needs its NUL inside sun_path; an abstract name does not. */
 	if (len > max - (text[0] == '@' ? 0 : 1))
 		return nh_error_set(err, ENAMETOOLONG, "'%s': longer than the %zu bytes a socket name may have",
-				    text, max - 1);
+				    out->shown, max - 1);
 	snprintf(out->text, sizeof(out->text), "%s", text);
 	if (text[0] == '@') {
 		out->abstract = 1;
@@ -48,6 +49,20 @@ int unixipc_type_parse(const char *text)
 const char *unixipc_type_name(int type)
 {
 	return type == SOCK_DGRAM ? "dgram" : type == SOCK_SEQPACKET ? "seqpacket" : "stream";
+}
+
+int unixipc_mode_parse(const char *text, mode_t *mode, nh_error *err)
+{
+	char *end;
+	unsigned long m = strtoul(text, &end, 8);
+
+	if (!*text || *text == '-' || *text == '+' || *end || m > 0777)
+		return nh_error_set(err, EINVAL, "'%s' is not an octal file mode (e.g. 0660)", text);
+	if (m == 0)
+		return nh_error_set(err, EINVAL, "'%s': a socket file nobody may open serves no one",
+				    text);
+	*mode = (mode_t)m;
+	return 0;
 }
 
 int unixipc_uids_parse(const char *text, uid_t **list, int *n, nh_error *err)
@@ -101,13 +116,13 @@ bad:
  * permission denied) means it may be alive, and it is not ours to take. */
 static int clear_stale(const struct unixipc *u, nh_error *err)
 {
-	const char *path = u->addr.sun.sun_path;
+	const char *path = u->addr.sun.sun_path, *shown = u->addr.shown;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : nh_error_set(err, errno, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : nh_error_set(err, errno, "%s: %s", shown, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
-		return nh_error_set(err, EEXIST, "%s: exists and is not a socket; not replacing it", path);
+		return nh_error_set(err, EEXIST, "%s: exists and is not a socket; not replacing it", shown);
 	int probe = socket(AF_UNIX, u->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (probe < 0)
 		return nh_error_set(err, errno, "socket: %s", strerror(errno));
@@ -116,22 +131,22 @@ static int clear_stale(const struct unixipc *u, nh_error *err)
 	close(probe);
 	if (e == ECONNREFUSED) {
 		if (unlink(path) < 0 && errno != ENOENT)
-			return nh_error_set(err, errno, "%s: cannot remove the stale socket: %s", path,
+			return nh_error_set(err, errno, "%s: cannot remove the stale socket: %s", shown,
 					    strerror(errno));
-		nh_notice(u->ctx, "%s: removed a stale socket (nothing listened on it)", path);
+		nh_notice(u->ctx, "%s: removed a stale socket (nothing listened on it)", shown);
 		return 0;
 	}
 	return nh_error_set(err, EADDRINUSE, "%s: in use by another process (%s); not replacing it",
-			    path, e ? strerror(e) : "it accepted a connection");
+			    shown, e ? strerror(e) : "it accepted a connection");
 }
 
-int unixipc_bind(struct unixipc *u, nh_error *err)
+int unixipc_bind_dgram(struct unixipc *u, nh_error *err)
 {
 	int r;
 
 	if (!u->addr.abstract && (r = clear_stale(u, err)) < 0)
 		return r;
-	int fd = socket(AF_UNIX, u->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nh_error_set(err, errno, "socket: %s", strerror(errno));
 	/* The file is born with its final mode: no window where the umask's
@@ -142,7 +157,7 @@ int unixipc_bind(struct unixipc *u, nh_error *err)
 	umask(old);
 	if (r < 0) {
 		close(fd);
-		return nh_error_set(err, e, "%s: bind: %s", u->addr.text, strerror(e));
+		return nh_error_set(err, e, "%s: bind: %s", u->addr.shown, strerror(e));
 	}
 	if (!u->addr.abstract) {
 		struct stat st;
@@ -150,16 +165,10 @@ int unixipc_bind(struct unixipc *u, nh_error *err)
 			e = errno;
 			close(fd);
 			unlink(u->addr.sun.sun_path);
-			return nh_error_set(err, e, "%s: chmod: %s", u->addr.text, strerror(e));
+			return nh_error_set(err, e, "%s: chmod: %s", u->addr.shown, strerror(e));
 		}
 		u->dev = st.st_dev;
 		u->ino = st.st_ino;
-	}
-	if (u->type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0) {
-		e = errno;
-		close(fd);
-		unixipc_unlink(u);
-		return nh_error_set(err, e, "%s: listen: %s", u->addr.text, strerror(e));
 	}
 	return fd;
 }
@@ -176,8 +185,27 @@ void unixipc_unlink(struct unixipc *u)
 	u->ino = 0;
 }
 
-int unixipc_connect(const struct unixipc_addr *a, int type, nh_error *err)
+static int not_type(const struct unixipc_addr *a, int type, nh_error *err)
 {
+	return nh_error_set(err, EPROTOTYPE, "%s: not a %s socket (try --type)", a->shown,
+			    unixipc_type_name(type));
+}
+
+int unixipc_connect(const struct unixipc_addr *a, int type, int64_t timeout_ms, nh_error *err)
+{
+	/* nh_client_connect() knows a path by its '/' or '.' (else it is a
+	 * host name); another relative path connects below, blocking. */
+	if (type == SOCK_STREAM && strchr("/.@", a->text[0])) {
+		int fd = nh_client_connect(a->text, -1, timeout_ms, err);
+		if (fd == -EPROTOTYPE)
+			return not_type(a, type, err);
+		if (fd < 0) { /* it quotes the name as given */
+			char raw[sizeof(err->msg)];
+			memcpy(raw, err->msg, sizeof(raw));
+			echo_shown(raw, err->msg, sizeof(err->msg));
+		}
+		return fd;
+	}
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -195,9 +223,8 @@ int unixipc_connect(const struct unixipc_addr *a, int type, nh_error *err)
 		int e = errno;
 		close(fd);
 		if (e == EPROTOTYPE)
-			return nh_error_set(err, e, "%s: not a %s socket (try --type)", a->text,
-					    unixipc_type_name(type));
-		return nh_error_set(err, e, "%s: connect: %s", a->text, strerror(e));
+			return not_type(a, type, err);
+		return nh_error_set(err, e, "%s: connect: %s", a->shown, strerror(e));
 	}
 	return fd;
 }

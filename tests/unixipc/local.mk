@@ -1,7 +1,7 @@
 # unixipc tests.
 TESTS += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh
 EXTRA_DIST += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh
-# The SDK's echo building blocks, which unixipc and echo6 share.
+# The echo engine (plugins/common/echo.c) that unixipc and echo6 share.
 check_PROGRAMS += tests/unixipc/test_echo_pool
 tests_unixipc_test_echo_pool_SOURCES = tests/unixipc/test_echo_pool.c
 tests_unixipc_test_echo_pool_CFLAGS = $(CHECK_TEST_CFLAGS)

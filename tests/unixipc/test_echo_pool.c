@@ -1,4 +1,4 @@
-/* The SDK's echo building blocks (sdk/echo.c) on socketpairs: echo,
+/* The echo engine of echo6 and unixipc (plugins/common/echo.c) on socketpairs: echo,
  * back-pressure, oversize seqpacket messages, idle timeout, max_clients,
  * datagram echo and its unanswerable senders. */
 #include <check.h>
@@ -31,32 +31,32 @@ static void spin(nh_loop *loop, int64_t ms)
 struct fixture {
 	nh_loop *loop;
 	nh_ctx *ctx;
-	nh_echo_pool *pool;
+	struct echo_pool *pool;
 	int sv[2];
 };
 
-static void setup(struct fixture *f, int type, struct nh_echo_opts o)
+static void setup(struct fixture *f, int type, struct echo_opts o)
 {
 	f->loop = nh_loop_new();
 	f->ctx = host_ctx_new(f->loop, "test", "pool");
-	f->pool = nh_echo_pool_new(f->ctx, &o);
+	f->pool = echo_pool_new(f->ctx, &o);
 	ck_assert_ptr_nonnull(f->pool);
 	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, f->sv), 0);
-	ck_assert_int_eq(nh_echo_pool_add(f->pool, f->sv[1], "peer"), 0);
+	ck_assert_int_eq(echo_pool_add(f->pool, f->sv[1], "peer"), 0);
 }
 
 static void teardown(struct fixture *f)
 {
-	nh_echo_pool_free(f->pool);
+	echo_pool_free(f->pool);
 	close(f->sv[0]);
 	host_ctx_free(f->ctx);
 	nh_loop_free(f->loop);
 }
 
-static struct nh_echo_stats stats(const struct fixture *f)
+static struct echo_stats stats(const struct fixture *f)
 {
-	struct nh_echo_stats s;
-	nh_echo_pool_stats(f->pool, &s);
+	struct echo_stats s;
+	echo_pool_stats(f->pool, &s);
 	return s;
 }
 
@@ -65,7 +65,7 @@ START_TEST(stream_echo)
 	struct fixture f;
 	char msg[1000], back[1000];
 
-	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 4096 });
+	setup(&f, SOCK_STREAM, (struct echo_opts){ .bufsize = 4096 });
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (char)i;
 	ck_assert_int_eq(write(f.sv[0], msg, sizeof(msg)), sizeof(msg));
@@ -90,7 +90,7 @@ START_TEST(back_pressure)
 	static char chunk[65536], back[65536];
 	size_t written = 0, got = 0;
 
-	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 4096 });
+	setup(&f, SOCK_STREAM, (struct echo_opts){ .bufsize = 4096 });
 	/* Write without reading until nothing more goes in. */
 	for (int round = 0; round < 50; round++) {
 		ssize_t n;
@@ -121,7 +121,7 @@ START_TEST(seqpacket_oversize_closes)
 	struct fixture f;
 	char msg[1000] = { 0 }, back[1000];
 
-	setup(&f, SOCK_SEQPACKET, (struct nh_echo_opts){ .bufsize = 512, .packet = 1 });
+	setup(&f, SOCK_SEQPACKET, (struct echo_opts){ .bufsize = 512, .packet = 1 });
 	ck_assert_int_eq(send(f.sv[0], msg, 500, 0), 500);
 	spin(f.loop, 10);
 	ck_assert_int_eq(recv(f.sv[0], back, sizeof(back), 0), 500); /* boundaries kept */
@@ -139,7 +139,7 @@ START_TEST(idle_timeout)
 	struct fixture f;
 	char c = 'x';
 
-	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 512, .idle_timeout_ms = 60 });
+	setup(&f, SOCK_STREAM, (struct echo_opts){ .bufsize = 512, .idle_timeout_ms = 60 });
 	spin(f.loop, 40);
 	ck_assert_int_eq(write(f.sv[0], &c, 1), 1); /* activity moves the deadline */
 	spin(f.loop, 40);
@@ -156,9 +156,9 @@ START_TEST(max_clients)
 	struct fixture f;
 	int sv[2];
 
-	setup(&f, SOCK_STREAM, (struct nh_echo_opts){ .bufsize = 512, .max_clients = 1 });
+	setup(&f, SOCK_STREAM, (struct echo_opts){ .bufsize = 512, .max_clients = 1 });
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	ck_assert_int_eq(nh_echo_pool_add(f.pool, sv[1], "second"), -EBUSY);
+	ck_assert_int_eq(echo_pool_add(f.pool, sv[1], "second"), -EBUSY);
 	char c;
 	ck_assert_int_eq(read(sv[0], &c, 1), 0); /* the pool closed it */
 	close(sv[0]);
@@ -185,7 +185,7 @@ START_TEST(dgram_echo)
 	int anon = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sun, len), 0);
 	ck_assert_int_eq(bind(cli, (struct sockaddr *)&autobind, sizeof(sa_family_t)), 0);
-	nh_echo_dgram *d = nh_echo_dgram_new(ctx, srv, 64);
+	struct echo_dgram *d = echo_dgram_new(ctx, srv, 64);
 	ck_assert_ptr_nonnull(d);
 
 	ck_assert_int_eq(sendto(cli, "hello", 5, 0, (struct sockaddr *)&sun, len), 5);
@@ -195,12 +195,12 @@ START_TEST(dgram_echo)
 	ck_assert_int_eq(recv(cli, back, sizeof(back), 0), 5);
 	ck_assert_mem_eq(back, "hello", 5);
 	ck_assert_int_eq(recv(cli, back, sizeof(back), 0), -1); /* the big one was dropped */
-	struct nh_echo_stats s;
-	nh_echo_dgram_stats(d, &s);
+	struct echo_stats s;
+	echo_dgram_stats(d, &s);
 	ck_assert_uint_eq(s.messages, 1);
 	ck_assert_uint_eq(s.errors, 1);
 	ck_assert_uint_eq(s.refused, 1);
-	nh_echo_dgram_free(d);
+	echo_dgram_free(d);
 	close(cli);
 	close(anon);
 	host_ctx_free(ctx);

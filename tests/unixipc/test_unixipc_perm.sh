@@ -22,14 +22,14 @@ ok "a stale socket file is replaced"
 
 # A live one is not: the second server refuses, the first keeps serving.
 "$NETHOST" unixipc serve "$SOCK" >"$TMP/out" 2>&1
-[ $? = 1 ] || fail "second server on a live socket did not exit 1"
+[ $? = 2 ] || fail "second server on a live socket did not exit 2 (cannot run)"
 grep -q "$SOCK: in use by another process" "$TMP/out" || fail "live socket: $(cat "$TMP/out")"
 "$NETHOST" unixipc send "$SOCK" still >/dev/null || fail "the first server lost its socket"
 ok "a live socket is never taken over"
 
 : > "$TMP/plain"
 "$NETHOST" unixipc serve "$TMP/plain" >"$TMP/out" 2>&1
-[ $? = 1 ] && grep -q "plain: exists and is not a socket" "$TMP/out" || fail "plain file: $(cat "$TMP/out")"
+[ $? = 2 ] && grep -q "plain: exists and is not a socket" "$TMP/out" || fail "plain file: $(cat "$TMP/out")"
 [ -f "$TMP/plain" ] || fail "a plain file was removed"
 ok "a file that is not a socket is left alone"
 

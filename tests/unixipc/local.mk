@@ -1,6 +1,6 @@
 # unixipc tests.
-TESTS += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh
-EXTRA_DIST += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh
+TESTS += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh tests/unixipc/test_unixipc_args.sh
+EXTRA_DIST += tests/unixipc/test_unixipc.sh tests/unixipc/test_unixipc_perm.sh tests/unixipc/test_unixipc_args.sh
 # The echo engine (plugins/common/echo.c) that unixipc and echo6 share.
 check_PROGRAMS += tests/unixipc/test_echo_pool
 tests_unixipc_test_echo_pool_SOURCES = tests/unixipc/test_echo_pool.c

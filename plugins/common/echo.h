@@ -112,20 +112,13 @@ struct echo_job {
 };
 
 /* Run job over a connected socket (blocking or not) named name: for every
- * echo print "N bytes from NAME: TEXT time=T ms" (TEXT is "intact" for
+ * echo print "N bytes from NAME: TEXT time=T ms" (NAME with control bytes
+ * escaped, nh_escape(); TEXT is "intact" for
  * generated messages), then a summary when more than one was sent. On a
  * stream the echo is read while still sending, so a message of any size
  * cannot deadlock. An echo that differs, or does not come back in time,
  * fails the job. Returns the exit code: NH_EXIT_OK or NH_EXIT_FAIL. */
 int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct echo_job *job);
-
-/* ---- printing names the user gave ---------------------------------------- */
-
-/* text with control bytes, DEL and '\' written as \xNN, so that a name
- * cannot drive the terminal or forge log lines. Returns out (cut to size
- * bytes, always terminated); ECHO_SHOWN_MAX fits any socket name. */
-#define ECHO_SHOWN_MAX (4 * 256 + 1)
-const char *echo_shown(const char *text, char *out, size_t size);
 
 /* ---- command-line options every echo command shares --------------------- */
 

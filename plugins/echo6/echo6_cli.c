@@ -108,15 +108,14 @@ static int connect_timeout(const nh_addr *a, int type, int64_t timeout_ms, nh_er
  * NH_EXIT_USAGE after saying why. */
 static int check_target(const nh_ctx *ctx, const char *target)
 {
-	char host[NI_MAXHOST], shown[ECHO_SHOWN_MAX];
+	char host[NI_MAXHOST];
 	nh_error err;
 	int port;
 
 	if (nh_hostport_split(target, host, sizeof(host), ECHO6_PORT, &port, &err) < 0)
-		return nh_cli_usage_error(ctx, "send: %s", echo_shown(err.msg, shown, sizeof(shown)));
+		return nh_cli_usage_error(ctx, "send: %s", err.msg);
 	if (port == 0)
-		return nh_cli_usage_error(ctx, "send: '%s': port 0 cannot be reached",
-					  echo_shown(target, shown, sizeof(shown)));
+		return nh_cli_usage_error(ctx, "send: '%s': port 0 cannot be reached", target);
 	return 0;
 }
 
@@ -129,7 +128,6 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	};
 	struct echo_job job = ECHO_JOB_DEFAULT;
 	int type = SOCK_STREAM, family = AF_UNSPEC, c, r;
-	char shown[ECHO_SHOWN_MAX];
 
 	while ((c = getopt_long(argc, argv, "u46" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
@@ -155,7 +153,7 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	nh_error err;
 	int na = nh_resolve(target, ECHO6_PORT, family, type, addrs, MAX_ADDRS, &err);
 	if (na < 0) {
-		nh_error(ctx, "%s", echo_shown(err.msg, shown, sizeof(shown)));
+		nh_error(ctx, "%s", err.msg);
 		return NH_EXIT_FAIL;
 	}
 	/* Like any client: the first address that answers. (-4/-6 and UDP
@@ -169,7 +167,7 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 			na = i;
 	}
 	if (fd < 0) {
-		nh_error(ctx, "%s: no address answered", echo_shown(target, shown, sizeof(shown)));
+		nh_error(ctx, "%s: no address answered", target);
 		return NH_EXIT_FAIL;
 	}
 	char name[NH_ADDR_STRLEN];
@@ -188,7 +186,5 @@ int echo6_cmd(nh_ctx *ctx, int argc, char **argv)
 		return cmd_serve(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "send") == 0)
 		return cmd_send(ctx, argc - 1, argv + 1);
-	char shown[ECHO_SHOWN_MAX];
-	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve or send)",
-				  echo_shown(argv[1], shown, sizeof(shown)));
+	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve or send)", argv[1]);
 }

@@ -132,19 +132,14 @@ int unixipc_start(void *state)
 	if (u->type == SOCK_DGRAM) {
 		if ((r = fd = unixipc_bind_dgram(u, &err)) >= 0 &&
 		    !(u->dgram = echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
-			r = nh_error_set(&err, errno, "%s: %s", u->addr.shown, strerror(errno));
+			r = nh_error_set(&err, errno, "%s: %s", u->addr.text, strerror(errno));
 			close(fd);
 		}
 	} else if (!(u->pool = echo_pool_new(u->ctx, &u->opts))) {
-		r = nh_error_set(&err, errno, "%s: %s", u->addr.shown, strerror(errno));
+		r = nh_error_set(&err, errno, "%s: %s", u->addr.text, strerror(errno));
 	} else {
 		r = echo_pool_listen_unix(u->pool, u->addr.text, u->type,
 					  u->addr.abstract ? 0 : (int)u->mode, admit, u, &err);
-		if (r < 0) { /* the listener quotes the name as given */
-			char raw[sizeof(err.msg)];
-			memcpy(raw, err.msg, sizeof(raw));
-			echo_shown(raw, err.msg, sizeof(err.msg));
-		}
 	}
 	if (r < 0) {
 		nh_error(u->ctx, "%s", err.msg);
@@ -152,9 +147,9 @@ int unixipc_start(void *state)
 		return r;
 	}
 	if (u->addr.abstract)
-		nh_info(u->ctx, "echo on %s (%s, abstract)", u->addr.shown, unixipc_type_name(u->type));
+		nh_info(u->ctx, "echo on %s (%s, abstract)", u->addr.text, unixipc_type_name(u->type));
 	else
-		nh_info(u->ctx, "echo on %s (%s, mode %04o)", u->addr.shown,
+		nh_info(u->ctx, "echo on %s (%s, mode %04o)", u->addr.text,
 			unixipc_type_name(u->type), (unsigned)u->mode);
 	return 0;
 }
@@ -193,7 +188,7 @@ void unixipc_report(void *state)
 	nh_info(u->ctx,
 		"%s: clients=%u accepted=%llu denied=%lu refused=%llu timeouts=%llu errors=%llu "
 		"messages=%llu bytes=%llu",
-		u->addr.shown, s.active, (unsigned long long)s.accepted, u->denied,
+		u->addr.text, s.active, (unsigned long long)s.accepted, u->denied,
 		(unsigned long long)s.refused, (unsigned long long)s.timeouts,
 		(unsigned long long)s.errors, (unsigned long long)s.messages,
 		(unsigned long long)s.bytes);

@@ -16,7 +16,6 @@ struct unixipc_addr {
 	socklen_t len;
 	int abstract;
 	char text[sizeof(((struct sockaddr_un *)0)->sun_path) + 1]; /* as the user wrote it */
-	char shown[ECHO_SHOWN_MAX]; /* text for the terminal and the log (echo_shown()) */
 };
 
 struct unixipc {

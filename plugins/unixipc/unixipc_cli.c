@@ -11,11 +11,9 @@
 /* The --type option: 1, or NH_EXIT_USAGE after saying why. */
 static int type_option(nh_ctx *ctx, int *type)
 {
-	char shown[ECHO_SHOWN_MAX];
-
 	if ((*type = unixipc_type_parse(optarg)) < 0)
 		return nh_cli_usage_error(ctx, "--type: '%s' is not stream, seqpacket or dgram",
-					  echo_shown(optarg, shown, sizeof(shown)));
+					  optarg);
 	return 1;
 }
 
@@ -35,7 +33,6 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 	};
 	struct unixipc u = { .ctx = ctx };
 	nh_error err;
-	char shown[ECHO_SHOWN_MAX];
 	int c, r, mode_given = 0, code = NH_EXIT_USAGE;
 
 	unixipc_defaults(&u);
@@ -47,8 +44,7 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 			break;
 		case 'm':
 			if (unixipc_mode_parse(optarg, &u.mode, &err) < 0) {
-				nh_cli_usage_error(ctx, "--mode: %s",
-						   echo_shown(err.msg, shown, sizeof(shown)));
+				nh_cli_usage_error(ctx, "--mode: %s", err.msg);
 				goto out;
 			}
 			mode_given = 1;
@@ -57,8 +53,7 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 			free(u.allow);
 			u.allow = NULL;
 			if (unixipc_uids_parse(optarg, &u.allow, &u.n_allow, &err) < 0) {
-				nh_cli_usage_error(ctx, "--allow-uid: %s",
-						   echo_shown(err.msg, shown, sizeof(shown)));
+				nh_cli_usage_error(ctx, "--allow-uid: %s", err.msg);
 				goto out;
 			}
 			break;
@@ -75,7 +70,7 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (unixipc_addr_parse(argv[optind], &u.addr, &err) < 0) {
-		nh_cli_usage_error(ctx, "serve: %s", err.msg); /* the name is shown escaped */
+		nh_cli_usage_error(ctx, "serve: %s", err.msg);
 		goto out;
 	}
 	if (u.n_allow && u.type == SOCK_DGRAM) {
@@ -84,7 +79,7 @@ static int cmd_serve(nh_ctx *ctx, int argc, char **argv)
 	}
 	if (mode_given && u.addr.abstract) {
 		nh_cli_usage_error(ctx, "--mode: %s is an abstract socket, which has no file mode",
-				   u.addr.shown);
+				   u.addr.text);
 		goto out;
 	}
 	u.opts.packet = u.type == SOCK_SEQPACKET;
@@ -132,7 +127,7 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 		nh_error(ctx, "%s", err.msg);
 		return NH_EXIT_FAIL;
 	}
-	r = echo_client_run(ctx, fd, addr.shown, &job);
+	r = echo_client_run(ctx, fd, addr.text, &job);
 	close(fd);
 	return r;
 }
@@ -148,7 +143,5 @@ int unixipc_cmd(nh_ctx *ctx, int argc, char **argv)
 		return cmd_send(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "pair") == 0)
 		return unixipc_pair(ctx, argc - 1, argv + 1);
-	char shown[ECHO_SHOWN_MAX];
-	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve, send or pair)",
-				  echo_shown(argv[1], shown, sizeof(shown)));
+	return nh_cli_usage_error(ctx, "unknown verb '%s' (serve, send or pair)", argv[1]);
 }

@@ -16,13 +16,12 @@ int unixipc_addr_parse(const char *text, struct unixipc_addr *out, nh_error *err
 
 	memset(out, 0, sizeof(*out));
 	out->sun.sun_family = AF_UNIX;
-	echo_shown(text, out->shown, sizeof(out->shown));
 	if (len == 0 || (text[0] == '@' && len == 1))
-		return nh_error_set(err, EINVAL, "'%s': empty socket name", out->shown);
+		return nh_error_set(err, EINVAL, "'%s': empty socket name", text);
 	/* A path needs its NUL inside sun_path; an abstract name does not. */
 	if (len > max - (text[0] == '@' ? 0 : 1))
 		return nh_error_set(err, ENAMETOOLONG, "'%s': longer than the %zu bytes a socket name may have",
-				    out->shown, max - 1);
+				    text, max - 1);
 	snprintf(out->text, sizeof(out->text), "%s", text);
 	if (text[0] == '@') {
 		out->abstract = 1;
@@ -116,13 +115,13 @@ bad:
  * permission denied) means it may be alive, and it is not ours to take. */
 static int clear_stale(const struct unixipc *u, nh_error *err)
 {
-	const char *path = u->addr.sun.sun_path, *shown = u->addr.shown;
+	const char *path = u->addr.sun.sun_path;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : nh_error_set(err, errno, "%s: %s", shown, strerror(errno));
+		return errno == ENOENT ? 0 : nh_error_set(err, errno, "%s: %s", path, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
-		return nh_error_set(err, EEXIST, "%s: exists and is not a socket; not replacing it", shown);
+		return nh_error_set(err, EEXIST, "%s: exists and is not a socket; not replacing it", path);
 	int probe = socket(AF_UNIX, u->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (probe < 0)
 		return nh_error_set(err, errno, "socket: %s", strerror(errno));
@@ -131,13 +130,13 @@ static int clear_stale(const struct unixipc *u, nh_error *err)
 	close(probe);
 	if (e == ECONNREFUSED) {
 		if (unlink(path) < 0 && errno != ENOENT)
-			return nh_error_set(err, errno, "%s: cannot remove the stale socket: %s", shown,
+			return nh_error_set(err, errno, "%s: cannot remove the stale socket: %s", path,
 					    strerror(errno));
-		nh_notice(u->ctx, "%s: removed a stale socket (nothing listened on it)", shown);
+		nh_notice(u->ctx, "%s: removed a stale socket (nothing listened on it)", path);
 		return 0;
 	}
 	return nh_error_set(err, EADDRINUSE, "%s: in use by another process (%s); not replacing it",
-			    shown, e ? strerror(e) : "it accepted a connection");
+			    path, e ? strerror(e) : "it accepted a connection");
 }
 
 int unixipc_bind_dgram(struct unixipc *u, nh_error *err)
@@ -157,7 +156,7 @@ int unixipc_bind_dgram(struct unixipc *u, nh_error *err)
 	umask(old);
 	if (r < 0) {
 		close(fd);
-		return nh_error_set(err, e, "%s: bind: %s", u->addr.shown, strerror(e));
+		return nh_error_set(err, e, "%s: bind: %s", u->addr.text, strerror(e));
 	}
 	if (!u->addr.abstract) {
 		struct stat st;
@@ -165,7 +164,7 @@ int unixipc_bind_dgram(struct unixipc *u, nh_error *err)
 			e = errno;
 			close(fd);
 			unlink(u->addr.sun.sun_path);
-			return nh_error_set(err, e, "%s: chmod: %s", u->addr.shown, strerror(e));
+			return nh_error_set(err, e, "%s: chmod: %s", u->addr.text, strerror(e));
 		}
 		u->dev = st.st_dev;
 		u->ino = st.st_ino;
@@ -187,7 +186,7 @@ void unixipc_unlink(struct unixipc *u)
 
 static int not_type(const struct unixipc_addr *a, int type, nh_error *err)
 {
-	return nh_error_set(err, EPROTOTYPE, "%s: not a %s socket (try --type)", a->shown,
+	return nh_error_set(err, EPROTOTYPE, "%s: not a %s socket (try --type)", a->text,
 			    unixipc_type_name(type));
 }
 
@@ -199,11 +198,6 @@ int unixipc_connect(const struct unixipc_addr *a, int type, int64_t timeout_ms, 
 		int fd = nh_client_connect(a->text, -1, timeout_ms, err);
 		if (fd == -EPROTOTYPE)
 			return not_type(a, type, err);
-		if (fd < 0) { /* it quotes the name as given */
-			char raw[sizeof(err->msg)];
-			memcpy(raw, err->msg, sizeof(raw));
-			echo_shown(raw, err->msg, sizeof(err->msg));
-		}
 		return fd;
 	}
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
@@ -224,7 +218,7 @@ int unixipc_connect(const struct unixipc_addr *a, int type, int64_t timeout_ms, 
 		close(fd);
 		if (e == EPROTOTYPE)
 			return not_type(a, type, err);
-		return nh_error_set(err, e, "%s: connect: %s", a->shown, strerror(e));
+		return nh_error_set(err, e, "%s: connect: %s", a->text, strerror(e));
 	}
 	return fd;
 }

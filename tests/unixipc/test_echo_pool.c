@@ -168,6 +168,68 @@ START_TEST(max_clients)
 }
 END_TEST
 
+/* A client of the listener; its echo of one byte proves it was taken. */
+static int listen_client(nh_loop *loop, const struct sockaddr_un *sun, socklen_t len)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(connect(fd, (const struct sockaddr *)sun, len), 0);
+	ck_assert_int_eq(write(fd, "x", 1), 1);
+	spin(loop, 20);
+	return fd;
+}
+
+/* Through the listener: max_clients refuses and counts at once, a client
+ * that leaves frees its slot, unlisten keeps the clients. */
+START_TEST(listener_slots)
+{
+	nh_loop *loop = nh_loop_new();
+	nh_ctx *ctx = host_ctx_new(loop, "test", "listen");
+	struct echo_opts o = { .bufsize = 512, .max_clients = 1 };
+	struct echo_pool *p = echo_pool_new(ctx, &o);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char name[64], c;
+	nh_error err;
+
+	snprintf(name, sizeof(name), "@nh-test-pool-%d", (int)getpid());
+	memcpy(sun.sun_path + 1, name + 1, strlen(name) - 1);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name));
+	ck_assert_int_eq(echo_pool_listen_unix(p, name, SOCK_STREAM, 0, NULL, NULL, &err), 0);
+
+	int a = listen_client(loop, &sun, len);
+	ck_assert_int_eq(read(a, &c, 1), 1);
+	int b = listen_client(loop, &sun, len);
+	ssize_t n = read(b, &c, 1); /* refused: closed at once, its byte unread */
+	ck_assert(n == 0 || (n < 0 && errno == ECONNRESET));
+	struct echo_stats s;
+	echo_pool_stats(p, &s);
+	ck_assert_uint_eq(s.refused, 1);
+	ck_assert_uint_eq(s.accepted, 1);
+
+	close(a); /* its slot frees: the next one is taken */
+	spin(loop, 20);
+	int d = listen_client(loop, &sun, len);
+	ck_assert_int_eq(read(d, &c, 1), 1);
+	echo_pool_stats(p, &s);
+	ck_assert_uint_eq(s.accepted, 2);
+	ck_assert_uint_eq(s.active, 1);
+
+	echo_pool_unlisten(p); /* d stays, and still echoes */
+	ck_assert_int_eq(echo_pool_local(p, &(nh_addr){ 0 }), -ENOENT);
+	ck_assert_int_eq(write(d, "y", 1), 1);
+	spin(loop, 20);
+	ck_assert_int_eq(read(d, &c, 1), 1);
+	ck_assert_int_eq(c, 'y');
+	close(d);
+	spin(loop, 20);
+	echo_pool_stats(p, &s);
+	ck_assert_uint_eq(s.active, 0);
+	close(b);
+	echo_pool_free(p);
+	host_ctx_free(ctx);
+	nh_loop_free(loop);
+}
+END_TEST
+
 START_TEST(dgram_echo)
 {
 	nh_loop *loop = nh_loop_new();
@@ -221,6 +283,7 @@ int main(void)
 	tcase_add_test(tc, seqpacket_oversize_closes);
 	tcase_add_test(tc, idle_timeout);
 	tcase_add_test(tc, max_clients);
+	tcase_add_test(tc, listener_slots);
 	tcase_add_test(tc, dgram_echo);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -270,6 +270,7 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
  * pool cannot take it). */
 static int conn_open(struct echo_pool *p, int fd, const char *peer, int listened)
 {
+	struct echo_conn *c = NULL;
 	int r = 0;
 
 	if (p->o.max_clients && p->st.active >= p->o.max_clients) {
@@ -277,31 +278,27 @@ static int conn_open(struct echo_pool *p, int fd, const char *peer, int listened
 		nh_counter_inc(p->m.c[M_REFUSED]);
 		nh_debug(p->ctx, "%s: refused, %u clients connected (max_clients)", peer,
 			 p->st.active);
-		close(fd);
 		r = -EBUSY;
+	} else if (!(c = malloc(sizeof(*c) + p->o.bufsize))) {
+		r = -ENOMEM;
+	} else {
+		*c = (struct echo_conn){ .pool = p, .fd = fd, .listened = listened,
+					 .last_ms = nh_loop_now_ms(p->loop) };
+		snprintf(c->peer, sizeof(c->peer), "%s", peer);
+		c->io = nh_io_add(p->loop, fd, NH_READ, conn_event, c);
+		if (c->io && p->o.idle_timeout_ms > 0)
+			c->idle = nh_timer_add(p->loop, p->o.idle_timeout_ms, conn_idle, c);
+		if (!c->io || (p->o.idle_timeout_ms > 0 && !c->idle)) {
+			r = -errno;
+			nh_io_del(c->io);
+			free(c);
+		}
 	}
-	struct echo_conn *c = r ? NULL : malloc(sizeof(*c) + p->o.bufsize);
-	if (!c) {
-		if (!r)
-			close(fd);
-		if (listened)
-			nh_listener_release(p->listener);
-		return r ? r : -ENOMEM;
-	}
-	*c = (struct echo_conn){ .pool = p, .fd = fd, .listened = listened,
-				 .last_ms = nh_loop_now_ms(p->loop) };
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->io = nh_io_add(p->loop, fd, NH_READ, conn_event, c);
-	if (c->io && p->o.idle_timeout_ms > 0)
-		c->idle = nh_timer_add(p->loop, p->o.idle_timeout_ms, conn_idle, c);
-	if (!c->io || (p->o.idle_timeout_ms > 0 && !c->idle)) {
-		int e = errno;
-		nh_io_del(c->io);
+	if (r < 0) {
 		close(fd);
-		free(c);
 		if (listened)
 			nh_listener_release(p->listener);
-		return -e;
+		return r;
 	}
 	c->next = p->head;
 	if (p->head)

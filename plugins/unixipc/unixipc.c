@@ -130,8 +130,8 @@ int unixipc_start(void *state)
 	int fd, r;
 
 	if (u->type == SOCK_DGRAM) {
-		if ((r = fd = unixipc_bind_dgram(u, &err)) >= 0 &&
-		    !(u->dgram = echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
+		r = fd = unixipc_bind_dgram(u, &err);
+		if (fd >= 0 && !(u->dgram = echo_dgram_new(u->ctx, fd, u->opts.bufsize))) {
 			r = nh_error_set(&err, errno, "%s: %s", u->addr.text, strerror(errno));
 			close(fd);
 		}

@@ -288,7 +288,9 @@ def stall(a):
     rss0 = host.peak = host.rss_kb()
     data = PATTERN * 64  # 16 MB
     socks = connect_all(a.addr, a.conns)
-    pushed = fill(socks, data, 0.3, host, a.chunk)
+    # A full second without progress: a host that was merely descheduled
+    # (a loaded machine) must not pass for one that stopped reading.
+    pushed = fill(socks, data, 1.0, host, a.chunk)
     # Keep pushing for a second: the host must take nothing more.
     more = 0
     t = time.time()

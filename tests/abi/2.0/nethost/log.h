@@ -6,6 +6,7 @@
 #define NETHOST_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include <nethost/ctx.h>
 
@@ -32,6 +33,13 @@ void nh_logf(const nh_ctx *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void nh_vlogf(const nh_ctx *ctx, int level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* Copy text into buf (len bytes, NUL-terminated) with every control byte
+ * and DEL written as \xNN, so that a name or value from outside cannot
+ * move the cursor, ring the bell or forge a log line. Cut at len - 1 on a
+ * whole escape. Returns buf. The host escapes every log line itself: use
+ * this for what a command prints. */
+char *nh_escape(const char *text, char *buf, size_t len);
 
 #define NH_LOG_(ctx, lvl, ...)                                                 \
 	do {                                                                   \

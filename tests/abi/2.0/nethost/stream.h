@@ -106,6 +106,12 @@ int nh_listener_local(const nh_listener *l, int i, nh_addr *out);
  * listener paused at max_clients. Extra calls (active already 0) and
  * NULL are ignored. */
 void nh_listener_release(nh_listener *l);
+/* Pause accepting as accept() failing with err (EMFILE, ENFILE...) would:
+ * for emfile_pause_ms, counted and logged the same way. For a plugin that
+ * ran out of fds for the other side of a client (an upstream socket): new
+ * clients wait in the backlog rather than be taken and starved. Nothing
+ * happens while such a pause runs; NULL is ignored. */
+void nh_listener_pause(nh_listener *l, int err);
 /* Clients accepted and not yet released. */
 unsigned nh_listener_active(const nh_listener *l);
 

@@ -125,7 +125,7 @@ void set_pid_file(struct service *svc, const char *path);
 
 /* ---- status JSON (status.c) ---------------------------------------- */
 
-/* The host's status for nh_status_json(): built on demand; arg is the
+/* The host's status for nh_host_status(): built on demand; arg is the
  * service. */
 struct json_object *status_build(void *arg);
 

@@ -1,4 +1,4 @@
-# ifaces plugin: interfaces, addresses and state (rtnetlink via the SDK's
+# ifaces plugin: interfaces, addresses and state (rtnetlink via the shared
 # snapshots; the watcher's multicast socket on libmnl).
 pkglib_LTLIBRARIES += plugins/ifaces/ifaces.la
 plugins_ifaces_ifaces_la_SOURCES = \

@@ -1,4 +1,4 @@
-# ipv6 plugin: IPv6 support and addresses (rtnetlink through the SDK's
+# ipv6 plugin: IPv6 support and addresses (rtnetlink through the shared
 # snapshots), prefix arithmetic.
 pkglib_LTLIBRARIES += plugins/ipv6/ipv6.la
 plugins_ipv6_ipv6_la_SOURCES = \

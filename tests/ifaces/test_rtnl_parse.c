@@ -1,4 +1,4 @@
-/* The SDK's rtnetlink decoders (nethost/rtnl.h) on hand-built messages:
+/* The rtnetlink decoders ifaces and ipv6 share (plugins/common/rtnl.h) on hand-built messages:
  * what the kernel sends, and what it must never make us crash on or
  * misread (truncated, wrong type, bridge-port messages, bad lengths). */
 #include <check.h>

@@ -355,12 +355,17 @@ static int attach_filter(struct synprobe *sp)
 
 static int synprobe_open(struct synprobe *sp, nh_error *err)
 {
+	char a[NH_ADDR_STRLEN];
 	int one = 1;
 
-	char a[NH_ADDR_STRLEN];
-
-	if (nh_resolve(sp->host, 0, AF_UNSPEC, SOCK_RAW, &sp->dst, 1, err) < 0)
+	/* SOCK_STREAM: getaddrinfo refuses a service with SOCK_RAW, and only
+	 * the address is wanted. A name gives its first address. */
+	if (nh_resolve(sp->host, 0, AF_UNSPEC, SOCK_STREAM, &sp->dst, 1, err) < 0)
 		return -EINVAL;
+	/* A raw IPv6 socket cannot reach IPv4 through a mapped address. */
+	if (is_ipv6(sp) && IN6_IS_ADDR_V4MAPPED(&sp->dst.u.in6.sin6_addr))
+		return nh_error_set(err, EINVAL, "'%s': an IPv4-mapped address: give the IPv4 address",
+				    sp->host);
 	if (pick_source(sp, err) < 0)
 		return -EINVAL;
 	sp->fd = socket(sp->dst.u.sa.sa_family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,

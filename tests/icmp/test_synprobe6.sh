@@ -95,7 +95,15 @@ for ports in 0 70000 '22,80,8000-' '9-3' '22;80' '0x50'; do
 	"$NETHOST" synprobe ::1 "$ports" > "$TMP/u2" 2>&1; rc=$?
 	[ $rc = 2 ] && grep -q "PORT: '" "$TMP/u2" || { cat "$TMP/u2" >&2; fail "ports '$ports': exit $rc"; }
 done
-ok "usage errors: --rate, port lists"
+"$NETHOST" synprobe ::ffff:127.0.0.1 "$CLOSED" > "$TMP/u3" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "'::ffff:127.0.0.1': an IPv4-mapped address" "$TMP/u3" || { cat "$TMP/u3" >&2; fail "mapped address: exit $rc"; }
+ok "usage errors: --rate, port lists, an IPv4-mapped address"
+
+# A name: its first address, whichever family (this used to fail in
+# getaddrinfo: no service with SOCK_RAW).
+"$NETHOST" synprobe --timeout 200ms localhost "$CLOSED" > "$TMP/n1" 2>&1
+grep -Eq "^(127\.0\.0\.1|::1) $CLOSED/tcp (open|closed) " "$TMP/n1" || { cat "$TMP/n1" >&2; fail "localhost not probed"; }
+ok "a name is resolved"
 
 # A test host in namespace HO holds fd00:217::2 on a veth from SC: a
 # listener on 8080, nothing on 8081 (RST), and its firewall drops TCP to

@@ -11,6 +11,10 @@
 # 2. 127.0.0.0/22 on loopback (nmap does not probe loopback targets: it
 #    marks them up without sending, so its time is not comparable).
 # 3. ping -c 100 -i 0.002 on 127.0.0.1 and ::1: RTT avg and mdev.
+# 4. synprobe against nmap -sS: 1,000 ports (two listening) on 127.0.0.1
+#    and ::1 (nmap's port scans do probe loopback, unlike its host
+#    discovery), then on the answering namespace's own IPv4 and IPv6
+#    addresses through the bridge. Wall time, open and closed ports found.
 set -u
 RUNS=${1:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +29,12 @@ SC=nhb-scan-$$
 HO=nhb-hosts-$$
 SI=nhb-silent-$$
 OUT=$(mktemp -d)
-cleanup() { for ns in $SC $HO $SI; do ip netns del $ns 2>/dev/null; done; rm -rf "$OUT"; }
+LISTENERS=
+cleanup() {
+	for pid in $LISTENERS; do kill "$pid" 2>/dev/null; done
+	for ns in $SC $HO $SI; do ip netns del $ns 2>/dev/null; done
+	rm -rf "$OUT"
+}
 trap cleanup EXIT INT TERM
 for ns in $SC $HO $SI; do
 	ip netns add $ns && ip -n $ns link set lo up || exit 1
@@ -116,3 +125,42 @@ for t in 127.0.0.1 ::1; do
 	rtt "nethost ping" $t "$NETHOST" ping -q -c 100 -i 0.002 $t
 	rtt "iputils ping" $t ping -q -c 100 -i 0.002 $t
 done
+echo
+
+# Ports 20100 and 20500 listen (dual-stack, never accepting) on loopback
+# and in HO, which also gets an IPv6 address on its bridge port.
+ip -n $SC addr add fd00:219::1/64 dev nhbr nodad
+ip -n $HO addr add fd00:219::2/64 dev nhb2 nodad
+PY=$(python3 -c 'import sys; print(sys.executable)')
+LISTEN='
+import socket, sys, time
+for port in (20100, 20500):
+	s = socket.socket(socket.AF_INET6)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("::", port))
+	s.listen(8)
+	globals()["s%d" % port] = s
+time.sleep(3600)
+'
+"$PY" -c "$LISTEN" & LISTENERS="$LISTENERS $!"
+ip netns exec $HO "$PY" -c "$LISTEN" & LISTENERS="$LISTENERS $!"
+sleep 0.5
+$IN_SC ping -c 1 -q fd00:219::2 >/dev/null
+
+echo "## synprobe: 1,000 ports (20000-20999, 2 listening)"
+echo
+echo "| tool | target | wall s (median of $RUNS) | open / closed found |"
+echo "|---|---|---|---|"
+synprobe_row() {
+	local where=$1 target=$2 v6=
+	case $target in *:*) v6=-6 ;; esac
+	time_cmd "nethost synprobe | $target" \
+		"sed -n 's/^--- [0-9]* ports: \([0-9]*\) open, \([0-9]*\) closed.*/\1 \/ \2/p'" \
+		$where "$NETHOST" synprobe $target 20000-20999
+	time_cmd "nmap ${v6:+$v6 }-sS -n -Pn | $target" \
+		"awk '/open/ { o++ } /closed tcp ports/ { c = \$3 } END { printf \"%d / %d\", o, c }'" \
+		$where nmap $v6 -sS -n -Pn -p 20000-20999 $target
+}
+for t in 127.0.0.1 ::1; do synprobe_row "" $t; done
+for t in 10.219.0.2 fd00:219::2; do synprobe_row "$IN_SC" $t; done

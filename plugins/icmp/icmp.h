@@ -52,14 +52,14 @@ enum icmp_kind icmp_parse(int family, int ip_header, const uint8_t *buf, size_t 
 			  struct icmp_msg *m);
 const char *icmp_error_text(int family, int type, int code);
 
-/* ---- tcp_packet.c: IPv4 + TCP headers for synprobe (pure) ------------- */
+/* ---- tcp_packet.c: IPv4 + TCP, or TCP for IPv6, for synprobe (pure) --- */
 
 enum {
 	TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10,
 };
 
 struct tcp_segment {
-	struct in_addr src, dst;
+	struct in_addr src, dst; /* IPv4 only; IPv6 addresses are passed apart */
 	uint16_t sport, dport; /* host byte order */
 	uint32_t seq, ack;
 	uint8_t flags;
@@ -77,6 +77,16 @@ size_t tcp_segment_build(const struct tcp_segment *s, uint8_t *buf, size_t bufle
  * (not IPv4/TCP, truncated). The TCP checksum is not verified: loopback
  * hands raw sockets segments whose checksum the NIC "will" fill. */
 int tcp_segment_parse(const uint8_t *buf, size_t len, struct tcp_segment *s);
+/* A TCP header alone (MSS option on SYNs) for a raw IPv6 socket, which
+ * writes the IPv6 header itself, checksummed over the IPv6 pseudo-header
+ * of src and dst (the addresses the kernel will put there). s's IPv4
+ * fields are ignored. Returns the length or 0 (buflen too small). */
+size_t tcp6_segment_build(const struct tcp_segment *s, const struct in6_addr *src,
+			  const struct in6_addr *dst, uint8_t *buf, size_t buflen);
+/* Read a TCP header alone, as a raw IPv6 socket receives it (addresses
+ * come from recvfrom and the socket's binding). 0, or -EINVAL
+ * (truncated, bad data offset). Checksum not verified, as above. */
+int tcp6_segment_parse(const uint8_t *buf, size_t len, struct tcp_segment *s);
 
 /* ---- icmp_socket.c: datagram or raw ICMP sockets ---------------------- */
 

@@ -59,12 +59,14 @@ static const struct nh_command icmp_commands[] = {
 	  "Example: nethost wait -t 1m db:5432 http://127.0.0.1:8080/health",
 	  "wait until TCP services accept connections and URLs answer 2xx", wait_cmd },
 	{ "synprobe",
-	  "synprobe [--timeout T] [--retries N] [--json] HOST PORT...\n"
-	  "  PORT is 80, 8000-8010 or 22,80,443 (1-65535). IPv4 only; needs root or CAP_NET_RAW.\n"
-	  "  Sends hand-built TCP SYNs (raw socket, IP_HDRINCL) and classifies each port:\n"
+	  "synprobe [--timeout T] [--retries N] [--rate N] [--json] HOST PORT...\n"
+	  "  PORT is 80, 8000-8010 or 22,80,8000-8100 (1-65535). IPv4 or IPv6; needs root\n"
+	  "  or CAP_NET_RAW. Sends hand-built TCP SYNs (raw socket: IP_HDRINCL on IPv4, the\n"
+	  "  TCP header alone on IPv6) and classifies each port:\n"
 	  "  open (SYN/ACK, then reset by us), closed (RST) or filtered (no answer).\n"
 	  "  -t, --timeout T    wait this long after the last SYN of a round (default 1s)\n"
 	  "  -r, --retries N    SYNs again to silent ports (0-10, default 1)\n"
+	  "  -R, --rate N       at most N SYNs a second (1-1000000, default 64000)\n"
 	  "  -j, --json         print a JSON object\n"
 	  "Exit: 0 some port open, 1 none open, 2 usage, permission or socket error.",
 	  "half-open TCP SYN probe of ports (raw socket)", synprobe_cmd },

@@ -1,6 +1,7 @@
 /* nethost synprobe: half-open TCP probes from a raw IPv4 socket with
- * IP_HDRINCL. We write the IP and TCP headers (tcp_packet.c), read every
- * TCP segment the host receives, and keep those that answer our SYNs:
+ * IP_HDRINCL (we write the IP and TCP headers) or a raw IPv6 TCP socket
+ * (we write the TCP header, the kernel the IPv6 one): tcp_packet.c. We
+ * read the TCP segments the host receives, and keep those that answer our SYNs:
  * SYN/ACK open, RST closed, nothing filtered. An open port gets our RST
  * so the listener does not keep a half-open connection.
  *
@@ -19,8 +20,12 @@
 
 #include "icmp.h"
 
-/* SYNs per millisecond tick: 64k/s, loopback and LANs take it. */
-#define SYNS_PER_TICK 64
+/* SYNs a second by default: loopback and LANs take it. */
+#define SYN_RATE_DEFAULT 64000
+#define SYN_RATE_MAX 1000000
+/* Most SYNs sent at once after the loop was late: 2 ms worth (more, and
+ * the answers overflow the raw socket's receive buffer on loopback). */
+#define SYN_BURST_MS 2
 
 enum port_state { PORT_FILTERED, PORT_OPEN, PORT_CLOSED };
 
@@ -48,6 +53,9 @@ struct synprobe {
 	int try_no;           /* 1-based round of SYNs */
 	int cursor;           /* next port of this round */
 	int64_t last_send_us;
+	long rate;            /* SYNs a second */
+	int64_t pace_start_us; /* this round's first SYN */
+	int64_t paced;        /* SYNs sent since then */
 	nh_io *io;
 	nh_timer *timer;
 	int json;
@@ -61,18 +69,30 @@ static const char *state_name(int s)
 	return s == PORT_OPEN ? "open" : s == PORT_CLOSED ? "closed" : "filtered";
 }
 
+static int is_ipv6(const struct synprobe *sp)
+{
+	return sp->dst.u.sa.sa_family == AF_INET6;
+}
+
 static int send_segment(struct synprobe *sp, uint16_t dport, uint32_t seq, uint8_t flags)
 {
 	struct tcp_segment s = {
-		.src = sp->src.u.in4.sin_addr, .dst = sp->dst.u.in4.sin_addr,
 		.sport = sp->sport, .dport = dport, .seq = seq, .flags = flags,
 		.window = 1024, .ttl = 64,
 	};
 	uint8_t pkt[TCP_PROBE_MAX_LEN];
 	nh_addr to = sp->dst;
+	size_t len;
 
-	getrandom(&s.ip_id, sizeof(s.ip_id), GRND_NONBLOCK);
-	size_t len = tcp_segment_build(&s, pkt, sizeof(pkt));
+	if (is_ipv6(sp)) {
+		len = tcp6_segment_build(&s, &sp->src.u.in6.sin6_addr, &sp->dst.u.in6.sin6_addr,
+					 pkt, sizeof(pkt));
+	} else {
+		s.src = sp->src.u.in4.sin_addr;
+		s.dst = sp->dst.u.in4.sin_addr;
+		getrandom(&s.ip_id, sizeof(s.ip_id), GRND_NONBLOCK);
+		len = tcp_segment_build(&s, pkt, sizeof(pkt));
+	}
 	/* The port of the address is meaningless to a raw socket, and
 	 * Linux insists it be 0 for IPPROTO_RAW-like sends. */
 	nh_addr_set_port(&to, 0);
@@ -81,12 +101,33 @@ static int send_segment(struct synprobe *sp, uint16_t dport, uint32_t seq, uint8
 	return 0;
 }
 
+/* How many SYNs --rate allows now: those due since the round began,
+ * less those sent, at most a burst (a late loop does not flood). */
+static int64_t syns_due(const struct synprobe *sp, int64_t now)
+{
+	int64_t due = (now - sp->pace_start_us) * sp->rate / 1000000 + 1 - sp->paced;
+	int64_t burst = sp->rate * SYN_BURST_MS / 1000 + 1;
+
+	return due < burst ? due : burst;
+}
+
+/* Milliseconds until the next SYN is due (at least the loop's 1 ms). */
+static int64_t next_syn_ms(const struct synprobe *sp, int64_t now)
+{
+	int64_t at = sp->pace_start_us + sp->paced * 1000000 / sp->rate;
+	int64_t ms = (at - now + 999) / 1000;
+
+	return ms > 1 ? ms : 1;
+}
+
 static int64_t synprobe_tick(nh_loop *loop, void *arg)
 {
 	struct synprobe *sp = arg;
 	int64_t now = nh_now_us();
 
-	for (int k = 0; k < SYNS_PER_TICK && sp->cursor < sp->n; sp->cursor++) {
+	if (sp->cursor == 0 && sp->paced == 0)
+		sp->pace_start_us = now;
+	for (int64_t k = 0, due = syns_due(sp, now); k < due && sp->cursor < sp->n; sp->cursor++) {
 		struct port_probe *pp = &sp->ports[sp->cursor];
 		if (pp->state != PORT_FILTERED)
 			continue;
@@ -104,11 +145,12 @@ static int64_t synprobe_tick(nh_loop *loop, void *arg)
 		pp->tries++;
 		pp->sent_us = nh_now_us();
 		sp->sent++;
+		sp->paced++;
 		sp->last_send_us = now;
 		k++;
 	}
 	if (sp->cursor < sp->n)
-		return 1;
+		return next_syn_ms(sp, now);
 	/* The round is out: wait for answers, then retry the silent ports. */
 	int64_t wait_ms = sp->timeout_ms - (nh_now_us() - sp->last_send_us) / 1000;
 	if (wait_ms > 0)
@@ -120,15 +162,16 @@ static int64_t synprobe_tick(nh_loop *loop, void *arg)
 	}
 	sp->try_no++;
 	sp->cursor = 0;
+	sp->paced = 0;
 	return 0;
 }
 
+/* A segment from the target to our address (the caller checked both). */
 static void on_segment(struct synprobe *sp, const struct tcp_segment *s)
 {
-	/* Answers come from the target to our port, acknowledging our SYN.
-	 * Our own SYNs (loopback) and the kernel's RSTs go the other way. */
-	if (s->src.s_addr != sp->dst.u.in4.sin_addr.s_addr ||
-	    s->dst.s_addr != sp->src.u.in4.sin_addr.s_addr || s->dport != sp->sport)
+	/* Answers come to our port, acknowledging our SYN. Our own SYNs
+	 * (loopback) and the kernel's RSTs go the other way. */
+	if (s->dport != sp->sport)
 		return;
 	int32_t i = sp->index[s->sport];
 	if (i < 0 || !(s->flags & TCP_ACK) || s->ack != sp->iss + 1) {
@@ -161,10 +204,33 @@ static void synprobe_readable(nh_loop *loop, int fd, int events, void *arg)
 
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
 		struct tcp_segment s;
-		if (tcp_segment_parse(buf, (size_t)n, &s) == 0)
-			on_segment(sp, &s);
-		else
+		if (tcp_segment_parse(buf, (size_t)n, &s) < 0)
 			sp->strays++;
+		else if (s.src.s_addr == sp->dst.u.in4.sin_addr.s_addr &&
+			 s.dst.s_addr == sp->src.u.in4.sin_addr.s_addr)
+			on_segment(sp, &s);
+	}
+}
+
+/* The raw IPv6 socket reads TCP headers alone; it is bound to our address,
+ * so only segments to it arrive, and recvfrom says who sent them. */
+static void synprobe_readable6(nh_loop *loop, int fd, int events, void *arg)
+{
+	struct synprobe *sp = arg;
+	uint8_t buf[1600];
+	struct sockaddr_in6 from;
+	socklen_t len = sizeof(from);
+	ssize_t n;
+
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &len)) >= 0) {
+		struct tcp_segment s;
+		if (tcp6_segment_parse(buf, (size_t)n, &s) < 0)
+			sp->strays++;
+		else if (len >= sizeof(from) && IN6_ARE_ADDR_EQUAL(&from.sin6_addr,
+								     &sp->dst.u.in6.sin6_addr))
+			on_segment(sp, &s);
+		len = sizeof(from);
 	}
 }
 
@@ -222,7 +288,8 @@ static int parse_ports(struct synprobe *sp, const char *text)
 static int pick_source(struct synprobe *sp, nh_error *err)
 {
 	char a[NH_ADDR_STRLEN];
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int family = sp->dst.u.sa.sa_family;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	socklen_t len = sizeof(sp->src.u.ss);
 	nh_addr probe = sp->dst;
 
@@ -238,7 +305,7 @@ static int pick_source(struct synprobe *sp, nh_error *err)
 	close(fd);
 	sp->src.len = len;
 	nh_addr_set_port(&sp->src, 0);
-	sp->hold_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sp->hold_fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	len = sizeof(probe.u.ss);
 	if (sp->hold_fd < 0 || bind(sp->hold_fd, &sp->src.u.sa, sp->src.len) < 0 ||
 	    getsockname(sp->hold_fd, &probe.u.sa, &len) < 0)
@@ -267,7 +334,19 @@ static int attach_filter(struct synprobe *sp)
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	/* A raw IPv6 socket's filter sees the TCP header at offset 0; the
+	 * source address is checked after recvfrom. */
+	struct sock_filter code6[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),              /* TCP destination port */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sp->sport, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
 
+	if (is_ipv6(sp)) {
+		prog.len = sizeof(code6) / sizeof(code6[0]);
+		prog.filter = code6;
+	}
 	if (setsockopt(sp->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
 		return -errno;
 	/* What arrived before the filter is read and sorted out by hand. */
@@ -276,17 +355,30 @@ static int attach_filter(struct synprobe *sp)
 
 static int synprobe_open(struct synprobe *sp, nh_error *err)
 {
+	char a[NH_ADDR_STRLEN];
 	int one = 1;
 
-	if (nh_resolve(sp->host, 0, AF_INET, SOCK_RAW, &sp->dst, 1, err) < 0)
+	/* SOCK_STREAM: getaddrinfo refuses a service with SOCK_RAW, and only
+	 * the address is wanted. A name gives its first address. */
+	if (nh_resolve(sp->host, 0, AF_UNSPEC, SOCK_STREAM, &sp->dst, 1, err) < 0)
 		return -EINVAL;
+	/* A raw IPv6 socket cannot reach IPv4 through a mapped address. */
+	if (is_ipv6(sp) && IN6_IS_ADDR_V4MAPPED(&sp->dst.u.in6.sin6_addr))
+		return nh_error_set(err, EINVAL, "'%s': an IPv4-mapped address: give the IPv4 address",
+				    sp->host);
 	if (pick_source(sp, err) < 0)
 		return -EINVAL;
-	sp->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	sp->fd = socket(sp->dst.u.sa.sa_family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			IPPROTO_TCP);
 	if (sp->fd < 0)
 		return nh_error_set(err, errno, "raw TCP socket: %s (synprobe needs root or CAP_NET_RAW)",
 				    strerror(errno));
-	if (setsockopt(sp->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
+	/* IPv6: the kernel writes the header but must use the source our
+	 * checksum covers; binding also keeps segments to other addresses out. */
+	if (is_ipv6(sp) && bind(sp->fd, &sp->src.u.sa, sp->src.len) < 0)
+		return nh_error_set(err, errno, "raw TCP socket: bind %s: %s",
+				    nh_addr_format(&sp->src, 0, a, sizeof(a)), strerror(errno));
+	if (!is_ipv6(sp) && setsockopt(sp->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
 		return nh_error_set(err, errno, "IP_HDRINCL: %s", strerror(errno));
 	int r = attach_filter(sp);
 	if (r < 0)
@@ -345,15 +437,17 @@ int synprobe_cmd(nh_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "retries", required_argument, NULL, 'r' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct synprobe sp = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .fd = -1, .hold_fd = -1,
-			       .timeout_ms = 1000, .retries = 1, .try_no = 1 };
+			       .timeout_ms = 1000, .retries = 1, .try_no = 1,
+			       .rate = SYN_RATE_DEFAULT };
 	nh_error err;
 	int c, code = NH_EXIT_USAGE;
 
-	while ((c = getopt_long(argc, argv, "t:r:j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:r:R:j", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case 't':
@@ -361,6 +455,9 @@ int synprobe_cmd(nh_ctx *ctx, int argc, char **argv)
 						 &sp.timeout_ms);
 			break;
 		case 'r': bad = nh_opt_int(ctx, "--retries", optarg, 0, 10, &sp.retries); break;
+		case 'R':
+			bad = nh_opt_int(ctx, "--rate", optarg, 1, SYN_RATE_MAX, &sp.rate);
+			break;
 		case 'j': sp.json = 1; break;
 		default: return nh_cli_usage_error(ctx, "unknown option");
 		}
@@ -385,7 +482,8 @@ int synprobe_cmd(nh_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sp.left = sp.n;
-	sp.io = nh_io_add(sp.loop, sp.fd, NH_READ, synprobe_readable, &sp);
+	sp.io = nh_io_add(sp.loop, sp.fd, NH_READ,
+			  is_ipv6(&sp) ? synprobe_readable6 : synprobe_readable, &sp);
 	sp.timer = nh_timer_add(sp.loop, 0, synprobe_tick, &sp);
 	if (!sp.io || !sp.timer) {
 		fprintf(stderr, "synprobe: %s\n", strerror(errno));

@@ -1,5 +1,5 @@
 /* libFuzzer target: ICMP/ICMPv6 reply parsing (icmp_parse) and the TCP
- * segment parser of synprobe, on any bytes. The first byte picks how the
+ * segment parsers of synprobe (IPv4 + TCP, TCP alone), on any bytes. The first byte picks how the
  * rest is read: family, and whether an IPv4 header leads. */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		icmp_error_text(family, m.type, m.code);
 	struct tcp_segment seg;
 	tcp_segment_parse(buf, size - 1, &seg);
+	tcp6_segment_parse(buf, size - 1, &seg);
 	free(buf);
 	return 0;
 }

@@ -108,8 +108,11 @@ static void readable(nh_loop *loop, int fd, int events, void *arg)
 		p->len += (size_t)n;
 		if (p->len < sizeof(p->buf) - 1)
 			return;
+		/* More than we keep: the first addresses, whole lines only. */
+		while (p->len && p->buf[p->len - 1] != '\n')
+			p->len--;
 	}
-	/* End of the answer (or more than we keep: the first addresses). */
+	/* The end of the answer. */
 	if (n < 0)
 		snprintf(r.error, sizeof(r.error), "reading the resolver: %s", strerror(errno));
 	else if (p->len == 0)
@@ -150,6 +153,7 @@ struct dns_probe *dns_probe_start(nh_loop *loop, const char *name, dns_probe_cb 
 		if (dup2(fds[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
+		free(p); /* the parent's: unreachable here, a leak to memcheck */
 		resolve_in_child(3, name);
 	}
 	close(fds[1]);

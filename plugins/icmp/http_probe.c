@@ -31,6 +31,8 @@ struct http_probe {
 	http_probe_cb cb;
 	void *arg;
 	uint64_t body;
+	char *text;             /* the body's first bytes, when kept */
+	size_t text_len, text_max;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -131,11 +133,24 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return hp->timer ? 0 : -1;
 }
 
-static size_t discard(char *data, size_t size, size_t n, void *arg)
+int http_probe_keep_body(struct http_probe *p, size_t max)
+{
+	if (!(p->text = calloc(1, max + 1)))
+		return -ENOMEM;
+	p->text_max = max;
+	return 0;
+}
+
+static size_t keep_or_discard(char *data, size_t size, size_t n, void *arg)
 {
 	struct http_probe *p = arg;
 
-	(void)data;
+	if (p->text && p->text_len < p->text_max) {
+		size_t keep = size * n < p->text_max - p->text_len ? size * n : p->text_max - p->text_len;
+		memcpy(p->text + p->text_len, data, keep);
+		p->text_len += keep;
+		p->text[p->text_len] = '\0';
+	}
 	p->body += size * n;
 	return size * n;
 }
@@ -174,6 +189,7 @@ static void probe_free(struct http_probe *p)
 		hp->head = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
+	free(p->text);
 	free(p);
 }
 
@@ -193,13 +209,18 @@ static void finish(struct http_probe *p, CURLcode rc)
 		snprintf(r.error, sizeof(r.error), "%s", p->errbuf[0] ? p->errbuf :
 			 curl_easy_strerror(rc));
 	} else if (code < 200 || code > 299) {
+		r.complete = 1;
 		snprintf(r.error, sizeof(r.error), "HTTP status %ld", code);
 	} else {
-		r.ok = 1;
+		r.complete = r.ok = 1;
 	}
-	/* Freed first: the callback may start another probe or free hp. */
+	/* Unlinked first: the callback may start another probe or free hp. */
+	char *text = p->text;
+	p->text = NULL;
+	r.text = text;
 	probe_free(p);
 	cb(&r, arg);
+	free(text);
 }
 
 struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int64_t timeout_ms,
@@ -221,7 +242,7 @@ struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 1));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "nethost/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_or_discard);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, p);

@@ -187,11 +187,15 @@ struct http_probe;
 
 struct http_probe_result {
 	int ok;         /* a 2xx answer, body read in full */
+	int complete;   /* an answer (any status), body read in full */
 	int timed_out;  /* the timeout ended it */
 	long code;      /* HTTP status, 0 when none came */
 	uint64_t body;  /* bytes of body read */
 	double seconds; /* from the start to the end of the answer */
 	char error[256]; /* why not ok */
+	/* The body's first bytes (http_probe_keep_body()), NUL-terminated;
+	 * NULL when not kept. Valid during the callback only. */
+	const char *text;
 };
 
 /* Called once per probe that was not cancelled; the probe is gone by
@@ -206,10 +210,35 @@ struct http_probes *http_probes_new(nh_loop *loop);
 /* GET url, all of it within timeout_ms. NULL with errno set. */
 struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int64_t timeout_ms,
 				    http_probe_cb cb, void *arg);
+/* Keep the first max bytes of the body for the result's text (before the
+ * loop runs again). 0 or -ENOMEM. */
+int http_probe_keep_body(struct http_probe *p, size_t max);
 /* Abort a probe in flight (no callback). NULL is ignored. */
 void http_probe_cancel(struct http_probe *p);
 /* Cancel every probe and free the set. NULL is ignored. */
 void http_probes_free(struct http_probes *hp);
+
+/* ---- DNS probes (dns_probe.c) ------------------------------------------ */
+
+/* getaddrinfo() in a child process, answered on the loop. */
+struct dns_probe;
+
+#define DNS_PROBE_MAX_ADDRS 16
+
+struct dns_probe_result {
+	int ok;         /* the name resolved */
+	int naddrs;     /* distinct addresses, in the resolver's order */
+	char addrs[DNS_PROBE_MAX_ADDRS][INET6_ADDRSTRLEN];
+	char error[128]; /* why not ok: gai_strerror()'s text */
+};
+
+/* Called once per probe that was not cancelled; the probe is gone by then. */
+typedef void (*dns_probe_cb)(const struct dns_probe_result *r, void *arg);
+
+/* Resolve name (any family, no deadline of its own). NULL with errno. */
+struct dns_probe *dns_probe_start(nh_loop *loop, const char *name, dns_probe_cb cb, void *arg);
+/* Kill and reap the resolver (no callback). NULL is ignored. */
+void dns_probe_cancel(struct dns_probe *p);
 
 /* ---- the commands and the service ------------------------------------- */
 

@@ -44,20 +44,34 @@ static const struct nh_command icmp_commands[] = {
 	  "Exit: 0 every target alive, 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
 	{ "wait",
-	  "wait [--timeout T] [--interval I] [-q] HOST:PORT|URL...\n"
-	  "  HOST:PORT is 192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
-	  "  until they resolve): ready when it accepts a TCP connection.\n"
-	  "  URL is http://HOST[:PORT]/PATH or https://...: ready when a GET gets a 2xx\n"
-	  "  answer, body read in full (redirects are not followed). Other schemes are refused.\n"
+	  "wait [OPTIONS] TARGET... [-- CMD ARGS...]\n"
+	  "  TARGET is one of (all tried at once, each retried until ready):\n"
+	  "  HOST:PORT  192.0.2.1:80, [2001:db8::1]:80 or name:80 (names resolved each try\n"
+	  "             until they resolve): ready when it accepts a TCP connection.\n"
+	  "  URL        http://HOST[:PORT]/PATH or https://...: ready when a GET is answered\n"
+	  "             with an expected status, body read in full (redirects are not\n"
+	  "             followed). Other schemes are refused.\n"
+	  "  dns:NAME[=ADDR]  ready when NAME resolves (to ADDR, when given).\n"
 	  "  -t, --timeout T    give up after T (default 30s)\n"
 	  "  -i, --interval I   time between attempts (default 1s); a TCP attempt lasts at\n"
-	  "                     most max(I, 1s), an HTTP one the time left; none lasts\n"
-	  "                     past the deadline\n"
+	  "                     most max(I, 1s), an HTTP or DNS one the time left; none\n"
+	  "                     lasts past the deadline\n"
+	  "      --invert       wait until every target stops answering instead (connection\n"
+	  "                     refused or timed out, URL not answering as expected, name not\n"
+	  "                     resolving to what was asked)\n"
+	  "      --expect-status LIST  URL statuses that count, e.g. 200,204,300-399 (2xx)\n"
+	  "      --expect-body REGEX   the body (its first MiB) must match this POSIX\n"
+	  "                     extended regular expression\n"
+	  "      --json         NDJSON: a record per target when ready or at the deadline,\n"
+	  "                     then a summary (schema: nethost(8), WAIT)\n"
 	  "  -q, --quiet        print nothing on success\n"
+	  "  -- CMD ARGS...     once every target is ready, run CMD in place of nethost\n"
 	  "Exit: 0 every target was ready, 1 the deadline passed first (the others are\n"
-	  "named on stderr with the last error), 2 usage error.\n"
-	  "Example: nethost wait -t 1m db:5432 http://127.0.0.1:8080/health",
-	  "wait until TCP services accept connections and URLs answer 2xx", wait_cmd },
+	  "named on stderr with the last error), 2 usage error; after --, CMD's own\n"
+	  "status (127: CMD could not be run) once ready.\n"
+	  "Example: nethost wait -t 1m db:5432 http://127.0.0.1:8080/health -- ./start-app",
+	  "wait until TCP services, URLs and names are ready (or gone), then run a command",
+	  wait_cmd },
 	{ "synprobe",
 	  "synprobe [--timeout T] [--retries N] [--rate N] [--json] HOST PORT...\n"
 	  "  PORT is 80, 8000-8010 or 22,80,8000-8100 (1-65535). IPv4 or IPv6; needs root\n"

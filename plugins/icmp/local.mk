@@ -2,6 +2,7 @@
 pkglib_LTLIBRARIES += plugins/icmp/icmp.la
 plugins_icmp_icmp_la_SOURCES = \
 	plugins/icmp/icmp.h \
+	plugins/icmp/dns_probe.c \
 	plugins/icmp/http_probe.c \
 	plugins/icmp/icmp_cli.c \
 	plugins/icmp/icmp_packet.c \

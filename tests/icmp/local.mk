@@ -12,3 +12,6 @@ ICMP_SHELL_TESTS = tests/icmp/test_ping.sh tests/icmp/test_sweep.sh \
 	tests/icmp/test_synprobe6.sh
 TESTS += tests/icmp/test_icmp_packet $(ICMP_SHELL_TESTS)
 EXTRA_DIST += $(ICMP_SHELL_TESTS) tests/icmp/netns.sh
+# wait: -- CMD and --invert, dns: targets, URL expectations.
+ICMP_SHELL_TESTS += tests/icmp/test_wait_cmd.sh tests/icmp/test_wait_dns.sh \
+	tests/icmp/test_wait_expect.sh

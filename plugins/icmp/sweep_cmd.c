@@ -1,9 +1,11 @@
 /* nethost sweep: which of many hosts answer ICMP echo, once or every
- * INTERVAL (then only the changes are printed). */
+ * INTERVAL (then only the changes are printed), or -C N probes a host
+ * with one RTT column each, as fping -C prints them. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +28,11 @@ struct sweep_cli {
 	nh_signal *sigint, *sigterm;
 	int code;           /* of the last round */
 	int error;          /* the loop failed us */
+
+	/* -C N: N rounds of one probe each, a column per round. */
+	long count;
+	int64_t *rtt_us;    /* [host * count + round], -1: lost */
+	struct sweep_round total;
 };
 
 static double ms(int64_t us)
@@ -128,7 +135,89 @@ static void print_changes(struct sweep_cli *c)
 	}
 }
 
+/* An RTT the way fping prints it: three significant digits or so. */
+static void print_fping_ms(int64_t us)
+{
+	double t = ms(us);
+
+	if (t < 1.0)
+		printf(" %.3f", t);
+	else if (t < 10.0)
+		printf(" %.2f", t);
+	else if (t < 100.0)
+		printf(" %.1f", t);
+	else
+		printf(" %.0f", t);
+}
+
+/* fping -C's report: "HOST : 0.040 - 0.052", names padded to one width. */
+static void print_columns(struct sweep_cli *c)
+{
+	const struct sweep_round *t = &c->total;
+	char host[NH_ADDR_STRLEN];
+	int width = 0;
+	size_t answered = 0;
+
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		int len = (int)strlen(sweep_host_format(sweep_host(c->sw, i), host, sizeof(host)));
+		if (len > width)
+			width = len;
+	}
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		const int64_t *rtt = &c->rtt_us[i * (size_t)c->count];
+		int any = 0;
+		for (long k = 0; k < c->count; k++)
+			any |= rtt[k] >= 0;
+		answered += any;
+		if (c->quiet || (any && !(c->show & SHOW_ALIVE)) || (!any && !(c->show & SHOW_INACTIVE)))
+			continue;
+		printf("%-*s :", width, sweep_host_format(sweep_host(c->sw, i), host, sizeof(host)));
+		for (long k = 0; k < c->count; k++) {
+			if (rtt[k] < 0)
+				printf(" -");
+			else
+				print_fping_ms(rtt[k]);
+		}
+		printf("\n");
+	}
+	printf("--- %zu targets: %zu alive, %zu inactive (%llu probes, %llu replies, %llu errors, "
+	       "%llu strays, %.3f s)\n",
+	       sweep_count(c->sw), answered, sweep_count(c->sw) - answered,
+	       (unsigned long long)t->sent, (unsigned long long)t->replies,
+	       (unsigned long long)t->errors, (unsigned long long)t->strays,
+	       (double)t->elapsed_us / 1e6);
+	c->code = answered == sweep_count(c->sw) ? NH_EXIT_OK : NH_EXIT_FAIL;
+}
+
 static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg);
+static int64_t next_round(nh_loop *loop, void *arg);
+
+/* -C: note each host's column; the next round starts at once. */
+static void count_round_done(struct sweep_cli *c, const struct sweep_round *r)
+{
+	long k = c->done_rounds - 1;
+
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		const struct sweep_host *h = sweep_host(c->sw, i);
+		c->rtt_us[i * (size_t)c->count + (size_t)k] = h->alive ? (int64_t)h->rtt_us : -1;
+	}
+	c->total.sent += r->sent;
+	c->total.replies += r->replies;
+	c->total.errors += r->errors;
+	c->total.strays += r->strays;
+	c->total.elapsed_us += r->elapsed_us;
+	if (c->done_rounds < c->count) {
+		c->next = nh_timer_add(c->loop, 0, next_round, c);
+		if (c->next)
+			return;
+		fprintf(stderr, "sweep: %s\n", strerror(errno));
+		c->error = 1;
+	} else {
+		print_columns(c);
+		fflush(stdout);
+	}
+	nh_loop_stop(c->loop);
+}
 
 static int64_t next_round(nh_loop *loop, void *arg)
 {
@@ -149,6 +238,10 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 	struct sweep_cli *c = arg;
 
 	c->done_rounds++;
+	if (c->count) {
+		count_round_done(c, r);
+		return;
+	}
 	if (c->done_rounds == 1 && c->json)
 		print_full_json(c, r);
 	else if (c->done_rounds == 1)
@@ -188,22 +281,28 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "inactive", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "vcount", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
 	struct sweep_cli c = { .ctx = ctx, .loop = nh_ctx_loop(ctx) };
 	long retries = 1;
+	int retries_given = 0;
 	nh_error err;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
 		case 't':
 			bad = nh_opt_duration_ms(ctx, "--timeout", optarg, 1, ICMP_MAX_DURATION_MS,
 						 &p.timeout_ms);
 			break;
-		case 'r': bad = nh_opt_int(ctx, "--retries", optarg, 0, 10, &retries); break;
+		case 'r':
+			bad = nh_opt_int(ctx, "--retries", optarg, 0, 10, &retries);
+			retries_given = 1;
+			break;
+		case 'C': bad = nh_opt_int(ctx, "-C", optarg, 1, 10000, &c.count); break;
 		case 'R': bad = nh_opt_int(ctx, "--rate", optarg, 1, 1000000, &p.rate); break;
 		case 'e':
 			bad = nh_opt_duration_ms(ctx, "--every", optarg, 10, ICMP_MAX_DURATION_MS,
@@ -230,14 +329,29 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		c.show = SHOW_BOTH;
 	if (c.rounds && !c.every_ms)
 		return nh_cli_usage_error(ctx, "--rounds needs --every");
-	p.retries = (int)retries;
+	if (c.count && c.every_ms)
+		return nh_cli_usage_error(ctx, "-C and --every do not go together");
+	if (c.count && retries_given)
+		return nh_cli_usage_error(ctx, "-C sends one probe per column: --retries does not apply");
+	if (c.count && c.json)
+		return nh_cli_usage_error(ctx, "-C prints columns: --json does not apply");
+	p.retries = c.count ? 0 : (int)retries;
 
 	c.sw = sweep_new(c.loop, argv + optind, argc - optind, &p, &err);
 	if (!c.sw)
 		return nh_cli_usage_error(ctx, "%s", err.msg);
+	if (c.count) {
+		c.rtt_us = calloc(sweep_count(c.sw) * (size_t)c.count, sizeof(*c.rtt_us));
+		if (!c.rtt_us) {
+			fprintf(stderr, "sweep: out of memory\n");
+			sweep_free(c.sw);
+			return NH_EXIT_USAGE;
+		}
+	}
 	if (sweep_open(c.sw, &err) < 0) {
 		fprintf(stderr, "sweep: %s\n", err.msg);
 		sweep_free(c.sw);
+		free(c.rtt_us);
 		return NH_EXIT_USAGE;
 	}
 	c.sigint = nh_signal_add(c.loop, SIGINT, sweep_signal, &c);
@@ -249,6 +363,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	nh_signal_del(c.sigint);
 	nh_signal_del(c.sigterm);
 	sweep_free(c.sw);
-	/* Interrupted before the first round ended: nothing known alive. */
-	return c.error ? NH_EXIT_USAGE : c.done_rounds ? c.code : NH_EXIT_FAIL;
+	free(c.rtt_us);
+	/* Interrupted before the first round ended (with -C: before the
+	 * last column): nothing known alive. */
+	if (c.error)
+		return NH_EXIT_USAGE;
+	return c.done_rounds && c.done_rounds >= c.count ? c.code : NH_EXIT_FAIL;
 }

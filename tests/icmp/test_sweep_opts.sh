@@ -1,0 +1,100 @@
+#!/bin/sh
+# nethost sweep's fping-style options: -C N columns, with a host that
+# drops every other echo request (an nft rule in its namespace), compared
+# with fping -C's own output on the same hosts; usage errors.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/icmp/netns.sh"
+need_root
+
+# Every probed address is a host's. The scanner SC holds a bridge with a
+# port per host namespace: HO answers for .2 and .10 (two widths of
+# name), LO holds .3 and drops every other echo request, SI is silent
+# and holds .6.
+SC=$(ns_name oscan)
+HO=$(ns_name ohosts)
+LO=$(ns_name olossy)
+SI=$(ns_name osilent)
+ns_add "$SC"
+ns_bridge "$SC" nhobr
+ip -n "$SC" addr add 10.216.0.1/24 dev nhobr
+# on_bridge NS PORT ADDR/PREFIX...: a new namespace NS on bridge port PORT,
+# holding the addresses on its end of the veth (nho1).
+on_bridge() {
+	local ns=$1 port=$2 a
+	shift 2
+	ns_add "$ns"
+	ns_plug "$SC" nhobr "$ns" "$port" nho1
+	for a; do
+		ip -n "$ns" addr add "$a" dev nho1 || fail "address $a in $ns"
+	done
+}
+on_bridge "$HO" nhop2 10.216.0.2/24 10.216.0.10/24
+on_bridge "$LO" nhop3 10.216.0.3/24
+on_bridge "$SI" nhop6 10.216.0.6/24
+ns_silent "$SI"
+ip netns exec "$LO" nft -f - <<'NFT' || fail "nft rule in $LO"
+table inet lossy {
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request numgen inc mod 2 == 0 drop
+	}
+}
+NFT
+IN_SC="ip netns exec $SC"
+# Warm the neighbour caches: the first probe must not wait for ARP.
+$IN_SC "$NETHOST" sweep -q --timeout 300ms --retries 0 10.216.0.2 10.216.0.10 10.216.0.6 > /dev/null
+
+# -C 4: the lossy host's first probe is the counter's 0th (dropped), so
+# its columns are "- RTT - RTT"; the silent host's are all "-".
+$IN_SC "$NETHOST" sweep -C 4 --timeout 200ms 10.216.0.2 10.216.0.10 10.216.0.3 10.216.0.6 > "$TMP/c1"
+rc=$?
+[ $rc = 1 ] || { cat "$TMP/c1" >&2; fail "-C: exit $rc, want 1 (a silent host)"; }
+mask() { sed -E 's/ [0-9]+\.[0-9]+/ N/g' "$1"; }
+mask "$TMP/c1" > "$TMP/c1.m"
+cat > "$TMP/c1.want" <<'EOT'
+10.216.0.2  : N N N N
+10.216.0.10 : N N N N
+10.216.0.3  : - N - N
+10.216.0.6  : - - - -
+EOT
+head -4 "$TMP/c1.m" | diff "$TMP/c1.want" - >&2 || { cat "$TMP/c1" >&2; fail "-C columns"; }
+grep -q '^--- 4 targets: 3 alive, 1 inactive (16 probes, 10 replies, 0 errors,' "$TMP/c1" ||
+	{ cat "$TMP/c1" >&2; fail "-C totals"; }
+# An RTT is printed like fping's: 3 decimals under 1 ms.
+grep -Eq '^10\.216\.0\.2  : ([0-9]\.[0-9]{3}|[0-9]{1,2}\.[0-9]{1,2}) ' "$TMP/c1" || fail "-C: RTT precision"
+ok "-C 4: per-probe columns, '-' for every other probe of the lossy host"
+
+# fping -C on the same hosts prints the same columns (times masked). Its
+# rule's counter went on from ours (4 requests to LO: even), so the
+# lossy host starts with a drop again.
+if command -v fping > /dev/null; then
+	$IN_SC fping -q -C 4 -p 20 -t 200 10.216.0.2 10.216.0.10 10.216.0.3 10.216.0.6 2> "$TMP/f1"
+	mask "$TMP/f1" | diff - "$TMP/c1.m" | grep '^[<>] [0-9]' >&2 &&
+		{ cat "$TMP/f1" "$TMP/c1" >&2; fail "-C differs from fping -C"; }
+	ok "-C columns the same as fping -C's"
+else
+	echo "SKIP (part): no fping to compare -C with" >&2
+fi
+
+# All answered at least once: exit 0 (fping's rule too).
+$IN_SC "$NETHOST" sweep -C 2 --timeout 200ms 10.216.0.2 10.216.0.3 > "$TMP/c2"
+rc=$?
+[ $rc = 0 ] || { cat "$TMP/c2" >&2; fail "-C 2 lossy + up: exit $rc, want 0"; }
+# -a / -u / -q choose the lines, as without -C.
+$IN_SC "$NETHOST" sweep -C 1 -u --timeout 200ms 10.216.0.2 10.216.0.6 > "$TMP/c3"
+[ "$(grep -c ' : ' "$TMP/c3")" = 1 ] && grep -q '^10.216.0.6 : -$' "$TMP/c3" || { cat "$TMP/c3" >&2; fail "-C -u"; }
+$IN_SC "$NETHOST" sweep -C 1 -q --timeout 200ms 10.216.0.2 > "$TMP/c4"
+[ "$(wc -l < "$TMP/c4")" = 1 ] && grep -q '^--- 1 targets: 1 alive' "$TMP/c4" || { cat "$TMP/c4" >&2; fail "-C -q"; }
+ok "-C exit status; -u and -q"
+
+# Bad input: exit 2 naming the text.
+"$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?
+[ $rc = 2 ] && grep -q -- "-C: '0'" "$TMP/e1" || { cat "$TMP/e1" >&2; fail "-C 0: exit $rc"; }
+"$NETHOST" sweep -C 2x 10.216.0.2 2> "$TMP/e2"; rc=$?
+[ $rc = 2 ] && grep -q -- "-C: '2x'" "$TMP/e2" || { cat "$TMP/e2" >&2; fail "-C 2x: exit $rc"; }
+for bad in "--every 1s" "--retries 1" "--json"; do
+	"$NETHOST" sweep -C 2 $bad 10.216.0.2 2> "$TMP/e3"; rc=$?
+	[ $rc = 2 ] && grep -q -- "-C" "$TMP/e3" || { cat "$TMP/e3" >&2; fail "-C with $bad: exit $rc"; }
+done
+ok "-C usage errors"
+exit 0

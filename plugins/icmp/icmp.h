@@ -137,6 +137,7 @@ struct sweep_params {
 	int retries;         /* probes after the first */
 	long rate;           /* packets per second, all targets together */
 	enum icmp_sock_kind sock_kind;
+	size_t enough;       /* end a round once this many answered (0: never) */
 };
 
 struct sweep_host {
@@ -157,6 +158,7 @@ struct sweep_round {
 	uint64_t sent, replies, strays, errors;
 	int64_t started_us, elapsed_us;
 	size_t alive, inactive;
+	size_t undecided;    /* not waited for: the round had `enough` alive */
 };
 
 /* Called when a round has ended; the hosts' alive/prev fields say what

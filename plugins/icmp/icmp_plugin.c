@@ -27,7 +27,8 @@ static const struct nh_command icmp_commands[] = {
 	  "ICMP echo to a host, like iputils ping", ping_cmd },
 	{ "sweep",
 	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
-	  "      [-a] [-u] [-q] [-S KIND] [-C N] TARGET...\n"
+	  "      [-a] [-u] [-q] [-S KIND] [-C N] [-x N]\n"
+	  "      TARGET...\n"
 	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
 	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
 	  "  a CIDR are probed, network and broadcast included.\n"
@@ -43,8 +44,10 @@ static const struct nh_command icmp_commands[] = {
 	  "  -S, --socket KIND  auto (default), dgram or raw\n"
 	  "  -C, --vcount N     N probes per host, one after the other, and a line per\n"
 	  "                     host with each probe's RTT in ms, '-' when lost (fping -C)\n"
-	  "Exit: 0 every target alive (with -C: answered at least once), 1 some\n"
-	  "inactive, 2 usage or socket error.",
+	  "  -x, --reachable N  stop as soon as N hosts answered (the rest are not waited\n"
+	  "                     for) and say whether N did, as fping -x\n"
+	  "Exit: 0 every target alive (with -C: answered at least once; with -x: N\n"
+	  "answered), 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },
 	{ "wait",
 	  "wait [OPTIONS] TARGET... [-- CMD ARGS...]\n"

@@ -2,7 +2,8 @@
  * family, paced to a rate, answers matched by a tag in the payload.
  *
  * A round walks the targets in order; each probe waits `timeout` and is
- * retried `retries` times. Probes expire in the order they were sent
+ * retried `retries` times; with `enough`, the round ends as soon as that
+ * many hosts answered. Probes expire in the order they were sent
  * (the timeout is the same for all), so a FIFO of pending probes is the
  * whole timer structure. The loop's timers have millisecond precision:
  * each tick sends what the rate allowed since the last one. */
@@ -188,12 +189,15 @@ static void finish_round(struct sweep *sw)
 	nh_timer_del(sw->timer);
 	sw->timer = NULL;
 	r->elapsed_us = nh_now_us() - r->started_us;
-	r->alive = r->inactive = 0;
+	r->alive = r->inactive = r->undecided = 0;
 	for (size_t i = 0; i < sw->n; i++) {
 		struct sweep_host *h = &sw->hosts[i];
 		h->sent += h->tries;
 		if (!h->alive) {
-			r->inactive++;
+			if (h->gave_up)
+				r->inactive++;
+			else
+				r->undecided++;
 			continue;
 		}
 		r->alive++;
@@ -364,6 +368,9 @@ static void on_reply(struct sweep *sw, struct fam *f, const struct icmp_rx *rx, 
 	int64_t rtt = now_us - tag.sent_us;
 	h->rtt_us = rtt < 0 ? 0 : rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
 	host_decided(sw);
+	/* Enough answered: the others are not waited for (nor probed). */
+	if (sw->running && sw->p.enough && sw->r.replies >= sw->p.enough)
+		finish_round(sw);
 }
 
 static void sweep_io(nh_loop *loop, int fd, int events, void *arg)

@@ -33,6 +33,7 @@ struct sweep_cli {
 	long count;
 	int64_t *rtt_us;    /* [host * count + round], -1: lost */
 	struct sweep_round total;
+	size_t enough;      /* -x N: succeed once N answered */
 };
 
 static double ms(int64_t us)
@@ -79,12 +80,16 @@ static void print_full_text(struct sweep_cli *c, const struct sweep_round *r)
 		if (h->alive && (c->show & SHOW_ALIVE))
 			printf("%s is alive (%.3f ms)\n", sweep_host_format(h, host, sizeof(host)),
 			       ms(h->rtt_us));
-		else if (!h->alive && (c->show & SHOW_INACTIVE))
+		else if (h->gave_up && (c->show & SHOW_INACTIVE))
 			printf("%s is inactive\n", sweep_host_format(h, host, sizeof(host)));
 	}
-	printf("--- %zu targets: %zu alive, %zu inactive (%llu probes, %llu errors, %llu strays, "
-	       "%.3f s)\n",
-	       sweep_count(c->sw), r->alive, r->inactive, (unsigned long long)r->sent,
+	if (c->enough)
+		printf("%s hosts reachable (required: %zu, reachable: %zu)\n",
+		       r->alive >= c->enough ? "Enough" : "Not enough", c->enough, r->alive);
+	printf("--- %zu targets: %zu alive, %zu inactive", sweep_count(c->sw), r->alive, r->inactive);
+	if (r->undecided)
+		printf(", %zu not waited for", r->undecided);
+	printf(" (%llu probes, %llu errors, %llu strays, %.3f s)\n", (unsigned long long)r->sent,
 	       (unsigned long long)r->errors, (unsigned long long)r->strays,
 	       (double)r->elapsed_us / 1e6);
 }
@@ -249,7 +254,10 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 	else
 		print_changes(c);
 	fflush(stdout);
-	c->code = r->inactive ? NH_EXIT_FAIL : NH_EXIT_OK;
+	if (c->enough)
+		c->code = r->alive >= c->enough ? NH_EXIT_OK : NH_EXIT_FAIL;
+	else
+		c->code = r->inactive ? NH_EXIT_FAIL : NH_EXIT_OK;
 	if (!c->every_ms || (c->rounds && c->done_rounds >= c->rounds)) {
 		nh_loop_stop(c->loop);
 		return;
@@ -282,16 +290,18 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "vcount", required_argument, NULL, 'C' },
+		{ "reachable", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
 	struct sweep_cli c = { .ctx = ctx, .loop = nh_ctx_loop(ctx) };
 	long retries = 1;
 	int retries_given = 0;
+	long enough = 0;
 	nh_error err;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:x:", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
 		case 't':
@@ -303,6 +313,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 			retries_given = 1;
 			break;
 		case 'C': bad = nh_opt_int(ctx, "-C", optarg, 1, 10000, &c.count); break;
+		case 'x': bad = nh_opt_int(ctx, "-x", optarg, 1, 1 << 20, &enough); break;
 		case 'R': bad = nh_opt_int(ctx, "--rate", optarg, 1, 1000000, &p.rate); break;
 		case 'e':
 			bad = nh_opt_duration_ms(ctx, "--every", optarg, 10, ICMP_MAX_DURATION_MS,
@@ -335,7 +346,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		return nh_cli_usage_error(ctx, "-C sends one probe per column: --retries does not apply");
 	if (c.count && c.json)
 		return nh_cli_usage_error(ctx, "-C prints columns: --json does not apply");
+	if (enough && (c.count || c.every_ms || c.json))
+		return nh_cli_usage_error(ctx, "-x goes with one sweep: not with -C, --every or --json");
 	p.retries = c.count ? 0 : (int)retries;
+	p.enough = c.enough = (size_t)enough;
 
 	c.sw = sweep_new(c.loop, argv + optind, argc - optind, &p, &err);
 	if (!c.sw)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # nethost sweep's fping-style options: -C N columns, with a host that
 # drops every other echo request (an nft rule in its namespace), compared
-# with fping -C's own output on the same hosts; usage errors.
+# with fping -C's own output on the same hosts; -x N; usage errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -87,6 +87,31 @@ $IN_SC "$NETHOST" sweep -C 1 -q --timeout 200ms 10.216.0.2 > "$TMP/c4"
 [ "$(wc -l < "$TMP/c4")" = 1 ] && grep -q '^--- 1 targets: 1 alive' "$TMP/c4" || { cat "$TMP/c4" >&2; fail "-C -q"; }
 ok "-C exit status; -u and -q"
 
+# -x 2: the two answering hosts are enough; the silent one is not waited
+# for (its timeout is 5 s).
+t0=$(date +%s%N)
+$IN_SC "$NETHOST" sweep -x 2 --timeout 5s --retries 0 10.216.0.6 10.216.0.2 10.216.0.10 > "$TMP/x1"
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 0 ] || { cat "$TMP/x1" >&2; fail "-x 2: exit $rc, want 0"; }
+[ $(( (t1 - t0) / 1000000 )) -lt 2000 ] || fail "-x 2: took $(( (t1 - t0) / 1000000 )) ms: waited for the silent host"
+grep -q '^Enough hosts reachable (required: 2, reachable: 2)$' "$TMP/x1" || { cat "$TMP/x1" >&2; fail "-x 2: verdict"; }
+grep -q '^--- 3 targets: 2 alive, 0 inactive, 1 not waited for (3 probes,' "$TMP/x1" || { cat "$TMP/x1" >&2; fail "-x 2: totals"; }
+grep -q 'is inactive' "$TMP/x1" && { cat "$TMP/x1" >&2; fail "-x 2: a host not waited for called inactive"; }
+# -x 3: only 2 answer; every host waited for.
+$IN_SC "$NETHOST" sweep -x 3 --timeout 200ms 10.216.0.6 10.216.0.2 10.216.0.10 > "$TMP/x2"
+rc=$?
+[ $rc = 1 ] || { cat "$TMP/x2" >&2; fail "-x 3: exit $rc, want 1"; }
+grep -q '^Not enough hosts reachable (required: 3, reachable: 2)$' "$TMP/x2" && grep -q '^10.216.0.6 is inactive$' "$TMP/x2" &&
+	grep -q '^--- 3 targets: 2 alive, 1 inactive (4 probes,' "$TMP/x2" || { cat "$TMP/x2" >&2; fail "-x 3: output"; }
+# fping -x says the same.
+if command -v fping > /dev/null; then
+	$IN_SC fping -x 3 -t 200 -r 1 10.216.0.6 10.216.0.2 10.216.0.10 > "$TMP/f2" 2>&1
+	frc=$?
+	[ $frc = $rc ] && grep -qxF "$(cat "$TMP/f2")" "$TMP/x2" || { cat "$TMP/f2" "$TMP/x2" >&2; fail "-x 3: fping differs"; }
+fi
+ok "-x N: exit 0 as soon as N answered, 1 when fewer did (fping's verdict line)"
+
 # Bad input: exit 2 naming the text.
 "$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?
 [ $rc = 2 ] && grep -q -- "-C: '0'" "$TMP/e1" || { cat "$TMP/e1" >&2; fail "-C 0: exit $rc"; }
@@ -96,5 +121,11 @@ for bad in "--every 1s" "--retries 1" "--json"; do
 	"$NETHOST" sweep -C 2 $bad 10.216.0.2 2> "$TMP/e3"; rc=$?
 	[ $rc = 2 ] && grep -q -- "-C" "$TMP/e3" || { cat "$TMP/e3" >&2; fail "-C with $bad: exit $rc"; }
 done
-ok "-C usage errors"
+for bad in "-C 2" "--every 1s" "--json"; do
+	"$NETHOST" sweep -x 1 $bad 10.216.0.2 2> "$TMP/e4"; rc=$?
+	[ $rc = 2 ] && grep -q -- "-x goes with one sweep" "$TMP/e4" || { cat "$TMP/e4" >&2; fail "-x with $bad: exit $rc"; }
+done
+"$NETHOST" sweep -x 0 10.216.0.2 2> "$TMP/e5"; rc=$?
+[ $rc = 2 ] && grep -q -- "-x: '0'" "$TMP/e5" || { cat "$TMP/e5" >&2; fail "-x 0: exit $rc"; }
+ok "-C and -x usage errors"
 exit 0

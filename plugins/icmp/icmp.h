@@ -148,6 +148,7 @@ struct sweep_host {
 	uint8_t gave_up;    /* this round: every probe timed out */
 	int8_t prev;        /* last round: -1 none yet, 0 inactive, 1 alive */
 	uint32_t rtt_us;    /* this round's first answer */
+	int16_t ttl;        /* that answer's TTL or hop limit, -1 unknown */
 	/* Since the start, for the service's RTT summary. */
 	uint64_t sent, answered;
 	uint64_t rtt_sum_us;

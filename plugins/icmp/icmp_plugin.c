@@ -28,7 +28,7 @@ static const struct nh_command icmp_commands[] = {
 	{ "sweep",
 	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
 	  "      [-a] [-u] [-q] [-S KIND] [-C N] [-x N]\n"
-	  "      TARGET...\n"
+	  "      [--print-ttl] TARGET...\n"
 	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
 	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
 	  "  a CIDR are probed, network and broadcast included.\n"
@@ -45,7 +45,7 @@ static const struct nh_command icmp_commands[] = {
 	  "  -C, --vcount N     N probes per host, one after the other, and a line per\n"
 	  "                     host with each probe's RTT in ms, '-' when lost (fping -C)\n"
 	  "  -x, --reachable N  stop as soon as N hosts answered (the rest are not waited\n"
-	  "                     for) and say whether N did, as fping -x\n"
+	  "                     for) and say whether N did, as fping -x\n"	  "      --print-ttl    add the answer's TTL (IPv6: hop limit) to each alive line\n"
 	  "Exit: 0 every target alive (with -C: answered at least once; with -x: N\n"
 	  "answered), 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },

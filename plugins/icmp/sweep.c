@@ -367,6 +367,7 @@ static void on_reply(struct sweep *sw, struct fam *f, const struct icmp_rx *rx, 
 	h->alive = 1;
 	int64_t rtt = now_us - tag.sent_us;
 	h->rtt_us = rtt < 0 ? 0 : rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+	h->ttl = (int16_t)(rx->ttl >= 0 && rx->ttl <= 255 ? rx->ttl : -1);
 	host_decided(sw);
 	/* Enough answered: the others are not waited for (nor probed). */
 	if (sw->running && sw->p.enough && sw->r.replies >= sw->p.enough)
@@ -444,6 +445,7 @@ int sweep_start_round(struct sweep *sw, sweep_done_cb cb, void *arg)
 		h->gave_up = 0;
 		h->tries = 0;
 		h->rtt_us = 0;
+		h->ttl = -1;
 	}
 	memset(&sw->r, 0, sizeof(sw->r));
 	sw->r.started_us = nh_now_us();

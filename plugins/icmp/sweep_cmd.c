@@ -13,6 +13,9 @@
 
 /* Which hosts the first round lists: -a and -u each add a list; neither
  * given lists both. */
+/* Long options without a letter. */
+enum { OPT_PRINT_TTL = 256 };
+
 enum { SHOW_ALIVE = 1 << 0, SHOW_INACTIVE = 1 << 1, SHOW_BOTH = SHOW_ALIVE | SHOW_INACTIVE };
 
 struct sweep_cli {
@@ -20,6 +23,7 @@ struct sweep_cli {
 	nh_loop *loop;
 	struct sweep *sw;
 	int json, show, quiet;
+	int print_ttl;      /* --print-ttl: each answer's TTL / hop limit */
 	int64_t every_ms;
 	long rounds;        /* 0: until interrupted (with --every) */
 	long done_rounds;
@@ -41,6 +45,17 @@ static double ms(int64_t us)
 	return (double)us / 1000.0;
 }
 
+/* --print-ttl's suffix to a reply line, as fping prints it. */
+static void print_ttl(const struct sweep_cli *c, const struct sweep_host *h)
+{
+	if (!c->print_ttl)
+		return;
+	if (h->ttl < 0)
+		printf(" (TTL unknown)");
+	else
+		printf(" (TTL %d)", h->ttl);
+}
+
 static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
 {
 	struct json_object *o = json_object_new_object();
@@ -54,6 +69,10 @@ static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
 			struct json_object *a = json_object_new_object();
 			nh_json_add_str(a, "host", host);
 			icmp_json_add_ms(a, "rtt_ms", h->rtt_us);
+			if (c->print_ttl && h->ttl >= 0)
+				nh_json_add_int(a, "ttl", h->ttl);
+			else if (c->print_ttl)
+				json_object_object_add(a, "ttl", NULL);
 			json_object_array_add(alive, a);
 		} else {
 			json_object_array_add(inactive, json_object_new_string(host));
@@ -77,10 +96,12 @@ static void print_full_text(struct sweep_cli *c, const struct sweep_round *r)
 
 	for (size_t i = 0; i < sweep_count(c->sw) && !c->quiet; i++) {
 		struct sweep_host *h = sweep_host(c->sw, i);
-		if (h->alive && (c->show & SHOW_ALIVE))
-			printf("%s is alive (%.3f ms)\n", sweep_host_format(h, host, sizeof(host)),
+		if (h->alive && (c->show & SHOW_ALIVE)) {
+			printf("%s is alive (%.3f ms)", sweep_host_format(h, host, sizeof(host)),
 			       ms(h->rtt_us));
-		else if (h->gave_up && (c->show & SHOW_INACTIVE))
+			print_ttl(c, h);
+			printf("\n");
+		} else if (h->gave_up && (c->show & SHOW_INACTIVE))
 			printf("%s is inactive\n", sweep_host_format(h, host, sizeof(host)));
 	}
 	if (c->enough)
@@ -122,9 +143,11 @@ static void print_changes(struct sweep_cli *c)
 		sweep_host_format(h, host, sizeof(host));
 		if (c->json)
 			json_object_array_add(h->alive ? up : down, json_object_new_string(host));
-		else if (h->alive)
-			printf("%s %s came back (%.3f ms)\n", when, host, ms(h->rtt_us));
-		else
+		else if (h->alive) {
+			printf("%s %s came back (%.3f ms)", when, host, ms(h->rtt_us));
+			print_ttl(c, h);
+			printf("\n");
+		} else
 			printf("%s %s went down\n", when, host);
 	}
 	if (c->json && changes) {
@@ -291,6 +314,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "vcount", required_argument, NULL, 'C' },
 		{ "reachable", required_argument, NULL, 'x' },
+		{ "print-ttl", no_argument, NULL, OPT_PRINT_TTL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
@@ -324,6 +348,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		case 'a': c.show |= SHOW_ALIVE; break;
 		case 'u': c.show |= SHOW_INACTIVE; break;
 		case 'q': c.quiet = 1; break;
+		case OPT_PRINT_TTL: c.print_ttl = 1; break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &p.sock_kind) < 0)
 				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
@@ -346,6 +371,8 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		return nh_cli_usage_error(ctx, "-C sends one probe per column: --retries does not apply");
 	if (c.count && c.json)
 		return nh_cli_usage_error(ctx, "-C prints columns: --json does not apply");
+	if (c.print_ttl && (c.count || c.quiet))
+		return nh_cli_usage_error(ctx, "--print-ttl adds to the alive lines: -C and -q print none");
 	if (enough && (c.count || c.every_ms || c.json))
 		return nh_cli_usage_error(ctx, "-x goes with one sweep: not with -C, --every or --json");
 	p.retries = c.count ? 0 : (int)retries;

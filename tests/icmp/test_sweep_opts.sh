@@ -1,7 +1,8 @@
 #!/bin/sh
 # nethost sweep's fping-style options: -C N columns, with a host that
 # drops every other echo request (an nft rule in its namespace), compared
-# with fping -C's own output on the same hosts; -x N; usage errors.
+# with fping -C's own output on the same hosts; -x N; --print-ttl; usage
+# errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -17,6 +18,7 @@ SI=$(ns_name osilent)
 ns_add "$SC"
 ns_bridge "$SC" nhobr
 ip -n "$SC" addr add 10.216.0.1/24 dev nhobr
+ip -n "$SC" addr add fd00:216::1/64 dev nhobr nodad
 # on_bridge NS PORT ADDR/PREFIX...: a new namespace NS on bridge port PORT,
 # holding the addresses on its end of the veth (nho1).
 on_bridge() {
@@ -25,10 +27,16 @@ on_bridge() {
 	ns_add "$ns"
 	ns_plug "$SC" nhobr "$ns" "$port" nho1
 	for a; do
-		ip -n "$ns" addr add "$a" dev nho1 || fail "address $a in $ns"
+		case $a in
+		*:*) ip -n "$ns" addr add "$a" dev nho1 nodad ;;
+		*) ip -n "$ns" addr add "$a" dev nho1 ;;
+		esac || fail "address $a in $ns"
 	done
 }
-on_bridge "$HO" nhop2 10.216.0.2/24 10.216.0.10/24
+on_bridge "$HO" nhop2 10.216.0.2/24 10.216.0.10/24 fd00:216::2/64
+# HO answers with TTL 77 and hop limit 66 (--print-ttl must show them).
+ip netns exec "$HO" sysctl -qw net.ipv4.ip_default_ttl=77 net.ipv6.conf.all.hop_limit=66 \
+	net.ipv6.conf.nho1.hop_limit=66 || fail "TTL sysctls in $HO"
 on_bridge "$LO" nhop3 10.216.0.3/24
 on_bridge "$SI" nhop6 10.216.0.6/24
 ns_silent "$SI"
@@ -112,6 +120,21 @@ if command -v fping > /dev/null; then
 fi
 ok "-x N: exit 0 as soon as N answered, 1 when fewer did (fping's verdict line)"
 
+# --print-ttl: the answer's TTL (hop limit on IPv6) on each alive line,
+# and in JSON.
+$IN_SC "$NETHOST" sweep --print-ttl --timeout 300ms --retries 0 10.216.0.2 fd00:216::2 10.216.0.6 > "$TMP/t1"
+grep -qx '10.216.0.2 is alive ([0-9.]* ms) (TTL 77)' "$TMP/t1" && grep -qx 'fd00:216::2 is alive ([0-9.]* ms) (TTL 66)' "$TMP/t1" &&
+	grep -qx '10.216.0.6 is inactive' "$TMP/t1" || { cat "$TMP/t1" >&2; fail "--print-ttl lines"; }
+$IN_SC "$NETHOST" sweep --timeout 300ms 10.216.0.2 > "$TMP/t2"
+grep -q TTL "$TMP/t2" && { cat "$TMP/t2" >&2; fail "TTL printed without --print-ttl"; }
+$IN_SC "$NETHOST" sweep --json --print-ttl --timeout 300ms 10.216.0.2 fd00:216::2 > "$TMP/t3"
+python3 - "$TMP/t3" <<'PY' || fail "--print-ttl JSON: $(cat "$TMP/t3")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert {a["host"]: a["ttl"] for a in d["alive"]} == {"10.216.0.2": 77, "fd00:216::2": 66}
+PY
+ok "--print-ttl: TTL 77 and hop limit 66 as the host sent them"
+
 # Bad input: exit 2 naming the text.
 "$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?
 [ $rc = 2 ] && grep -q -- "-C: '0'" "$TMP/e1" || { cat "$TMP/e1" >&2; fail "-C 0: exit $rc"; }
@@ -125,7 +148,11 @@ for bad in "-C 2" "--every 1s" "--json"; do
 	"$NETHOST" sweep -x 1 $bad 10.216.0.2 2> "$TMP/e4"; rc=$?
 	[ $rc = 2 ] && grep -q -- "-x goes with one sweep" "$TMP/e4" || { cat "$TMP/e4" >&2; fail "-x with $bad: exit $rc"; }
 done
+for bad in "-C 2" "-q"; do
+	"$NETHOST" sweep --print-ttl $bad 10.216.0.2 2> "$TMP/e6"; rc=$?
+	[ $rc = 2 ] && grep -q -- "--print-ttl adds to the alive lines" "$TMP/e6" || { cat "$TMP/e6" >&2; fail "--print-ttl $bad: exit $rc"; }
+done
 "$NETHOST" sweep -x 0 10.216.0.2 2> "$TMP/e5"; rc=$?
 [ $rc = 2 ] && grep -q -- "-x: '0'" "$TMP/e5" || { cat "$TMP/e5" >&2; fail "-x 0: exit $rc"; }
-ok "-C and -x usage errors"
+ok "-C, -x and --print-ttl usage errors"
 exit 0

@@ -24,6 +24,7 @@ struct sweep_cli {
 	struct sweep *sw;
 	int json, show, quiet;
 	int print_ttl;      /* --print-ttl: each answer's TTL / hop limit */
+	int outage;         /* -o: a summary per host at the end of --every */
 	int64_t every_ms;
 	long rounds;        /* 0: until interrupted (with --every) */
 	long done_rounds;
@@ -217,6 +218,42 @@ static void print_columns(struct sweep_cli *c)
 	c->code = answered == sweep_count(c->sw) ? NH_EXIT_OK : NH_EXIT_FAIL;
 }
 
+/* -o, after the last --every sweep: fping -c's summary per host. A lost
+ * sweep counts one interval (I) of outage. */
+static void print_outage(struct sweep_cli *c)
+{
+	char host[NH_ADDR_STRLEN];
+
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		const struct sweep_host *h = sweep_host(c->sw, i);
+		uint64_t xmt = (uint64_t)c->done_rounds, rcv = h->answered;
+		int64_t outage_ms = (int64_t)(xmt - rcv) * c->every_ms;
+		sweep_host_format(h, host, sizeof(host));
+		if (c->json) {
+			struct json_object *o = json_object_new_object();
+			nh_json_add_str(o, "host", host);
+			nh_json_add_int(o, "sent", (int64_t)xmt);
+			nh_json_add_int(o, "received", (int64_t)rcv);
+			nh_json_add_int(o, "loss_pct", (int64_t)((xmt - rcv) * 100 / xmt));
+			nh_json_add_int(o, "outage_ms", outage_ms);
+			if (rcv) {
+				icmp_json_add_ms(o, "rtt_min_ms", h->rtt_min_us);
+				icmp_json_add_ms(o, "rtt_avg_ms", (int64_t)(h->rtt_sum_us / rcv));
+				icmp_json_add_ms(o, "rtt_max_ms", h->rtt_max_us);
+			}
+			nh_json_print(stdout, o);
+			continue;
+		}
+		printf("%s : xmt/rcv/%%loss = %llu/%llu/%llu%%, outage(ms) = %lld", host,
+		       (unsigned long long)xmt, (unsigned long long)rcv,
+		       (unsigned long long)((xmt - rcv) * 100 / xmt), (long long)outage_ms);
+		if (rcv)
+			printf(", min/avg/max = %.3f/%.3f/%.3f", ms(h->rtt_min_us),
+			       ms((int64_t)(h->rtt_sum_us / rcv)), ms(h->rtt_max_us));
+		printf("\n");
+	}
+}
+
 static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg);
 static int64_t next_round(nh_loop *loop, void *arg);
 
@@ -315,6 +352,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "vcount", required_argument, NULL, 'C' },
 		{ "reachable", required_argument, NULL, 'x' },
 		{ "print-ttl", no_argument, NULL, OPT_PRINT_TTL },
+		{ "outage", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
@@ -325,7 +363,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	nh_error err;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:x:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:x:o", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
 		case 't':
@@ -349,6 +387,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		case 'u': c.show |= SHOW_INACTIVE; break;
 		case 'q': c.quiet = 1; break;
 		case OPT_PRINT_TTL: c.print_ttl = 1; break;
+		case 'o': c.outage = 1; break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &p.sock_kind) < 0)
 				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
@@ -371,6 +410,8 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		return nh_cli_usage_error(ctx, "-C sends one probe per column: --retries does not apply");
 	if (c.count && c.json)
 		return nh_cli_usage_error(ctx, "-C prints columns: --json does not apply");
+	if (c.outage && !c.every_ms)
+		return nh_cli_usage_error(ctx, "-o sums the sweeps a host missed: it needs --every");
 	if (c.print_ttl && (c.count || c.quiet))
 		return nh_cli_usage_error(ctx, "--print-ttl adds to the alive lines: -C and -q print none");
 	if (enough && (c.count || c.every_ms || c.json))
@@ -400,6 +441,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	next_round(c.loop, &c);
 	if (!c.error && nh_loop_run(c.loop) < 0)
 		c.error = 1;
+	if (c.outage && c.done_rounds && !c.error) {
+		print_outage(&c);
+		fflush(stdout);
+	}
 	nh_timer_del(c.next);
 	nh_signal_del(c.sigint);
 	nh_signal_del(c.sigterm);

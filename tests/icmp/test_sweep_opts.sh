@@ -1,8 +1,8 @@
 #!/bin/sh
 # nethost sweep's fping-style options: -C N columns, with a host that
 # drops every other echo request (an nft rule in its namespace), compared
-# with fping -C's own output on the same hosts; -x N; --print-ttl; usage
-# errors.
+# with fping -C's own output on the same hosts; -x N; --print-ttl; -o
+# outage totals; usage errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -135,6 +135,27 @@ assert {a["host"]: a["ttl"] for a in d["alive"]} == {"10.216.0.2": 77, "fd00:216
 PY
 ok "--print-ttl: TTL 77 and hop limit 66 as the host sent them"
 
+# -o with --every: fping -c's summary per host at the end; a missed sweep
+# is one interval (300 ms) of outage. LO misses every other sweep.
+$IN_SC "$NETHOST" sweep -o --every 300ms --rounds 4 --timeout 100ms --retries 0 \
+	10.216.0.2 10.216.0.3 10.216.0.6 > "$TMP/o1"
+grep -Eqx '10.216.0.2 : xmt/rcv/%loss = 4/4/0%, outage\(ms\) = 0, min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+' "$TMP/o1" &&
+	grep -Eqx '10.216.0.3 : xmt/rcv/%loss = 4/2/50%, outage\(ms\) = 600, min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+' "$TMP/o1" &&
+	grep -qx '10.216.0.6 : xmt/rcv/%loss = 4/0/100%, outage(ms) = 1200' "$TMP/o1" ||
+	{ cat "$TMP/o1" >&2; fail "-o summary"; }
+$IN_SC "$NETHOST" sweep -o --json --every 300ms --rounds 4 --timeout 100ms --retries 0 \
+	10.216.0.2 10.216.0.3 10.216.0.6 > "$TMP/o2"
+python3 - "$TMP/o2" <<'PY' || fail "-o JSON: $(cat "$TMP/o2")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+hosts = {r["host"]: r for r in recs if "outage_ms" in r}
+assert [(hosts[h]["sent"], hosts[h]["received"], hosts[h]["loss_pct"], hosts[h]["outage_ms"])
+        for h in ("10.216.0.2", "10.216.0.3", "10.216.0.6")] == [(4, 4, 0, 0), (4, 2, 50, 600), (4, 0, 100, 1200)]
+assert hosts["10.216.0.2"]["rtt_min_ms"] <= hosts["10.216.0.2"]["rtt_avg_ms"] <= hosts["10.216.0.2"]["rtt_max_ms"]
+assert "rtt_min_ms" not in hosts["10.216.0.6"]
+PY
+ok "-o: per-host outage (missed sweeps x interval) in the summary and JSON"
+
 # Bad input: exit 2 naming the text.
 "$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?
 [ $rc = 2 ] && grep -q -- "-C: '0'" "$TMP/e1" || { cat "$TMP/e1" >&2; fail "-C 0: exit $rc"; }
@@ -152,7 +173,9 @@ for bad in "-C 2" "-q"; do
 	"$NETHOST" sweep --print-ttl $bad 10.216.0.2 2> "$TMP/e6"; rc=$?
 	[ $rc = 2 ] && grep -q -- "--print-ttl adds to the alive lines" "$TMP/e6" || { cat "$TMP/e6" >&2; fail "--print-ttl $bad: exit $rc"; }
 done
+"$NETHOST" sweep -o 10.216.0.2 2> "$TMP/e7"; rc=$?
+[ $rc = 2 ] && grep -q -- "-o sums the sweeps a host missed: it needs --every" "$TMP/e7" || { cat "$TMP/e7" >&2; fail "-o alone: exit $rc"; }
 "$NETHOST" sweep -x 0 10.216.0.2 2> "$TMP/e5"; rc=$?
 [ $rc = 2 ] && grep -q -- "-x: '0'" "$TMP/e5" || { cat "$TMP/e5" >&2; fail "-x 0: exit $rc"; }
-ok "-C, -x and --print-ttl usage errors"
+ok "-C, -x, --print-ttl and -o usage errors"
 exit 0

@@ -28,7 +28,7 @@ static const struct nh_command icmp_commands[] = {
 	{ "sweep",
 	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"
 	  "      [-a] [-u] [-q] [-S KIND] [-C N] [-x N]\n"
-	  "      [--print-ttl] [-o] TARGET...\n"
+	  "      [--print-ttl] [-o] [-Q SECS] TARGET...\n"
 	  "  TARGET is a host (name or address), a CIDR (10.0.2.0/24, 2001:db8::/120)\n"
 	  "  or a range (10.0.2.2-4, 10.0.2.2-10.0.3.9, 2001:db8::1-ff); all addresses of\n"
 	  "  a CIDR are probed, network and broadcast included.\n"
@@ -37,7 +37,8 @@ static const struct nh_command icmp_commands[] = {
 	  "  -R, --rate PPS     probes per second, all targets together (default 10000)\n"
 	  "  -e, --every I      sweep again every I and print only changes (Ctrl-C ends)\n"
 	  "  -n, --rounds N     with --every: stop after N sweeps\n"	  "  -o, --outage       with --every: at the end, a line per host as fping -c -o\n"
-	  "                     (sweeps sent/answered, outage = missed sweeps x I)\n"
+	  "                     (sweeps sent/answered, outage = missed sweeps x I)\n"	  "  -Q, --squiet SECS  with --every: every SECS, \"[HH:MM:SS]\" and that line per\n"
+	  "                     host for the sweeps since the last one (fping -Q)\n"
 	  "  -j, --json         one JSON object for the first sweep, one per change after\n"
 	  "  -a, --alive        list the alive hosts (alone: only them)\n"
 	  "  -u, --inactive     list the inactive hosts (alone: only them); -a -u: both\n"

@@ -25,6 +25,9 @@ struct sweep_cli {
 	int json, show, quiet;
 	int print_ttl;      /* --print-ttl: each answer's TTL / hop limit */
 	int outage;         /* -o: a summary per host at the end of --every */
+	int64_t squiet_ms;  /* -Q: a summary per host every this often */
+	struct interval_stats *iv; /* per host, since the last -Q summary */
+	nh_timer *squiet;
 	int64_t every_ms;
 	long rounds;        /* 0: until interrupted (with --every) */
 	long done_rounds;
@@ -218,8 +221,65 @@ static void print_columns(struct sweep_cli *c)
 	c->code = answered == sweep_count(c->sw) ? NH_EXIT_OK : NH_EXIT_FAIL;
 }
 
-/* -o, after the last --every sweep: fping -c's summary per host. A lost
- * sweep counts one interval (I) of outage. */
+/* fping -c's line for one host: "HOST : xmt/rcv/%loss = 4/2/50%[, outage(ms)
+ * = 600][, min/avg/max = ...]". A lost sweep is one interval (I) of outage. */
+static void print_host_stats(const struct sweep_cli *c, const char *host, uint64_t xmt,
+			     uint64_t rcv, int64_t min_us, int64_t sum_us, int64_t max_us)
+{
+	printf("%s : xmt/rcv/%%loss = %llu/%llu/%llu%%", host, (unsigned long long)xmt,
+	       (unsigned long long)rcv, (unsigned long long)(xmt ? (xmt - rcv) * 100 / xmt : 0));
+	if (c->outage)
+		printf(", outage(ms) = %lld", (long long)((int64_t)(xmt - rcv) * c->every_ms));
+	if (rcv)
+		printf(", min/avg/max = %.3f/%.3f/%.3f", ms(min_us), ms(sum_us / (int64_t)rcv),
+		       ms(max_us));
+	printf("\n");
+}
+
+/* -Q: what each host did since the last summary. */
+struct interval_stats {
+	uint32_t xmt, rcv;
+	int64_t min_us, sum_us, max_us;
+};
+
+static void interval_add(struct sweep_cli *c)
+{
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		const struct sweep_host *h = sweep_host(c->sw, i);
+		struct interval_stats *s = &c->iv[i];
+		s->xmt++;
+		if (!h->alive)
+			continue;
+		if (!s->rcv || h->rtt_us < s->min_us)
+			s->min_us = h->rtt_us;
+		if (h->rtt_us > s->max_us)
+			s->max_us = h->rtt_us;
+		s->sum_us += h->rtt_us;
+		s->rcv++;
+	}
+}
+
+/* fping -Q's summary: "[HH:MM:SS]", then a line per host; counts restart. */
+static int64_t squiet_tick(nh_loop *loop, void *arg)
+{
+	struct sweep_cli *c = arg;
+	char host[NH_ADDR_STRLEN], when[16];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&t, &tm));
+	printf("[%s]\n", when);
+	for (size_t i = 0; i < sweep_count(c->sw); i++) {
+		struct interval_stats *s = &c->iv[i];
+		print_host_stats(c, sweep_host_format(sweep_host(c->sw, i), host, sizeof(host)),
+				 s->xmt, s->rcv, s->min_us, s->sum_us, s->max_us);
+		memset(s, 0, sizeof(*s));
+	}
+	fflush(stdout);
+	return c->squiet_ms;
+}
+
+/* -o, after the last --every sweep: fping -c -o's summary per host. */
 static void print_outage(struct sweep_cli *c)
 {
 	char host[NH_ADDR_STRLEN];
@@ -244,13 +304,8 @@ static void print_outage(struct sweep_cli *c)
 			nh_json_print(stdout, o);
 			continue;
 		}
-		printf("%s : xmt/rcv/%%loss = %llu/%llu/%llu%%, outage(ms) = %lld", host,
-		       (unsigned long long)xmt, (unsigned long long)rcv,
-		       (unsigned long long)((xmt - rcv) * 100 / xmt), (long long)outage_ms);
-		if (rcv)
-			printf(", min/avg/max = %.3f/%.3f/%.3f", ms(h->rtt_min_us),
-			       ms((int64_t)(h->rtt_sum_us / rcv)), ms(h->rtt_max_us));
-		printf("\n");
+		print_host_stats(c, host, xmt, rcv, h->rtt_min_us, (int64_t)h->rtt_sum_us,
+				 h->rtt_max_us);
 	}
 }
 
@@ -307,6 +362,8 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 		count_round_done(c, r);
 		return;
 	}
+	if (c->iv)
+		interval_add(c);
 	if (c->done_rounds == 1 && c->json)
 		print_full_json(c, r);
 	else if (c->done_rounds == 1)
@@ -353,6 +410,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "reachable", required_argument, NULL, 'x' },
 		{ "print-ttl", no_argument, NULL, OPT_PRINT_TTL },
 		{ "outage", no_argument, NULL, 'o' },
+		{ "squiet", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sweep_params p = { .timeout_ms = 500, .retries = 1, .rate = 10000 };
@@ -363,7 +421,7 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	nh_error err;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:x:o", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "t:r:R:e:n:jauqS:C:x:oQ:", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (o) {
 		case 't':
@@ -388,6 +446,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		case 'q': c.quiet = 1; break;
 		case OPT_PRINT_TTL: c.print_ttl = 1; break;
 		case 'o': c.outage = 1; break;
+		case 'Q':
+			bad = nh_opt_duration_ms(ctx, "-Q", optarg, 100, ICMP_MAX_DURATION_MS,
+						 &c.squiet_ms);
+			break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &p.sock_kind) < 0)
 				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
@@ -410,6 +472,9 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		return nh_cli_usage_error(ctx, "-C sends one probe per column: --retries does not apply");
 	if (c.count && c.json)
 		return nh_cli_usage_error(ctx, "-C prints columns: --json does not apply");
+	if (c.squiet_ms && (!c.every_ms || c.json))
+		return nh_cli_usage_error(ctx, "-Q prints text summaries of --every's sweeps: it needs "
+					  "--every and does not take --json");
 	if (c.outage && !c.every_ms)
 		return nh_cli_usage_error(ctx, "-o sums the sweeps a host missed: it needs --every");
 	if (c.print_ttl && (c.count || c.quiet))
@@ -436,6 +501,16 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		free(c.rtt_us);
 		return NH_EXIT_USAGE;
 	}
+	if (c.squiet_ms) {
+		c.iv = calloc(sweep_count(c.sw), sizeof(*c.iv));
+		c.squiet = c.iv ? nh_timer_add(c.loop, c.squiet_ms, squiet_tick, &c) : NULL;
+		if (!c.squiet) {
+			fprintf(stderr, "sweep: out of memory\n");
+			free(c.iv);
+			sweep_free(c.sw);
+			return NH_EXIT_USAGE;
+		}
+	}
 	c.sigint = nh_signal_add(c.loop, SIGINT, sweep_signal, &c);
 	c.sigterm = nh_signal_add(c.loop, SIGTERM, sweep_signal, &c);
 	next_round(c.loop, &c);
@@ -446,6 +521,8 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		fflush(stdout);
 	}
 	nh_timer_del(c.next);
+	nh_timer_del(c.squiet);
+	free(c.iv);
 	nh_signal_del(c.sigint);
 	nh_signal_del(c.sigterm);
 	sweep_free(c.sw);

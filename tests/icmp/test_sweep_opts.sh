@@ -2,7 +2,7 @@
 # nethost sweep's fping-style options: -C N columns, with a host that
 # drops every other echo request (an nft rule in its namespace), compared
 # with fping -C's own output on the same hosts; -x N; --print-ttl; -o
-# outage totals; usage errors.
+# outage totals; -Q interval summaries; usage errors.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -156,6 +156,33 @@ assert "rtt_min_ms" not in hosts["10.216.0.6"]
 PY
 ok "-o: per-host outage (missed sweeps x interval) in the summary and JSON"
 
+# -Q 0.5s with --every 200ms: a "[HH:MM:SS]" block every 0.5 s, a line
+# per host over the sweeps since the last block (the counts restart).
+$IN_SC "$NETHOST" sweep -Q 0.5s --every 200ms --rounds 6 --timeout 100ms --retries 0 \
+	10.216.0.2 10.216.0.6 > "$TMP/q1"
+python3 - "$TMP/q1" <<'PY' || { cat "$TMP/q1" >&2; fail "-Q summaries"; }
+import re, sys
+blocks, cur = [], None
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if re.fullmatch(r"\[\d\d:\d\d:\d\d\]", line):
+        cur = {}
+        blocks.append(cur)
+        continue
+    m = re.fullmatch(r"(\S+) : xmt/rcv/%loss = (\d+)/(\d+)/(\d+)%(, min/avg/max = [\d.]+/[\d.]+/[\d.]+)?", line)
+    if m and cur is not None:
+        cur[m[1]] = (int(m[2]), int(m[3]), int(m[4]), bool(m[5]))
+assert len(blocks) >= 2, "fewer than 2 summaries"
+for b in blocks:
+    assert set(b) == {"10.216.0.2", "10.216.0.6"}, b
+    up, down = b["10.216.0.2"], b["10.216.0.6"]
+    assert up[0] == up[1] and up[2] == 0 and (up[3] or up[0] == 0), b
+    assert down[1] == 0 and not down[3] and (down[2] == 100 or down[0] == 0), b
+    assert up[0] < 6, "counts did not restart"
+assert sum(b["10.216.0.2"][0] for b in blocks) <= 6
+PY
+ok "-Q: interval summaries every 0.5 s, counts restarting"
+
 # Bad input: exit 2 naming the text.
 "$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?
 [ $rc = 2 ] && grep -q -- "-C: '0'" "$TMP/e1" || { cat "$TMP/e1" >&2; fail "-C 0: exit $rc"; }
@@ -175,7 +202,13 @@ for bad in "-C 2" "-q"; do
 done
 "$NETHOST" sweep -o 10.216.0.2 2> "$TMP/e7"; rc=$?
 [ $rc = 2 ] && grep -q -- "-o sums the sweeps a host missed: it needs --every" "$TMP/e7" || { cat "$TMP/e7" >&2; fail "-o alone: exit $rc"; }
+for bad in "" "--every 1s --json"; do
+	"$NETHOST" sweep -Q 1 $bad 10.216.0.2 2> "$TMP/e8"; rc=$?
+	[ $rc = 2 ] && grep -q -- "-Q prints text summaries" "$TMP/e8" || { cat "$TMP/e8" >&2; fail "-Q $bad: exit $rc"; }
+done
+"$NETHOST" sweep -Q 1x --every 1s 10.216.0.2 2> "$TMP/e9"; rc=$?
+[ $rc = 2 ] && grep -q -- "-Q: '1x'" "$TMP/e9" || { cat "$TMP/e9" >&2; fail "-Q 1x: exit $rc"; }
 "$NETHOST" sweep -x 0 10.216.0.2 2> "$TMP/e5"; rc=$?
 [ $rc = 2 ] && grep -q -- "-x: '0'" "$TMP/e5" || { cat "$TMP/e5" >&2; fail "-x 0: exit $rc"; }
-ok "-C, -x, --print-ttl and -o usage errors"
+ok "-C, -x, --print-ttl, -o and -Q usage errors"
 exit 0

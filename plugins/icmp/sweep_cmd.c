@@ -292,14 +292,14 @@ static void print_outage(struct sweep_cli *c)
 		if (c->json) {
 			struct json_object *o = json_object_new_object();
 			nh_json_add_str(o, "host", host);
-			nh_json_add_int(o, "sent", (int64_t)xmt);
-			nh_json_add_int(o, "received", (int64_t)rcv);
-			nh_json_add_int(o, "loss_pct", (int64_t)((xmt - rcv) * 100 / xmt));
+			nh_json_add_int(o, "xmt", (int64_t)xmt);
+			nh_json_add_int(o, "rcv", (int64_t)rcv);
+			nh_json_add_int(o, "loss_percentage", (int64_t)((xmt - rcv) * 100 / xmt));
 			nh_json_add_int(o, "outage_ms", outage_ms);
 			if (rcv) {
-				icmp_json_add_ms(o, "rtt_min_ms", h->rtt_min_us);
-				icmp_json_add_ms(o, "rtt_avg_ms", (int64_t)(h->rtt_sum_us / rcv));
-				icmp_json_add_ms(o, "rtt_max_ms", h->rtt_max_us);
+				icmp_json_add_ms(o, "min", h->rtt_min_us);
+				icmp_json_add_ms(o, "avg", (int64_t)(h->rtt_sum_us / rcv));
+				icmp_json_add_ms(o, "max", h->rtt_max_us);
 			}
 			nh_json_print(stdout, o);
 			continue;

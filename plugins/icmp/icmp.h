@@ -132,12 +132,18 @@ const uint8_t *icmp_addr_bytes(const nh_addr *a);
 
 struct sweep;
 
+/* One probe's outcome: rtt_us and ttl for an answer, rtt_us -1 for a
+ * probe that timed out. */
+typedef void (*sweep_probe_cb)(size_t host, int64_t rtt_us, int ttl, void *arg);
+
 struct sweep_params {
 	int64_t timeout_ms;  /* per probe */
 	int retries;         /* probes after the first */
 	long rate;           /* packets per second, all targets together */
 	enum icmp_sock_kind sock_kind;
 	size_t enough;       /* end a round once this many answered (0: never) */
+	sweep_probe_cb on_probe; /* optional */
+	void *probe_arg;
 };
 
 struct sweep_host {

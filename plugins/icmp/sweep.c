@@ -267,6 +267,8 @@ static void expire(struct sweep *sw, int64_t now_us)
 		struct sweep_host *h = &sw->hosts[i];
 		if (h->alive)
 			continue;
+		if (sw->p.on_probe)
+			sw->p.on_probe(i, -1, -1, sw->p.probe_arg);
 		if (h->tries <= sw->p.retries)
 			sw->retry[(sw->retry_head + sw->retry_len++) % sw->n] = i;
 		else {
@@ -368,6 +370,8 @@ static void on_reply(struct sweep *sw, struct fam *f, const struct icmp_rx *rx, 
 	int64_t rtt = now_us - tag.sent_us;
 	h->rtt_us = rtt < 0 ? 0 : rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
 	h->ttl = (int16_t)(rx->ttl >= 0 && rx->ttl <= 255 ? rx->ttl : -1);
+	if (sw->p.on_probe)
+		sw->p.on_probe(tag.index, h->rtt_us, h->ttl, sw->p.probe_arg);
 	host_decided(sw);
 	/* Enough answered: the others are not waited for (nor probed). */
 	if (sw->running && sw->p.enough && sw->r.replies >= sw->p.enough)

@@ -40,7 +40,8 @@ struct sweep_cli {
 	/* -C N: N rounds of one probe each, a column per round. */
 	long count;
 	int64_t *rtt_us;    /* [host * count + round], -1: lost */
-	struct sweep_round total;
+	struct sweep_round total; /* over all sweeps */
+	struct sweep_round last;
 	size_t enough;      /* -x N: succeed once N answered */
 };
 
@@ -60,37 +61,63 @@ static void print_ttl(const struct sweep_cli *c, const struct sweep_host *h)
 		printf(" (TTL %d)", h->ttl);
 }
 
-static void print_full_json(struct sweep_cli *c, const struct sweep_round *r)
+/* --json: a record per probe as it ends (the engine calls this). */
+static void json_probe(size_t i, int64_t rtt_us, int ttl, void *arg)
 {
+	struct sweep_cli *c = arg;
 	struct json_object *o = json_object_new_object();
-	struct json_object *alive = json_object_new_array(), *inactive = json_object_new_array();
+	char host[NH_ADDR_STRLEN];
+
+	nh_json_add_str(o, "type", rtt_us < 0 ? "timeout" : "reply");
+	nh_json_add_str(o, "host", sweep_host_format(sweep_host(c->sw, i), host, sizeof(host)));
+	nh_json_add_int(o, "round", c->done_rounds + 1);
+	if (rtt_us >= 0) {
+		icmp_json_add_ms(o, "rtt_ms", rtt_us);
+		if (c->print_ttl && ttl >= 0)
+			nh_json_add_int(o, "ttl", ttl);
+		else if (c->print_ttl)
+			json_object_object_add(o, "ttl", NULL);
+	}
+	nh_json_print(stdout, o);
+}
+
+/* --json, at the end: a record per host over all sweeps, then the totals. */
+static void print_json_end(struct sweep_cli *c, const struct sweep_round *last)
+{
+	const struct sweep_round *t = &c->total;
 	char host[NH_ADDR_STRLEN];
 
 	for (size_t i = 0; i < sweep_count(c->sw); i++) {
-		struct sweep_host *h = sweep_host(c->sw, i);
-		sweep_host_format(h, host, sizeof(host));
-		if (h->alive) {
-			struct json_object *a = json_object_new_object();
-			nh_json_add_str(a, "host", host);
-			icmp_json_add_ms(a, "rtt_ms", h->rtt_us);
-			if (c->print_ttl && h->ttl >= 0)
-				nh_json_add_int(a, "ttl", h->ttl);
-			else if (c->print_ttl)
-				json_object_object_add(a, "ttl", NULL);
-			json_object_array_add(alive, a);
-		} else {
-			json_object_array_add(inactive, json_object_new_string(host));
+		const struct sweep_host *h = sweep_host(c->sw, i);
+		uint64_t xmt = (uint64_t)c->done_rounds, rcv = h->answered;
+		struct json_object *o = json_object_new_object();
+		nh_json_add_str(o, "type", "host");
+		nh_json_add_str(o, "host", sweep_host_format(h, host, sizeof(host)));
+		nh_json_add_bool(o, "alive", h->alive);
+		nh_json_add_int(o, "xmt", (int64_t)xmt);
+		nh_json_add_int(o, "rcv", (int64_t)rcv);
+		nh_json_add_int(o, "loss_percentage", (int64_t)((xmt - rcv) * 100 / xmt));
+		nh_json_add_int(o, "probes", (int64_t)h->sent);
+		if (c->outage)
+			nh_json_add_int(o, "outage_ms", (int64_t)(xmt - rcv) * c->every_ms);
+		if (rcv) {
+			icmp_json_add_ms(o, "min", h->rtt_min_us);
+			icmp_json_add_ms(o, "avg", (int64_t)(h->rtt_sum_us / rcv));
+			icmp_json_add_ms(o, "max", h->rtt_max_us);
 		}
+		nh_json_print(stdout, o);
 	}
+	struct json_object *o = json_object_new_object();
+	nh_json_add_str(o, "type", "summary");
 	nh_json_add_int(o, "targets", (int64_t)sweep_count(c->sw));
-	nh_json_add_int(o, "alive_count", (int64_t)r->alive);
-	nh_json_add_int(o, "inactive_count", (int64_t)r->inactive);
-	json_object_object_add(o, "alive", alive);
-	json_object_object_add(o, "inactive", inactive);
-	nh_json_add_int(o, "probes", (int64_t)r->sent);
-	nh_json_add_int(o, "errors", (int64_t)r->errors);
-	nh_json_add_int(o, "strays", (int64_t)r->strays);
-	icmp_json_add_ms(o, "elapsed_ms", r->elapsed_us);
+	nh_json_add_int(o, "rounds", c->done_rounds);
+	nh_json_add_int(o, "alive", (int64_t)last->alive);
+	nh_json_add_int(o, "inactive", (int64_t)last->inactive);
+	nh_json_add_int(o, "probes", (int64_t)t->sent);
+	nh_json_add_int(o, "replies", (int64_t)t->replies);
+	nh_json_add_int(o, "errors", (int64_t)t->errors);
+	nh_json_add_int(o, "strays", (int64_t)t->strays);
+	icmp_json_add_ms(o, "elapsed_ms", t->elapsed_us);
 	nh_json_print(stdout, o);
 }
 
@@ -156,6 +183,7 @@ static void print_changes(struct sweep_cli *c)
 	}
 	if (c->json && changes) {
 		struct json_object *o = json_object_new_object();
+		nh_json_add_str(o, "type", "change");
 		nh_json_add_str(o, "time", when);
 		nh_json_add_int(o, "round", c->done_rounds);
 		json_object_object_add(o, "down", down);
@@ -287,23 +315,7 @@ static void print_outage(struct sweep_cli *c)
 	for (size_t i = 0; i < sweep_count(c->sw); i++) {
 		const struct sweep_host *h = sweep_host(c->sw, i);
 		uint64_t xmt = (uint64_t)c->done_rounds, rcv = h->answered;
-		int64_t outage_ms = (int64_t)(xmt - rcv) * c->every_ms;
 		sweep_host_format(h, host, sizeof(host));
-		if (c->json) {
-			struct json_object *o = json_object_new_object();
-			nh_json_add_str(o, "host", host);
-			nh_json_add_int(o, "xmt", (int64_t)xmt);
-			nh_json_add_int(o, "rcv", (int64_t)rcv);
-			nh_json_add_int(o, "loss_percentage", (int64_t)((xmt - rcv) * 100 / xmt));
-			nh_json_add_int(o, "outage_ms", outage_ms);
-			if (rcv) {
-				icmp_json_add_ms(o, "min", h->rtt_min_us);
-				icmp_json_add_ms(o, "avg", (int64_t)(h->rtt_sum_us / rcv));
-				icmp_json_add_ms(o, "max", h->rtt_max_us);
-			}
-			nh_json_print(stdout, o);
-			continue;
-		}
 		print_host_stats(c, host, xmt, rcv, h->rtt_min_us, (int64_t)h->rtt_sum_us,
 				 h->rtt_max_us);
 	}
@@ -321,11 +333,6 @@ static void count_round_done(struct sweep_cli *c, const struct sweep_round *r)
 		const struct sweep_host *h = sweep_host(c->sw, i);
 		c->rtt_us[i * (size_t)c->count + (size_t)k] = h->alive ? (int64_t)h->rtt_us : -1;
 	}
-	c->total.sent += r->sent;
-	c->total.replies += r->replies;
-	c->total.errors += r->errors;
-	c->total.strays += r->strays;
-	c->total.elapsed_us += r->elapsed_us;
 	if (c->done_rounds < c->count) {
 		c->next = nh_timer_add(c->loop, 0, next_round, c);
 		if (c->next)
@@ -358,6 +365,12 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 	struct sweep_cli *c = arg;
 
 	c->done_rounds++;
+	c->total.sent += r->sent;
+	c->total.replies += r->replies;
+	c->total.errors += r->errors;
+	c->total.strays += r->strays;
+	c->total.elapsed_us += r->elapsed_us;
+	c->last = *r;
 	if (c->count) {
 		count_round_done(c, r);
 		return;
@@ -365,7 +378,7 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 	if (c->iv)
 		interval_add(c);
 	if (c->done_rounds == 1 && c->json)
-		print_full_json(c, r);
+		; /* the probes' records said it all; the totals come at the end */
 	else if (c->done_rounds == 1)
 		print_full_text(c, r);
 	else
@@ -483,6 +496,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 		return nh_cli_usage_error(ctx, "-x goes with one sweep: not with -C, --every or --json");
 	p.retries = c.count ? 0 : (int)retries;
 	p.enough = c.enough = (size_t)enough;
+	if (c.json) {
+		p.on_probe = json_probe;
+		p.probe_arg = &c;
+	}
 
 	c.sw = sweep_new(c.loop, argv + optind, argc - optind, &p, &err);
 	if (!c.sw)
@@ -516,7 +533,10 @@ int sweep_cmd(nh_ctx *ctx, int argc, char **argv)
 	next_round(c.loop, &c);
 	if (!c.error && nh_loop_run(c.loop) < 0)
 		c.error = 1;
-	if (c.outage && c.done_rounds && !c.error) {
+	if (c.json && c.done_rounds && !c.error) {
+		print_json_end(&c, &c.last);
+		fflush(stdout);
+	} else if (c.outage && c.done_rounds && !c.error) {
 		print_outage(&c);
 		fflush(stdout);
 	}

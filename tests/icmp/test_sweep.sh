@@ -70,14 +70,18 @@ $IN_SC "$NETHOST" sweep --json --timeout 300ms --retries 0 10.215.0.0/24 > "$TMP
 [ $? = 1 ] || fail "/24 sweep: exit not 1"
 python3 - "$TMP/s3" <<'PY' || fail "/24 sweep JSON: $(cat "$TMP/s3")"
 import json, sys, ipaddress
-d = json.load(open(sys.argv[1]))
-alive = sorted(int(ipaddress.ip_address(a["host"])) for a in d["alive"])
-inactive = sorted(int(ipaddress.ip_address(h)) for h in d["inactive"])
+recs = [json.loads(l) for l in open(sys.argv[1])]
+hosts = [r for r in recs if r["type"] == "host"]
+alive = sorted(int(ipaddress.ip_address(r["host"])) for r in hosts if r["alive"])
+inactive = sorted(int(ipaddress.ip_address(r["host"])) for r in hosts if not r["alive"])
 base = int(ipaddress.ip_address("10.215.0.0"))
 assert alive == list(range(base, base + 128)), "alive"
 assert inactive == list(range(base + 128, base + 256)), "inactive"
-assert d["targets"] == 256 and d["alive_count"] == 128 and d["inactive_count"] == 128
-assert all(a["rtt_ms"] >= 0 for a in d["alive"])
+assert sorted(r["host"] for r in recs if r["type"] == "reply") == sorted(r["host"] for r in hosts if r["alive"])
+assert sorted(r["host"] for r in recs if r["type"] == "timeout") == sorted(r["host"] for r in hosts if not r["alive"])
+assert all(r["rtt_ms"] >= 0 for r in recs if r["type"] == "reply")
+s = recs[-1]
+assert s["type"] == "summary" and s["targets"] == 256 and s["alive"] == 128 and s["inactive"] == 128
 PY
 ok "/24 sweep (JSON): exactly the 128 answering hosts alive"
 

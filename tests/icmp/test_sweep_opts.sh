@@ -121,7 +121,7 @@ fi
 ok "-x N: exit 0 as soon as N answered, 1 when fewer did (fping's verdict line)"
 
 # --print-ttl: the answer's TTL (hop limit on IPv6) on each alive line,
-# and in JSON.
+# and in JSON's reply records.
 $IN_SC "$NETHOST" sweep --print-ttl --timeout 300ms --retries 0 10.216.0.2 fd00:216::2 10.216.0.6 > "$TMP/t1"
 grep -qx '10.216.0.2 is alive ([0-9.]* ms) (TTL 77)' "$TMP/t1" && grep -qx 'fd00:216::2 is alive ([0-9.]* ms) (TTL 66)' "$TMP/t1" &&
 	grep -qx '10.216.0.6 is inactive' "$TMP/t1" || { cat "$TMP/t1" >&2; fail "--print-ttl lines"; }
@@ -130,8 +130,8 @@ grep -q TTL "$TMP/t2" && { cat "$TMP/t2" >&2; fail "TTL printed without --print-
 $IN_SC "$NETHOST" sweep --json --print-ttl --timeout 300ms 10.216.0.2 fd00:216::2 > "$TMP/t3"
 python3 - "$TMP/t3" <<'PY' || fail "--print-ttl JSON: $(cat "$TMP/t3")"
 import json, sys
-d = json.load(open(sys.argv[1]))
-assert {a["host"]: a["ttl"] for a in d["alive"]} == {"10.216.0.2": 77, "fd00:216::2": 66}
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert {r["host"]: r["ttl"] for r in recs if r["type"] == "reply"} == {"10.216.0.2": 77, "fd00:216::2": 66}
 PY
 ok "--print-ttl: TTL 77 and hop limit 66 as the host sent them"
 
@@ -148,7 +148,7 @@ $IN_SC "$NETHOST" sweep -o --json --every 300ms --rounds 4 --timeout 100ms --ret
 python3 - "$TMP/o2" <<'PY' || fail "-o JSON: $(cat "$TMP/o2")"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-hosts = {r["host"]: r for r in recs if "outage_ms" in r}
+hosts = {r["host"]: r for r in recs if r["type"] == "host"}
 assert [(hosts[h]["xmt"], hosts[h]["rcv"], hosts[h]["loss_percentage"], hosts[h]["outage_ms"])
         for h in ("10.216.0.2", "10.216.0.3", "10.216.0.6")] == [(4, 4, 0, 0), (4, 2, 50, 600), (4, 0, 100, 1200)]
 assert hosts["10.216.0.2"]["min"] <= hosts["10.216.0.2"]["avg"] <= hosts["10.216.0.2"]["max"]
@@ -182,6 +182,33 @@ for b in blocks:
 assert sum(b["10.216.0.2"][0] for b in blocks) <= 6
 PY
 ok "-Q: interval summaries every 0.5 s, counts restarting"
+
+# --json: NDJSON, a record per reply and per timeout as they happen, a
+# record per host, then the summary. LO answers 2 of 4 sweeps, SI none.
+$IN_SC "$NETHOST" sweep --json --print-ttl --every 200ms --rounds 4 --timeout 100ms --retries 0 \
+	10.216.0.2 10.216.0.3 10.216.0.6 > "$TMP/j1"
+rc=$?
+[ $rc = 1 ] || fail "--json: exit $rc, want 1 (SI inactive)"
+python3 - "$TMP/j1" <<'PY' || fail "--json NDJSON: $(cat "$TMP/j1")"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+def of(t, h=None):
+    return [r for r in recs if r["type"] == t and (h is None or r["host"] == h)]
+assert [len(of("reply", h)) for h in ("10.216.0.2", "10.216.0.3", "10.216.0.6")] == [4, 2, 0]
+assert [len(of("timeout", h)) for h in ("10.216.0.2", "10.216.0.3", "10.216.0.6")] == [0, 2, 4]
+assert all(r["ttl"] == (77 if r["host"] == "10.216.0.2" else 64) and r["rtt_ms"] >= 0 and 1 <= r["round"] <= 4 for r in of("reply"))
+assert sorted(r["round"] for r in of("timeout", "10.216.0.6")) == [1, 2, 3, 4]
+assert {tuple(sorted(r)) for r in of("timeout")} == {("host", "round", "type")}
+h = {r["host"]: r for r in of("host")}
+assert (h["10.216.0.3"]["xmt"], h["10.216.0.3"]["rcv"], h["10.216.0.3"]["loss_percentage"]) == (4, 2, 50)
+assert h["10.216.0.6"]["alive"] is False and "min" not in h["10.216.0.6"] and "outage_ms" not in h["10.216.0.6"]
+assert len(of("change")) >= 2 and all(set(r["up"]) | set(r["down"]) <= {"10.216.0.3"} for r in of("change"))
+s = recs[-1]
+assert s["type"] == "summary" and len(of("summary")) == 1
+assert (s["targets"], s["rounds"], s["probes"], s["replies"]) == (3, 4, 12, 6), s
+assert recs.index(s) > max(recs.index(r) for r in of("host")) > max(recs.index(r) for r in of("reply"))
+PY
+ok "--json: NDJSON reply/timeout records, one per host, a final summary"
 
 # Bad input: exit 2 naming the text.
 "$NETHOST" sweep -C 0 10.216.0.2 2> "$TMP/e1"; rc=$?

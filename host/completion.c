@@ -16,10 +16,22 @@ struct completion_words {
 	char subs[256];      /* subcommands */
 };
 
+/* A word goes into the script between single quotes and as a case
+ * label: only characters that mean nothing to the shell there. */
+static int safe_word(const char *w, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)w[i]) && !strchr("-_.:@+", w[i]))
+			return 0;
+	return len > 0;
+}
+
 static void add_word(char *list, size_t size, const char *w, size_t len)
 {
 	size_t n = strlen(list);
 
+	if (!safe_word(w, len))
+		return;
 	/* A word already there: usages list "-u, --udp" for serve and send. */
 	for (const char *p = list; *p;) {
 		const char *sp = strchr(p, ' ');
@@ -101,18 +113,17 @@ static void parse_synopsis_line(const char *line, size_t len, const char *name,
 
 static void parse_usage(const char *usage, const char *name, struct completion_words *w)
 {
-	int synopsis = 1; /* the first lines, up to the first blank or indented-text one */
+	int synopsis = 1; /* the first line and its continuations */
 
 	memset(w, 0, sizeof(*w));
 	for (const char *line = usage; line && *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		if (len == 0)
+		/* After the first line, only "       nethost NAME ..." goes on. */
+		if (line != usage && !(len > 7 && strncmp(line, "       ", 7) == 0))
 			synopsis = 0;
 		if (synopsis)
 			parse_synopsis_line(line, len, name, w);
-		if (synopsis && line != usage && !(len > 7 && strncmp(line, "       ", 7) == 0))
-			synopsis = 0;
 		parse_option_line(line, len, w);
 		line = nl ? nl + 1 : NULL;
 	}
@@ -123,6 +134,8 @@ static void print_case(FILE *out, const char *name, const char *usage)
 {
 	struct completion_words w;
 
+	if (!safe_word(name, strlen(name)))
+		return; /* left out rather than break the script */
 	parse_usage(usage ? usage : "", name, &w);
 	fprintf(out, "\t%s) opts='%s' arg_opts='%s' subs='%s' ;;\n", name, w.opts, w.arg_opts,
 		w.subs);

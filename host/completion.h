@@ -14,7 +14,8 @@ struct builtin_command {
 
 /* Print the bash script to out: the host's options (parsed from
  * host_usage), the n built-ins and every plugin command found through ld.
- * A plugin the loader refuses is left out (the loader reported it). */
+ * A plugin the loader refuses is left out, as are names with characters
+ * that would mean something to the shell. */
 void completion_print_bash(FILE *out, struct loader *ld, const char *host_usage,
 			   const struct builtin_command *builtins, size_t n);
 

@@ -76,9 +76,9 @@ checked=0
 for cmd in "" serve plugins completion $commands; do
 	if [ -z "$cmd" ]; then cp "$TMP/help" "$TMP/usage"; else "$NETHOST" help "$cmd" > "$TMP/usage" || fail "help $cmd: exit $?"; fi
 	# Option lines: indent, then -x / --long words up to two spaces.
-	opts=$(sed -n 's/^ \{1,\}\(-[^ ].*\)$/\1/p' "$TMP/usage" | sed 's/  .*//' | tr ', ' '\n\n' |
+	opts=$(sed -n 's/^ \{1,\}\(-[^ ].*\)$/\1/p' "$TMP/usage" | sed -e 's/  .*//' -e 's/[, ][, ]*/\n/g' |
 		grep -E '^--?[A-Za-z0-9]' || true)
-	complete_of nethost $cmd - > "$TMP/offered"
+	complete_of nethost ${cmd:+"$cmd"} - > "$TMP/offered"
 	for o in $opts; do
 		grep -qx -- "$o" "$TMP/offered" || fail "'nethost $cmd -' does not offer '$o' (its usage lists it)"
 		checked=$((checked + 1))

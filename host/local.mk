@@ -13,6 +13,8 @@ host_libnhhost_la_LIBADD = sdk/libnethost.la $(INIH_LIBS) $(JSONC_LIBS) -lm
 
 bin_PROGRAMS += host/nethost
 host_nethost_SOURCES = \
+	host/completion.c \
+	host/completion.h \
 	host/crash.c \
 	host/crash.h \
 	host/descriptor.c \

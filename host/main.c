@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "completion.h"
 #include "crash.h"
 #include "loader.h"
 #include "host.h"
@@ -22,6 +23,7 @@ static const char usage_text[] =
 	"       nethost [OPTIONS] serve -c FILE      same as -c FILE\n"
 	"       nethost [OPTIONS] plugins [--json]   list the plugins found\n"
 	"       nethost [OPTIONS] COMMAND [ARGS...]  run a plugin's command\n"
+	"       nethost [OPTIONS] completion bash    print the bash completion script\n"
 	"       nethost help [COMMAND|PLUGIN]        show help (also: nethost COMMAND --help)\n"
 	"\n"
 	"Options:\n"
@@ -158,15 +160,20 @@ static void list_plugin(const char *name, void *arg)
 }
 
 /* The host's own commands: their help, as plugins' commands have theirs. */
-static const struct { const char *name, *usage; } builtin_help[] = {
+static const struct builtin_command builtin_help[] = {
 	{ "serve", "usage: nethost [OPTIONS] serve [-c FILE] [-t]\n\n"
 		   "Run the service on FILE (default " NH_SYSCONFDIR "/nethost.ini); with -t, check\n"
 		   "FILE and every plugin it names, then exit 0 (valid) or 2.\n" },
 	{ "plugins", "usage: nethost [OPTIONS] plugins [--json]\n\n"
 		     "List every plugin found on the search path: name, version, summary, file;\n"
-		     "with --json also its commands and config keys. Exit 1 if one was refused.\n" },
+		     "with --json also its commands and config keys. Exit 1 if one was refused.\n"
+		     "      --json       a JSON array of the plugins\n" },
 	{ "help", "usage: nethost help [COMMAND | PLUGIN]\n\n"
 		  "Show the host's help, a command's usage, or a plugin's commands and keys.\n" },
+	{ "completion", "usage: nethost [OPTIONS] completion bash\n\n"
+			"Print a bash completion script for every command the plugins found\n"
+			"offer, built from their usage texts (installed as bash-completion's\n"
+			"completions/nethost).\n" },
 };
 
 static const char *builtin_usage(const char *name)
@@ -196,6 +203,23 @@ static int list_plugins(struct loader *ld, int argc, char **argv)
 	if (pl.json)
 		nh_json_print(stdout, pl.json);
 	return pl.failed ? 1 : 0;
+}
+
+static int print_completion(struct loader *ld, int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(builtin_usage("completion"), stdout);
+		return 0;
+	}
+	if (argc != 2 || strcmp(argv[1], "bash") != 0) {
+		fprintf(stderr, "nethost completion: %s%s%s\nusage: nethost completion bash\n",
+			argc < 2 ? "missing SHELL" : "unknown shell '", argc < 2 ? "" : argv[1],
+			argc < 2 ? "" : "' (bash)");
+		return 2;
+	}
+	completion_print_bash(stdout, ld, usage_text, builtin_help,
+			      sizeof(builtin_help) / sizeof(builtin_help[0]));
+	return 0;
 }
 
 /* The one call into a command's plugin code. */
@@ -400,6 +424,8 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "plugins") == 0) {
 		code = list_plugins(&ld, argc, argv);
+	} else if (strcmp(cmd, "completion") == 0) {
+		code = print_completion(&ld, argc, argv);
 	} else {
 		code = run_command(&ld, argc, argv);
 	}

@@ -647,6 +647,72 @@ static void print_text(const unsigned char *buf, size_t len)
 		putchar(buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '.');
 }
 
+/* A record of --json: {"type": TYPE, "peer": PEER, ...}. */
+static struct json_object *record_new(const char *type, const char *peer)
+{
+	struct json_object *o = json_object_new_object();
+
+	nh_json_add_str(o, "type", type);
+	nh_json_add_str(o, "peer", peer);
+	return o;
+}
+
+/* One echo that came back intact; text is NULL for the generated one. */
+static void report_echo(const struct echo_job *job, const char *peer, unsigned long seq,
+			const char *text, size_t len, double ms)
+{
+	if (job->quiet)
+		return;
+	if (job->json) {
+		struct json_object *o = record_new("echo", peer);
+		nh_json_add_int(o, "seq", (int64_t)seq);
+		nh_json_add_int(o, "bytes", (int64_t)len);
+		nh_json_add_str(o, "message", text);
+		nh_json_add_double(o, "time_ms", ms);
+		nh_json_print(stdout, o);
+	} else {
+		printf("%zu bytes from %s: ", len, peer);
+		if (text)
+			print_text((const unsigned char *)text, len);
+		else
+			fputs("intact", stdout);
+		printf(" time=%.3f ms\n", ms);
+	}
+	fflush(stdout); /* in order with other writers (unixipc pair's child) */
+}
+
+/* The echo that failed the job: logged, and a record with --json. */
+static void report_error(const nh_ctx *ctx, const struct echo_job *job, const char *name,
+			 const char *peer, unsigned long seq, size_t len, const char *why)
+{
+	nh_logf(ctx, NH_LOG_ERR, "%s: %s", name, why);
+	if (!job->json)
+		return;
+	struct json_object *o = record_new("error", peer);
+	nh_json_add_int(o, "seq", (int64_t)seq);
+	nh_json_add_int(o, "bytes", (int64_t)len);
+	nh_json_add_str(o, "error", why);
+	nh_json_print(stdout, o);
+}
+
+static void report_summary(const struct echo_job *job, const char *peer, unsigned long sent,
+			   unsigned long intact, double min, double avg, double max)
+{
+	if (job->json) {
+		struct json_object *o = record_new("summary", peer);
+		nh_json_add_int(o, "sent", (int64_t)sent);
+		nh_json_add_int(o, "intact", (int64_t)intact);
+		nh_json_add_double(o, "rtt_min_ms", min);
+		nh_json_add_double(o, "rtt_avg_ms", avg);
+		nh_json_add_double(o, "rtt_max_ms", max);
+		nh_json_print(stdout, o);
+	} else if (sent > 1 || job->quiet) {
+		printf("%lu sent, %lu echoed intact, rtt min/avg/max = %.3f/%.3f/%.3f ms\n", sent,
+		       intact, min, avg, max);
+	}
+	fflush(stdout);
+}
+
 int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct echo_job *job)
 {
 	size_t cap = job->size;
@@ -684,7 +750,7 @@ int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct ec
 			double ms = (double)(nh_now_us() - t0) / 1000.0;
 			sent++;
 			if (n < 0) {
-				nh_logf(ctx, NH_LOG_ERR, "%s: %s", name, err.msg);
+				report_error(ctx, job, name, shown, sent, len, err.msg);
 				failed = 1;
 				break;
 			}
@@ -692,9 +758,11 @@ int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct ec
 				size_t at = 0;
 				while (at < (size_t)n && at < len && reply[at] == msg[at])
 					at++;
-				nh_logf(ctx, NH_LOG_ERR,
-					"%s: echo differs from the %zu bytes sent (got %zd, first difference at byte %zu)",
-					name, len, n, at);
+				char why[160];
+				snprintf(why, sizeof(why),
+					 "echo differs from the %zu bytes sent (got %zd, first difference at byte %zu)",
+					 len, n, at);
+				report_error(ctx, job, name, shown, sent, len, why);
 				failed = 1;
 				break;
 			}
@@ -702,21 +770,11 @@ int echo_client_run(const nh_ctx *ctx, int fd, const char *name, const struct ec
 			sum += ms;
 			min = intact == 1 || ms < min ? ms : min;
 			max = ms > max ? ms : max;
-			if (job->quiet)
-				continue;
-			printf("%zu bytes from %s: ", len, shown);
-			if (m < job->n_messages)
-				print_text(reply, len);
-			else
-				fputs("intact", stdout);
-			printf(" time=%.3f ms\n", ms);
-			fflush(stdout); /* in order with other writers (unixipc pair's child) */
+			report_echo(job, shown, sent, m < job->n_messages ? job->messages[m] : NULL, len,
+				    ms);
 		}
 	}
-	if (sent > 1 || job->quiet)
-		printf("%lu sent, %lu echoed intact, rtt min/avg/max = %.3f/%.3f/%.3f ms\n", sent,
-		       intact, min, intact ? sum / (double)intact : 0.0, max);
-	fflush(stdout);
+	report_summary(job, shown, sent, intact, min, intact ? sum / (double)intact : 0.0, max);
 	free(gen);
 	free(reply);
 	return failed ? NH_EXIT_FAIL : NH_EXIT_OK;
@@ -768,6 +826,9 @@ int echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct echo_job *
 			NH_EXIT_USAGE : 1;
 	case 'q':
 		job->quiet = 1;
+		return 1;
+	case 'j':
+		job->json = 1;
 		return 1;
 	}
 	return 0;

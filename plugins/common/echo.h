@@ -109,12 +109,15 @@ struct echo_job {
 	long count;
 	int64_t timeout_ms;
 	int quiet; /* only the summary */
+	int json;  /* NDJSON records instead of text (schema: nethost(8), JSON OUTPUT) */
 };
 
 /* Run job over a connected socket (blocking or not) named name: for every
  * echo print "N bytes from NAME: TEXT time=T ms" (NAME with control bytes
  * escaped, nh_escape(); TEXT is "intact" for
- * generated messages), then a summary when more than one was sent. On a
+ * generated messages), then a summary when more than one was sent; with
+ * job->json, an "echo" or "error" record for each and always a "summary"
+ * record. On a
  * stream the echo is read while still sending, so a message of any size
  * cannot deadlock. An echo that differs, or does not come back in time,
  * fails the job. Returns the exit code: NH_EXIT_OK or NH_EXIT_FAIL. */
@@ -152,6 +155,12 @@ int echo_serve_option(const nh_ctx *ctx, int c, const char *arg, struct echo_opt
 	"  -c, --count N           send everything N times (default 1)\n"      \
 	"  -t, --timeout DUR       per echo, more than 0 (default 5s)\n"        \
 	"  -q, --quiet             print only the summary\n"
+/* --json, for the commands whose output is the echo client's (send). */
+#define ECHO_JSON_LONGOPT { "json", no_argument, NULL, 'j' }
+#define ECHO_JSON_SHORTOPT "j"
+#define ECHO_JSON_USAGE                                                        \
+	"  -j, --json              NDJSON: a record per echo, then a summary\n"  \
+	"                          (schema: nethost(8), JSON OUTPUT)\n"
 #define ECHO_JOB_DEFAULT { .count = 1, .timeout_ms = 5000 }
 int echo_job_option(const nh_ctx *ctx, int c, const char *arg, struct echo_job *job);
 

@@ -183,6 +183,7 @@ static const struct nh_command echo6_commands[] = {
 	  "  -u, --udp               use UDP\n"
 	  "  -4, -6                  resolve HOST to IPv4 / IPv6 only\n"
 	  ECHO_JOB_USAGE
+	  ECHO_JSON_USAGE
 	  "Exit: 0 every echo came back intact, 1 one did not, 2 usage error.\n"
 	  "\n"
 	  "Examples:\n"

@@ -124,12 +124,13 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "udp", no_argument, NULL, 'u' },
 		ECHO_JOB_LONGOPTS,
+		ECHO_JSON_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct echo_job job = ECHO_JOB_DEFAULT;
 	int type = SOCK_STREAM, family = AF_UNSPEC, c, r;
 
-	while ((c = getopt_long(argc, argv, "u46" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u46" ECHO_JOB_SHORTOPTS ECHO_JSON_SHORTOPT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': type = SOCK_DGRAM; break;
 		case '4': family = AF_INET; break;

@@ -222,10 +222,11 @@ static const struct nh_command unixipc_commands[] = {
 	  "round trip time.\n"
 	  "  -T, --type TYPE         the server's socket type (default stream)\n"
 	  ECHO_JOB_USAGE
+	  ECHO_JSON_USAGE
 	  "\n"
 	  "pair: fork; parent and child exchange the messages over socketpair(),\n"
 	  "each printing what it received (default message: hello). Options as\n"
-	  "for send; -T picks the socketpair's type.\n"
+	  "for send but --json; -T picks the socketpair's type.\n"
 	  "Exit: 0 every echo came back intact, 1 one did not (or fork failed),\n"
 	  "2 usage error.\n"
 	  "\n"

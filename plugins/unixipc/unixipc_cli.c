@@ -101,6 +101,7 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 'T' },
 		ECHO_JOB_LONGOPTS,
+		ECHO_JSON_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct echo_job job = ECHO_JOB_DEFAULT;
@@ -108,7 +109,8 @@ static int cmd_send(nh_ctx *ctx, int argc, char **argv)
 	int type = SOCK_STREAM, c, r;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "T:" ECHO_JOB_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "T:" ECHO_JOB_SHORTOPTS ECHO_JSON_SHORTOPT, opts,
+				NULL)) != -1) {
 		if ((r = unixipc_job_option(ctx, c, &job, &type)) == 0)
 			return nh_cli_usage_error(ctx, "unknown option");
 		if (r != 1)

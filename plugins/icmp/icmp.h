@@ -120,6 +120,8 @@ const char *icmp_sock_kind_name(enum icmp_sock_kind kind);
  * kind is allowed. 0 or -errno with err filled. */
 int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh_error *err);
 void icmp_sock_close(struct icmp_sock *s);
+/* TTL (IPv4) or unicast hop limit (IPv6) of what s sends; 0 or -errno. */
+int icmp_sock_set_ttl(struct icmp_sock *s, int ttl);
 /* Receive and classify one datagram: 0, -EAGAIN when none is left, or
  * -errno. buf must hold ICMP_MAX_LEN + 60 bytes. */
 int icmp_sock_recv(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp_rx *rx);

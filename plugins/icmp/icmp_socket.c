@@ -185,6 +185,15 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 	return 0;
 }
 
+int icmp_sock_set_ttl(struct icmp_sock *s, int ttl)
+{
+	int r = s->family == AF_INET ? setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))
+				     : setsockopt(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+						  sizeof(ttl));
+
+	return r < 0 ? -errno : 0;
+}
+
 void icmp_sock_close(struct icmp_sock *s)
 {
 	if (s->fd >= 0)

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <sys/time.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,12 @@ struct ping {
 	int64_t interval_ms, timeout_ms;
 	size_t size;
 	int quiet;
+	int ttl;           /* -1: the system's */
+	int64_t deadline_ms; /* -w; 0: none */
+	int timestamps;    /* -D */
+	int outstanding;   /* -O */
+	int names;         /* reverse names shown: HOST was a name and no -n */
+	char dst_shown[NI_MAXHOST + NH_ADDR_STRLEN + 4]; /* dst as reply lines show it */
 
 	uint8_t *payload, *pkt, *rxbuf;
 	int64_t *sent_ns;  /* per sequence number: CLOCK_REALTIME of the send, 0 never */
@@ -43,7 +52,7 @@ struct ping {
 	double tmin, tmax, tsum, tsum2; /* microseconds */
 	int64_t start_us, last_send_us;
 
-	nh_timer *timer;
+	nh_timer *timer, *deadline;
 	nh_io *io;
 	nh_signal *sigint, *sigterm;
 	int done;
@@ -66,16 +75,53 @@ static void ping_finish(struct ping *p)
 }
 
 /* Every probe sent and every one that went out answered: no reason to
- * linger (a send that failed has no answer to wait for). */
+ * linger (a send that failed has no answer to wait for). Under a deadline
+ * -c counts answers instead, as in iputils: probes go on until COUNT
+ * answers or errors came, or the deadline. */
 static int all_answered(const struct ping *p)
 {
+	if (p->deadline_ms)
+		return p->count && p->received + p->errors >= (uint64_t)p->count;
 	return p->count && p->tried >= (uint64_t)p->count &&
 	       p->received + p->errors >= p->transmitted;
+}
+
+/* -D: the wall clock before a line, as iputils prints it. */
+static void print_stamp(const struct ping *p)
+{
+	struct timeval tv;
+
+	if (!p->timestamps)
+		return;
+	gettimeofday(&tv, NULL);
+	printf("[%lu.%06lu] ", (unsigned long)tv.tv_sec, (unsigned long)tv.tv_usec);
+}
+
+/* An address as iputils shows it: "name (address)" when HOST was a name
+ * and -n is not given (the address twice if it has no name), else the
+ * address alone. */
+static const char *peer_text(const struct ping *p, const nh_addr *a, char *buf, size_t len)
+{
+	char host[NI_MAXHOST], num[NH_ADDR_STRLEN];
+
+	nh_addr_format(a, 0, num, sizeof(num));
+	if (p->names && getnameinfo(&a->u.sa, a->len, host, sizeof(host), NULL, 0, 0) == 0)
+		snprintf(buf, len, "%s (%s)", host, num);
+	else
+		snprintf(buf, len, "%s", num);
+	return buf;
 }
 
 static void send_one(struct ping *p)
 {
 	uint16_t seq = p->next_seq++;
+	uint16_t prev = (uint16_t)(seq - 1);
+
+	if (p->outstanding && p->transmitted && p->sent_ns[prev] && !p->seen[prev]) {
+		print_stamp(p);
+		printf("no answer yet for icmp_seq=%u\n", prev);
+		fflush(stdout);
+	}
 	size_t len = icmp_echo_build(p->dst.u.sa.sa_family, p->sock.id, seq, p->payload, p->size,
 				     p->pkt, ICMP_HDR_LEN + p->size);
 
@@ -99,16 +145,25 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
 
-	if (p->count && p->tried >= (uint64_t)p->count) {
+	if (!p->deadline_ms && p->count && p->tried >= (uint64_t)p->count) {
 		/* The linger after the last probe has run out. */
 		ping_finish(p);
 		p->timer = NULL;
 		return NH_TIMER_STOP;
 	}
 	send_one(p);
-	if (p->count && p->tried >= (uint64_t)p->count)
+	if (!p->deadline_ms && p->count && p->tried >= (uint64_t)p->count)
 		return all_answered(p) ? 0 : p->timeout_ms;
 	return p->interval_ms;
+}
+
+static int64_t ping_deadline(nh_loop *loop, void *arg)
+{
+	struct ping *p = arg;
+
+	p->deadline = NULL;
+	ping_finish(p);
+	return NH_TIMER_STOP;
 }
 
 static void print_time(double us)
@@ -138,7 +193,6 @@ static int from_dst(const struct ping *p, const nh_addr *from)
 static void on_reply(struct ping *p, const struct icmp_rx *rx)
 {
 	const struct icmp_msg *m = &rx->msg;
-	char from[NH_ADDR_STRLEN];
 
 	if (m->id != p->sock.id || !from_dst(p, &rx->from) || !p->sent_ns[m->seq]) {
 		p->strays++;
@@ -162,8 +216,8 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 	}
 	if (p->quiet)
 		return;
-	nh_addr_format(&rx->from, 0, from, sizeof(from));
-	printf("%zu bytes from %s: icmp_seq=%u", rx->len, from, m->seq);
+	print_stamp(p);
+	printf("%zu bytes from %s: icmp_seq=%u", rx->len, p->dst_shown, m->seq);
 	if (rx->ttl >= 0)
 		printf(" ttl=%d", rx->ttl);
 	printf(" ");
@@ -175,7 +229,7 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 static void on_error(struct ping *p, const struct icmp_rx *rx)
 {
 	const struct icmp_msg *m = &rx->msg;
-	char from[NH_ADDR_STRLEN];
+	char from[sizeof(p->dst_shown)];
 	int n = p->dst.u.sa.sa_family == AF_INET ? 4 : 16;
 
 	if (m->id != p->sock.id || m->orig_family != p->dst.u.sa.sa_family ||
@@ -186,7 +240,8 @@ static void on_error(struct ping *p, const struct icmp_rx *rx)
 	p->errors++;
 	if (p->quiet)
 		return;
-	printf("From %s icmp_seq=%u %s\n", nh_addr_format(&rx->from, 0, from, sizeof(from)), m->seq,
+	print_stamp(p);
+	printf("From %s icmp_seq=%u %s\n", peer_text(p, &rx->from, from, sizeof(from)), m->seq,
 	       icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
 	fflush(stdout);
 }
@@ -201,8 +256,10 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 		if (r < 0) {
 			/* A datagram socket reports ICMP errors as socket errors. */
 			p->errors++;
-			if (!p->quiet)
+			if (!p->quiet) {
+				print_stamp(p);
 				printf("From %s: %s\n", p->dst_text, strerror(-r));
+			}
 			continue;
 		}
 		switch (rx.msg.kind) {
@@ -212,7 +269,8 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 		default: p->malformed++; break;
 		}
 	}
-	if (all_answered(p))
+	/* Under a deadline iputils stops at the first error too. */
+	if (all_answered(p) || (p->deadline_ms && p->errors))
 		ping_finish(p);
 }
 
@@ -245,6 +303,9 @@ static void print_summary(const struct ping *p)
 		double var = p->tsum2 / n - avg * avg;
 		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p->tmin / 1000, avg / 1000,
 		       p->tmax / 1000, (var > 0 ? sqrt(var) : 0) / 1000);
+	} else {
+		/* iputils ends the rtt line with its newline, which stays alone. */
+		printf("\n");
 	}
 	fflush(stdout);
 }
@@ -284,6 +345,12 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 		return NH_EXIT_USAGE;
 	}
 	nh_debug(p->ctx, "%s socket, echo id %u", icmp_sock_kind_name(p->sock.kind), p->sock.id);
+	int r = p->ttl >= 0 ? icmp_sock_set_ttl(&p->sock, p->ttl) : 0;
+	if (r < 0) {
+		fprintf(stderr, "ping: -t %d: %s\n", p->ttl, strerror(-r));
+		return NH_EXIT_USAGE;
+	}
+	peer_text(p, &p->dst, p->dst_shown, sizeof(p->dst_shown));
 	if (p->dst.u.sa.sa_family == AF_INET6)
 		ping_source(p);
 	p->payload = malloc(p->size + 1);
@@ -302,6 +369,10 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 	p->timer = nh_timer_add(p->loop, 0, ping_tick, p);
 	p->sigint = nh_signal_add(p->loop, SIGINT, ping_signal, p);
 	p->sigterm = nh_signal_add(p->loop, SIGTERM, ping_signal, p);
+	if (p->deadline_ms && !(p->deadline = nh_timer_add(p->loop, p->deadline_ms, ping_deadline, p))) {
+		fprintf(stderr, "ping: %s\n", strerror(errno));
+		return NH_EXIT_USAGE;
+	}
 	if (!p->io || !p->timer || !p->sigint || !p->sigterm) {
 		fprintf(stderr, "ping: %s\n", strerror(errno));
 		return NH_EXIT_USAGE;
@@ -313,6 +384,7 @@ static void ping_cleanup(struct ping *p)
 {
 	nh_io_del(p->io);
 	nh_timer_del(p->timer);
+	nh_timer_del(p->deadline);
 	nh_signal_del(p->sigint);
 	nh_signal_del(p->sigterm);
 	icmp_sock_close(&p->sock);
@@ -332,15 +404,21 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "deadline", required_argument, NULL, 'w' },
+		{ "timestamps", no_argument, NULL, 'D' },
+		{ "outstanding", no_argument, NULL, 'O' },
+		{ "numeric", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
-			  .timeout_ms = 10000, .size = 56, .next_seq = 1 };
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
-	int family = AF_UNSPEC, c;
+	int family = AF_UNSPEC, numeric = 0, c;
 	uint64_t size = 56;
+	long ttl;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOn", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -364,6 +442,19 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 				return NH_EXIT_USAGE;
 			break;
 		case 'q': p.quiet = 1; break;
+		case 't':
+			if (nh_opt_int(ctx, "-t", optarg, 0, 255, &ttl) < 0)
+				return NH_EXIT_USAGE;
+			p.ttl = (int)ttl;
+			break;
+		case 'w':
+			if (nh_opt_duration_ms(ctx, "-w", optarg, 1, ICMP_MAX_DURATION_MS,
+					       &p.deadline_ms) < 0)
+				return NH_EXIT_USAGE;
+			break;
+		case 'D': p.timestamps = 1; break;
+		case 'O': p.outstanding = 1; break;
+		case 'n': numeric = 1; break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &kind) < 0)
 				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
@@ -378,12 +469,19 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 					  argv[optind + (optind < argc)]);
 	p.host = argv[optind];
 	p.size = (size_t)size;
+	/* iputils looks names up only for a HOST given as a name. */
+	struct in6_addr any;
+	p.names = !numeric && inet_pton(AF_INET, p.host, &any) != 1 &&
+		  inet_pton(AF_INET6, p.host, &any) != 1;
 
 	int code = ping_setup(&p, family, kind);
 	if (code == NH_EXIT_OK) {
-		size_t ip = p.dst.u.sa.sa_family == AF_INET ? 20 : 40;
-		printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.host, p.dst_text, p.size,
-		       p.size + ICMP_HDR_LEN + ip);
+		/* iputils' two headers, the IPv6 one with the reply lines' address. */
+		if (p.dst.u.sa.sa_family == AF_INET)
+			printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.host, p.dst_text, p.size,
+			       p.size + ICMP_HDR_LEN + 20);
+		else
+			printf("PING %s(%s) %zu data bytes\n", p.host, p.dst_shown, p.size);
 		fflush(stdout);
 		p.start_us = nh_now_us();
 		if (nh_loop_run(p.loop) < 0) {
@@ -391,7 +489,9 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			code = NH_EXIT_USAGE;
 		} else {
 			print_summary(&p);
-			code = p.received ? NH_EXIT_OK : NH_EXIT_FAIL;
+			/* iputils: under -w, fewer than -c answers fail too. */
+			int short_of_count = p.deadline_ms && p.count && p.received < (uint64_t)p.count;
+			code = p.received && !short_of_count ? NH_EXIT_OK : NH_EXIT_FAIL;
 		}
 	}
 	ping_cleanup(&p);

@@ -15,3 +15,5 @@ EXTRA_DIST += $(ICMP_SHELL_TESTS) tests/icmp/netns.sh
 # wait: -- CMD and --invert, dns: targets, URL expectations.
 ICMP_SHELL_TESTS += tests/icmp/test_wait_cmd.sh tests/icmp/test_wait_dns.sh \
 	tests/icmp/test_wait_expect.sh
+# ping: iputils' -t, -w, -D, -O and -n against iputils' own output.
+ICMP_SHELL_TESTS += tests/icmp/test_ping_opts.sh

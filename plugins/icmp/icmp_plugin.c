@@ -14,7 +14,7 @@ static const struct nh_conf_key icmp_service_keys[] = {
 static const struct nh_command icmp_commands[] = {
 	{ "ping",
 	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-w DEADLINE] [-s SIZE] [-t TTL]\n"
-	  "     [-D] [-O] [-n] [-q] [-S KIND] HOST\n"
+	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-D] [-O] [-n] [-q] [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
@@ -22,6 +22,10 @@ static const struct nh_command icmp_commands[] = {
 	  "  -s, --size SIZE     payload bytes (0-65507, default 56; 1k = 1024)\n"
 	  "  -q, --quiet         print the summary only\n"
 	  "  -t, --ttl TTL       IP time to live, IPv6 hop limit (0-255)\n"
+	  "  -Q, --tos TOS       IPv4 TOS byte, IPv6 traffic class (0-255, decimal)\n"
+	  "  -p, --pattern HEX   fill the payload with 1-16 bytes given as hex pairs (\"ff00\")\n"
+	  "  -I, --interface I   send through interface I, or from address I\n"
+	  "  -m, --mark MARK     SO_MARK the probes (0-4294967295; needs CAP_NET_ADMIN)\n"
 	  "  -w, --deadline D    stop after D whatever was sent; with -c, probe until COUNT replies\n"
 	  "  -D, --timestamps    [seconds.microseconds] before each line\n"
 	  "  -O, --outstanding   say \"no answer yet for icmp_seq=N\" when the next probe goes out\n"

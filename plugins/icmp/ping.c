@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/time.h>
 #include <string.h>
 #include <time.h>
@@ -29,13 +30,19 @@ struct ping {
 	char dst_text[NH_ADDR_STRLEN];
 	const char *host;
 	int have_src;
-	struct in6_addr src6;
+	nh_addr src;       /* our source: -I ADDR, or the route's (IPv6, -I IFACE) */
+	const char *iface; /* -I IFACE */
+	const char *src_arg; /* -I ADDR as given */
 
 	long count;        /* 0: until interrupted */
 	int64_t interval_ms, timeout_ms;
 	size_t size;
 	int quiet;
+	uint8_t pattern[16]; /* -p: the payload's fill */
+	size_t pattern_len;  /* 0: iputils' default fill */
 	int ttl;           /* -1: the system's */
+	int tos;           /* -1: the system's */
+	long mark;         /* -1: none */
 	int64_t deadline_ms; /* -w; 0: none */
 	int timestamps;    /* -D */
 	int outstanding;   /* -O */
@@ -126,7 +133,7 @@ static void send_one(struct ping *p)
 				     p->pkt, ICMP_HDR_LEN + p->size);
 
 	if (p->dst.u.sa.sa_family == AF_INET6 && p->have_src)
-		icmp6_set_checksum(p->pkt, len, &p->src6, &p->dst.u.in6.sin6_addr);
+		icmp6_set_checksum(p->pkt, len, &p->src.u.in6.sin6_addr, &p->dst.u.in6.sin6_addr);
 	p->seen[seq] = 0;
 	p->last_send_us = nh_now_us();
 	p->sent_ns[seq] = realtime_ns();
@@ -310,24 +317,57 @@ static void print_summary(const struct ping *p)
 	fflush(stdout);
 }
 
-/* The ICMPv6 checksum covers our source address: ask the routing table
- * through a UDP socket. The ICMP socket itself stays unconnected, or the
- * kernel would hide the errors that routers on the way send about it. */
-static void ping_source(struct ping *p)
+/* The ICMPv6 checksum covers our source address, and -I IFACE shows it:
+ * ask the routing table through a UDP socket bound as the ICMP one is.
+ * The ICMP socket itself stays unconnected, or the kernel would hide the
+ * errors that routers on the way send about it. 0 or -errno. */
+static int ping_source(struct ping *p)
 {
-	nh_addr src;
-	socklen_t len = sizeof(src.u.ss);
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(p->src.u.ss);
+	uint32_t mark = (uint32_t)p->mark;
+	int fd = socket(p->dst.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
 
 	if (fd < 0)
-		return;
+		return -errno;
+	if (p->iface)
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->iface, (socklen_t)strlen(p->iface) + 1);
+	if (p->mark >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	nh_addr_set_port(&p->dst, 9);
-	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &src.u.sa, &len) == 0) {
-		p->src6 = src.u.in6.sin6_addr;
+	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &p->src.u.sa, &len) == 0) {
+		p->src.len = len;
+		nh_addr_set_port(&p->src, 0);
 		p->have_src = 1;
+	} else {
+		r = -errno;
 	}
 	nh_addr_set_port(&p->dst, 0);
 	close(fd);
+	return r;
+}
+
+/* -t, -Q, -m and -I IFACE on the open socket; 0, or prints why and returns -1. */
+static int ping_socket_options(struct ping *p)
+{
+	int r;
+
+	if (p->ttl >= 0 && (r = icmp_sock_set_ttl(&p->sock, p->ttl)) < 0) {
+		fprintf(stderr, "ping: -t %d: %s\n", p->ttl, strerror(-r));
+		return -1;
+	}
+	if (p->tos >= 0 && (r = icmp_sock_set_tos(&p->sock, p->tos)) < 0) {
+		fprintf(stderr, "ping: -Q %d: %s\n", p->tos, strerror(-r));
+		return -1;
+	}
+	if (p->mark >= 0 && (r = icmp_sock_set_mark(&p->sock, (uint32_t)p->mark)) < 0) {
+		fprintf(stderr, "ping: -m %ld: %s\n", p->mark, strerror(-r));
+		return -1;
+	}
+	if (p->iface && (r = icmp_sock_bind_device(&p->sock, p->iface)) < 0) {
+		fprintf(stderr, "ping: -I %s: %s\n", p->iface, strerror(-r));
+		return -1;
+	}
+	return 0;
 }
 
 static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
@@ -340,19 +380,32 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 	}
 	nh_addr_set_port(&p->dst, 0);
 	nh_addr_format(&p->dst, 0, p->dst_text, sizeof(p->dst_text));
-	if (icmp_sock_open(&p->sock, p->dst.u.sa.sa_family, kind, &err) < 0) {
-		fprintf(stderr, "ping: %s\n", err.msg);
+	if (p->have_src && p->src.u.sa.sa_family != p->dst.u.sa.sa_family) {
+		char text[NH_ADDR_STRLEN];
+		fprintf(stderr, "ping: -I %s: not an address of %s's family\n",
+			nh_addr_format(&p->src, 0, text, sizeof(text)), p->dst_text);
+		return NH_EXIT_USAGE;
+	}
+	if (icmp_sock_open_from(&p->sock, p->dst.u.sa.sa_family, kind, p->have_src ? &p->src : NULL,
+				&err) < 0) {
+		if (p->have_src)
+			fprintf(stderr, "ping: -I %s: %s\n", p->src_arg, err.msg);
+		else
+			fprintf(stderr, "ping: %s\n", err.msg);
 		return NH_EXIT_USAGE;
 	}
 	nh_debug(p->ctx, "%s socket, echo id %u", icmp_sock_kind_name(p->sock.kind), p->sock.id);
-	int r = p->ttl >= 0 ? icmp_sock_set_ttl(&p->sock, p->ttl) : 0;
-	if (r < 0) {
-		fprintf(stderr, "ping: -t %d: %s\n", p->ttl, strerror(-r));
+	if (ping_socket_options(p) < 0)
 		return NH_EXIT_USAGE;
-	}
 	peer_text(p, &p->dst, p->dst_shown, sizeof(p->dst_shown));
-	if (p->dst.u.sa.sa_family == AF_INET6)
-		ping_source(p);
+	if (!p->have_src && (p->iface || p->dst.u.sa.sa_family == AF_INET6)) {
+		int r = ping_source(p);
+		if (r < 0 && p->iface) {
+			fprintf(stderr, "ping: -I %s: no route to %s: %s\n", p->iface, p->dst_text,
+				strerror(-r));
+			return NH_EXIT_USAGE;
+		}
+	}
 	p->payload = malloc(p->size + 1);
 	p->pkt = malloc(p->size + ICMP_HDR_LEN);
 	p->rxbuf = malloc(ICMP_MAX_LEN + 60);
@@ -362,9 +415,9 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 		fprintf(stderr, "ping: out of memory\n");
 		return NH_EXIT_USAGE;
 	}
-	/* The payload pattern iputils uses. */
+	/* The payload pattern iputils uses, or -p's bytes over and over. */
 	for (size_t i = 0; i < p->size; i++)
-		p->payload[i] = (uint8_t)(i + 8);
+		p->payload[i] = p->pattern_len ? p->pattern[i % p->pattern_len] : (uint8_t)(i + 8);
 	p->io = nh_io_add(p->loop, p->sock.fd, NH_READ, ping_readable, p);
 	p->timer = nh_timer_add(p->loop, 0, ping_tick, p);
 	p->sigint = nh_signal_add(p->loop, SIGINT, ping_signal, p);
@@ -395,6 +448,21 @@ static void ping_cleanup(struct ping *p)
 	free(p->seen);
 }
 
+/* -p: 1 to 16 bytes as pairs of hex digits ("ff", "deadbeef"). */
+static int parse_pattern(const char *text, uint8_t *out, size_t *len)
+{
+	size_t n = strlen(text);
+
+	if (n == 0 || n % 2 || n > 32 || strspn(text, "0123456789abcdefABCDEF") != n)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		char pair[3] = { text[2 * i], text[2 * i + 1], 0 };
+		out[i] = (uint8_t)strtoul(pair, NULL, 16);
+	}
+	*len = n / 2;
+	return 0;
+}
+
 int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -409,16 +477,21 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "timestamps", no_argument, NULL, 'D' },
 		{ "outstanding", no_argument, NULL, 'O' },
 		{ "numeric", no_argument, NULL, 'n' },
+		{ "tos", required_argument, NULL, 'Q' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "mark", required_argument, NULL, 'm' },
+		{ "interface", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
-			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1 };
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1, .tos = -1, .mark = -1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
-	int family = AF_UNSPEC, numeric = 0, c;
+	int family = AF_UNSPEC, numeric = 0, src_option = 0, c;
 	uint64_t size = 56;
-	long ttl;
+	long num;
+	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOn", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -443,14 +516,43 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			break;
 		case 'q': p.quiet = 1; break;
 		case 't':
-			if (nh_opt_int(ctx, "-t", optarg, 0, 255, &ttl) < 0)
+			if (nh_opt_int(ctx, "-t", optarg, 0, 255, &num) < 0)
 				return NH_EXIT_USAGE;
-			p.ttl = (int)ttl;
+			p.ttl = (int)num;
+			break;
+		case 'Q':
+			if (nh_opt_int(ctx, "-Q", optarg, 0, 255, &num) < 0)
+				return NH_EXIT_USAGE;
+			p.tos = (int)num;
+			break;
+		case 'm':
+			if (nh_opt_int(ctx, "-m", optarg, 0, UINT32_MAX, &p.mark) < 0)
+				return NH_EXIT_USAGE;
+			break;
+		case 'I':
+			/* An address to send from, else an interface to send through. */
+			src_option = 1;
+			if (nh_addr_parse(optarg, 0, &p.src, &err) == 0 && nh_addr_port(&p.src) == 0) {
+				p.have_src = 1;
+				p.src_arg = optarg;
+				p.iface = NULL;
+			} else if (if_nametoindex(optarg)) {
+				p.iface = optarg;
+				p.have_src = 0;
+			} else {
+				return nh_cli_usage_error(ctx, "-I: '%s': no such interface or address",
+							  optarg);
+			}
 			break;
 		case 'w':
 			if (nh_opt_duration_ms(ctx, "-w", optarg, 1, ICMP_MAX_DURATION_MS,
 					       &p.deadline_ms) < 0)
 				return NH_EXIT_USAGE;
+			break;
+		case 'p':
+			if (parse_pattern(optarg, p.pattern, &p.pattern_len) < 0)
+				return nh_cli_usage_error(ctx, "-p: '%s': give 1 to 16 bytes as pairs of hex digits",
+							  optarg);
 			break;
 		case 'D': p.timestamps = 1; break;
 		case 'O': p.outstanding = 1; break;
@@ -476,12 +578,23 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 
 	int code = ping_setup(&p, family, kind);
 	if (code == NH_EXIT_OK) {
+		if (p.pattern_len) {
+			printf("PATTERN: 0x");
+			for (size_t i = 0; i < p.pattern_len; i++)
+				printf("%02x", p.pattern[i]);
+			printf("\n");
+		}
 		/* iputils' two headers, the IPv6 one with the reply lines' address. */
+		/* -I: iputils names the source, and the interface if one was given. */
+		char src[NH_ADDR_STRLEN], from[sizeof(src) + IF_NAMESIZE + 8] = "";
+		if (src_option)
+			snprintf(from, sizeof(from), "from %s %s: ",
+				 nh_addr_format(&p.src, 0, src, sizeof(src)), p.iface ? p.iface : "");
 		if (p.dst.u.sa.sa_family == AF_INET)
-			printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.host, p.dst_text, p.size,
-			       p.size + ICMP_HDR_LEN + 20);
+			printf("PING %s (%s) %s%zu(%zu) bytes of data.\n", p.host, p.dst_text, from,
+			       p.size, p.size + ICMP_HDR_LEN + 20);
 		else
-			printf("PING %s(%s) %zu data bytes\n", p.host, p.dst_shown, p.size);
+			printf("PING %s(%s) %s%zu data bytes\n", p.host, p.dst_shown, from, p.size);
 		fflush(stdout);
 		p.start_us = nh_now_us();
 		if (nh_loop_run(p.loop) < 0) {

@@ -1,8 +1,9 @@
 #!/bin/sh
-# nethost ping's iputils options -t, -w, -D, -O and -n: the TTL and hop
-# limit a receiver in a namespace sees, the deadline and its exit rule,
-# and the output line for line against iputils' own ping (times masked)
-# on 127.0.0.1, ::1, localhost and named hosts in a namespace.
+# nethost ping's iputils options -t, -w, -D, -O, -n, -Q, -p, -I and -m:
+# what a receiver in a namespace sees (TTL/hop limit, TOS/traffic class,
+# payload, source, interface, routing by mark), the deadline and its exit
+# rule, and the output line for line against iputils' own ping (times
+# masked) on 127.0.0.1, ::1, localhost and named hosts in a namespace.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -102,56 +103,115 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -lt 1500 ] || fail "-w 0.6 took ${ms}ms"
 ok "-O reports outstanding probes; -w ends a silent run on time"
 
-# -t on the wire: the TTL (IPv4) and the hop limit (IPv6) of the echo
-# requests a receiver in the peer namespace reads.
-# wire_ttl FAMILY ARGS...: the TTL or hop limit of the first request.
-wire_ttl() {
-	local fam=$1
-	shift
-	rm -f "$TMP/rx.ready" "$TMP/rx.ttl"
+# On the wire: a receiver in the peer namespace reads the first echo
+# request and prints "TTL TOS SOURCE IFINDEX DATA": TTL or hop limit, TOS
+# or traffic class, the source address, the interface it came in on and
+# the payload in hex.
+# wire ARGS...: ping -c 1 ARGS from $NS, what the receiver saw.
+wire() {
+	rm -f "$TMP/rx.ready" "$TMP/rx.out"
+	local fam=4
+	case "$*" in *:*) fam=6 ;; esac
 	ip netns exec "$PEER" "$PY" -c '
-import socket, sys
+import socket, struct, sys
 fam, ready, out = sys.argv[1], sys.argv[2], sys.argv[3]
 if fam == "4":
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.setsockopt(socket.IPPROTO_IP, 8, 1)  # IP_PKTINFO
 else:
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+    for o in (socket.IPV6_RECVHOPLIMIT, socket.IPV6_RECVTCLASS, socket.IPV6_RECVPKTINFO):
+        s.setsockopt(socket.IPPROTO_IPV6, o, 1)
 s.settimeout(5)
 open(ready, "w").close()
 while True:
-    data, anc, _, _ = s.recvmsg(65535, 256)
+    data, anc, _, src = s.recvmsg(65535, 512)
     if fam == "4" and data[(data[0] & 15) * 4] == 8:
-        ttl = data[8]
+        ttl, tos = data[8], data[1]
+        ifindex = [struct.unpack("i", d[:4])[0] for l, t, d in anc if t == 8][0]
+        payload = data[(data[0] & 15) * 4 + 8:]
         break
     if fam == "6" and data[0] == 128:
-        ttl = [int.from_bytes(d, sys.byteorder) for l, t, d in anc
-               if t == socket.IPV6_HOPLIMIT][0]
+        c = {t: d for l, t, d in anc}
+        ttl = int.from_bytes(c[socket.IPV6_HOPLIMIT], sys.byteorder)
+        tos = int.from_bytes(c[socket.IPV6_TCLASS], sys.byteorder)
+        ifindex = struct.unpack("16sI", c[socket.IPV6_PKTINFO])[1]
+        payload = data[8:]
         break
-open(out, "w").write("%d\n" % ttl)
-' "$fam" "$TMP/rx.ready" "$TMP/rx.ttl" &
+open(out, "w").write("%d %d %s %d %s\n" % (ttl, tos, src[0], ifindex, payload.hex()))
+' "$fam" "$TMP/rx.ready" "$TMP/rx.out" &
 	local rx=$! i=0
 	while [ ! -e "$TMP/rx.ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	ip netns exec "$NS" "$NETHOST" ping -c 1 -W 1 "$@" > "$TMP/ttl.out" 2>&1
+	ip netns exec "$NS" "$NETHOST" ping -c 1 -W 1 "$@" > "$TMP/wire.out" 2>&1
 	local rc=$?
-	[ $rc = 0 ] || { cat "$TMP/ttl.out" >&2; fail "ping $*: exit $rc"; }
+	[ $rc = 0 ] || { cat "$TMP/wire.out" >&2; fail "ping $*: exit $rc"; }
 	wait $rx
-	cat "$TMP/rx.ttl" 2>/dev/null
+	cat "$TMP/rx.out" 2>/dev/null
+}
+# field N ARGS...: field N of what the receiver saw.
+field() {
+	local n=$1
+	shift
+	wire "$@" | cut -d' ' -f"$n"
 }
 ip netns exec "$NS" sysctl -qw net.ipv4.ping_group_range="0 2147483647" || fail "sysctl in $NS"
-[ "$(wire_ttl 4 10.215.0.2)" = 64 ] || fail "default TTL on the wire is not 64"
-[ "$(wire_ttl 4 -t 7 10.215.0.2)" = 7 ] || fail "-t 7: TTL on the wire is not 7"
-[ "$(wire_ttl 6 -t 5 fd00:215::2)" = 5 ] || fail "-t 5: hop limit on the wire is not 5"
-[ "$(wire_ttl 6 -S dgram -t 200 fd00:215::2)" = 200 ] ||
+[ "$(field 1 10.215.0.2)" = 64 ] || fail "default TTL on the wire is not 64"
+[ "$(field 1 -t 7 10.215.0.2)" = 7 ] || fail "-t 7: TTL on the wire is not 7"
+[ "$(field 1 -t 5 fd00:215::2)" = 5 ] || fail "-t 5: hop limit on the wire is not 5"
+[ "$(field 1 -S dgram -t 200 fd00:215::2)" = 200 ] ||
 	fail "-S dgram -t 200: hop limit on the wire is not 200"
 ok "-t sets the TTL and the IPv6 hop limit on the wire"
 
+[ "$(field 2 10.215.0.2)" = 0 ] || fail "default TOS on the wire is not 0"
+[ "$(field 2 -Q 40 10.215.0.2)" = 40 ] || fail "-Q 40: TOS on the wire is not 40"
+[ "$(field 2 -S dgram -Q 184 10.215.0.2)" = 184 ] || fail "-S dgram -Q 184: TOS on the wire"
+[ "$(field 2 -Q 32 fd00:215::2)" = 32 ] || fail "-Q 32: traffic class on the wire is not 32"
+ok "-Q sets the TOS and the IPv6 traffic class on the wire"
+
+[ "$(field 5 -s 6 -p abcd 10.215.0.2)" = abcdabcdabcd ] || fail "-p abcd -s 6: payload on the wire"
+[ "$(field 5 -s 5 -p 0102030405060708090a0b0c0d0e0f10 fd00:215::2)" = 0102030405 ] ||
+	fail "-p with 16 bytes -s 5: payload on the wire"
+ok "-p fills the payload with the pattern"
+
+# A second link to the peer, nho4-nho5, with a route to the peer's
+# address that loses to nho0's unless a probe is bound to nho4 (-I) or
+# marked 7 (-m, a rule sends mark 7 to table 107).
+ns_link "$NS" "$PEER" nho4 nho5
+ip -n "$NS" addr add 10.215.2.1/24 dev nho4
+ip -n "$PEER" addr add 10.215.2.2/24 dev nho5
+ip -n "$NS" route add 10.215.0.0/24 dev nho4 metric 500
+ip -n "$NS" rule add fwmark 7 table 107
+ip -n "$NS" route add 10.215.0.0/24 dev nho4 table 107
+ip -n "$PEER" route add 10.215.1.0/24 dev nho1
+IF1=$(ip -n "$PEER" -o link show nho1 | cut -d: -f1)
+IF5=$(ip -n "$PEER" -o link show nho5 | cut -d: -f1)
+[ "$(field 4 10.215.0.2)" = "$IF1" ] || fail "without -I the probe does not come in on nho1"
+[ "$(field 4 -I nho4 10.215.0.2)" = "$IF5" ] || fail "-I nho4: the probe does not come in on nho5"
+grep -q '^PING 10.215.0.2 (10.215.0.2) from 10.215.2.1 nho4: 56(84) bytes of data.$' "$TMP/wire.out" ||
+	{ cat "$TMP/wire.out" >&2; fail "-I nho4: header"; }
+[ "$(field 4 -S dgram -I nho4 10.215.0.2)" = "$IF5" ] || fail "-S dgram -I nho4: not through nho4"
+[ "$(field 3 -I 10.215.1.1 10.215.0.2)" = 10.215.1.1 ] || fail "-I 10.215.1.1: not the source"
+[ "$(field 3 -I fd00:215::1 fd00:215::2)" = fd00:215::1 ] || fail "-I fd00:215::1: not the source"
+ok "-I IFACE sends through IFACE, -I ADDR from ADDR"
+[ "$(field 4 -m 7 10.215.0.2)" = "$IF5" ] || fail "-m 7: the probe was not routed by its mark"
+[ "$(field 4 -m 8 10.215.0.2)" = "$IF1" ] || fail "-m 8: routed as mark 7"
+ok "-m marks the probes (routed by an fwmark rule)"
+
+# The same on loopback, against iputils' output.
+same_as_iputils -c 2 -i 0.2 -I lo -Q 16 -m 3 -p abcd 127.0.0.1
+same_as_iputils -c 2 -i 0.2 -I 127.0.0.1 -p 00ff -s 20 127.0.0.1
+if [ $HAVE6 = 1 ]; then
+	same_as_iputils -c 2 -i 0.2 -I lo -Q 16 -p abcd ::1
+	same_as_iputils -c 2 -i 0.2 -I ::1 ::1
+fi
+ok "-I, -Q, -m, -p on loopback: output as iputils'"
+
 # Bad values name the option and the text.
-for bad in "-t 256" "-t x" "-w 0" "-w soon"; do
+for bad in "-t 256" "-t x" "-w 0" "-w soon" "-Q 256" "-m -1" "-p abc" "-p xy" "-I nhnosuchif0"; do
 	"$NETHOST" ping $bad -c 1 127.0.0.1 > /dev/null 2> "$TMP/bad.err"
 	rc=$?
 	[ $rc = 2 ] || fail "ping $bad: exit $rc, want 2"
 	grep -q -- "${bad%% *}" "$TMP/bad.err" && grep -q -- "${bad#* }" "$TMP/bad.err" ||
 		{ cat "$TMP/bad.err" >&2; fail "ping $bad: message does not name the option and text"; }
 done
-ok "bad -t and -w values: exit 2, message names them"
+ok "bad -t, -w, -Q, -m, -p and -I values: exit 2, message names them"

@@ -127,6 +127,9 @@ void icmp_sock_close(struct icmp_sock *s);
 int icmp_sock_set_ttl(struct icmp_sock *s, int ttl);
 /* IPv4 TOS byte or IPv6 traffic class; 0 or -errno. */
 int icmp_sock_set_tos(struct icmp_sock *s, int tos);
+/* Path MTU discovery: IP_PMTUDISC_DO, _WANT or _DONT (the IPv6 values are
+ * the same); 0 or -errno. */
+int icmp_sock_set_pmtudisc(struct icmp_sock *s, int mode);
 /* SO_MARK (CAP_NET_ADMIN); 0 or -errno. */
 int icmp_sock_set_mark(struct icmp_sock *s, uint32_t mark);
 /* Send and receive through ifname only (SO_BINDTODEVICE); 0 or -errno. */

@@ -14,7 +14,8 @@ static const struct nh_conf_key icmp_service_keys[] = {
 static const struct nh_command icmp_commands[] = {
 	{ "ping",
 	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-w DEADLINE] [-s SIZE] [-t TTL]\n"
-	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-D] [-O] [-n] [-q] [-S KIND] HOST\n"
+	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-M do|want|dont] [-D] [-O] [-n] [-q]\n"
+	  "     [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
@@ -26,6 +27,7 @@ static const struct nh_command icmp_commands[] = {
 	  "  -p, --pattern HEX   fill the payload with 1-16 bytes given as hex pairs (\"ff00\")\n"
 	  "  -I, --interface I   send through interface I, or from address I\n"
 	  "  -m, --mark MARK     SO_MARK the probes (0-4294967295; needs CAP_NET_ADMIN)\n"
+	  "  -M, --pmtudisc M    path MTU discovery: do (never fragment), want, dont\n"
 	  "  -w, --deadline D    stop after D whatever was sent; with -c, probe until COUNT replies\n"
 	  "  -D, --timestamps    [seconds.microseconds] before each line\n"
 	  "  -O, --outstanding   say \"no answer yet for icmp_seq=N\" when the next probe goes out\n"

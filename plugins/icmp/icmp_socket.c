@@ -217,6 +217,15 @@ int icmp_sock_set_tos(struct icmp_sock *s, int tos)
 	return r < 0 ? -errno : 0;
 }
 
+int icmp_sock_set_pmtudisc(struct icmp_sock *s, int mode)
+{
+	int r = s->family == AF_INET
+			? setsockopt(s->fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode))
+			: setsockopt(s->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode));
+
+	return r < 0 ? -errno : 0;
+}
+
 int icmp_sock_set_mark(struct icmp_sock *s, uint32_t mark)
 {
 	return setsockopt(s->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ? -errno : 0;
@@ -293,6 +302,10 @@ static int recv_errqueue(struct icmp_sock *s, uint8_t *buf, size_t buflen, struc
 			continue;
 		struct sock_extended_err ee;
 		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		/* A local error (EMSGSIZE under IP_PMTUDISC_DO) repeats what the
+		 * failed send() already said: no packet, so no stray. Next entry. */
+		if (ee.ee_origin == SO_EE_ORIGIN_LOCAL)
+			return recv_errqueue(s, buf, buflen, rx);
 		if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
 			continue;
 		const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));

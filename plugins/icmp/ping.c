@@ -43,6 +43,7 @@ struct ping {
 	int ttl;           /* -1: the system's */
 	int tos;           /* -1: the system's */
 	long mark;         /* -1: none */
+	int pmtudisc;      /* -M: IP_PMTUDISC_*, -1: the system's */
 	int64_t deadline_ms; /* -w; 0: none */
 	int timestamps;    /* -D */
 	int outstanding;   /* -O */
@@ -119,6 +120,32 @@ static const char *peer_text(const struct ping *p, const nh_addr *a, char *buf, 
 	return buf;
 }
 
+/* The MTU of the route to dst, for "message too long": a UDP socket
+ * bound and marked as ours reads it once connected. -1 if unknown. */
+static int route_mtu(const struct ping *p)
+{
+	int v6 = p->dst.u.sa.sa_family == AF_INET6, mtu = -1, dont_fragment = IP_PMTUDISC_DO;
+	uint32_t mark = (uint32_t)p->mark;
+	socklen_t len = sizeof(mtu);
+	nh_addr to = p->dst;
+	int fd = socket(p->dst.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (p->iface)
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->iface, (socklen_t)strlen(p->iface) + 1);
+	if (p->mark >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+	setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER,
+		   &dont_fragment, sizeof(dont_fragment));
+	nh_addr_set_port(&to, 9);
+	if (connect(fd, &to.u.sa, to.len) < 0 ||
+	    getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &len) < 0)
+		mtu = -1;
+	close(fd);
+	return mtu;
+}
+
 static void send_one(struct ping *p)
 {
 	uint16_t seq = p->next_seq++;
@@ -139,6 +166,17 @@ static void send_one(struct ping *p)
 	p->sent_ns[seq] = realtime_ns();
 	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
 	p->tried++;
+	if (r == -EMSGSIZE && p->pmtudisc == IP_PMTUDISC_DO) {
+		/* Too big for the path and not to be fragmented: iputils counts
+		 * it sent and, unless -q, an error (its "local error"). */
+		p->transmitted++;
+		if (!p->quiet) {
+			p->errors++;
+			fprintf(stderr, "ping: local error: message too long, mtu%s%d\n",
+				p->dst.u.sa.sa_family == AF_INET ? "=" : ": ", route_mtu(p));
+		}
+		return;
+	}
 	if (r < 0) {
 		/* Not transmitted: an answer to it would be a stray. */
 		p->sent_ns[seq] = 0;
@@ -359,6 +397,10 @@ static int ping_socket_options(struct ping *p)
 		fprintf(stderr, "ping: -Q %d: %s\n", p->tos, strerror(-r));
 		return -1;
 	}
+	if (p->pmtudisc >= 0 && (r = icmp_sock_set_pmtudisc(&p->sock, p->pmtudisc)) < 0) {
+		fprintf(stderr, "ping: -M: %s\n", strerror(-r));
+		return -1;
+	}
 	if (p->mark >= 0 && (r = icmp_sock_set_mark(&p->sock, (uint32_t)p->mark)) < 0) {
 		fprintf(stderr, "ping: -m %ld: %s\n", p->mark, strerror(-r));
 		return -1;
@@ -479,19 +521,21 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "numeric", no_argument, NULL, 'n' },
 		{ "tos", required_argument, NULL, 'Q' },
 		{ "pattern", required_argument, NULL, 'p' },
+		{ "pmtudisc", required_argument, NULL, 'M' },
 		{ "mark", required_argument, NULL, 'm' },
 		{ "interface", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
-			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1, .tos = -1, .mark = -1 };
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1, .tos = -1, .mark = -1,
+			  .pmtudisc = -1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
 	int family = AF_UNSPEC, numeric = 0, src_option = 0, c;
 	uint64_t size = 56;
 	long num;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -553,6 +597,16 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			if (parse_pattern(optarg, p.pattern, &p.pattern_len) < 0)
 				return nh_cli_usage_error(ctx, "-p: '%s': give 1 to 16 bytes as pairs of hex digits",
 							  optarg);
+			break;
+		case 'M':
+			if (strcmp(optarg, "do") == 0)
+				p.pmtudisc = IP_PMTUDISC_DO;
+			else if (strcmp(optarg, "want") == 0)
+				p.pmtudisc = IP_PMTUDISC_WANT;
+			else if (strcmp(optarg, "dont") == 0)
+				p.pmtudisc = IP_PMTUDISC_DONT;
+			else
+				return nh_cli_usage_error(ctx, "-M: '%s': use do, want or dont", optarg);
 			break;
 		case 'D': p.timestamps = 1; break;
 		case 'O': p.outstanding = 1; break;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# nethost ping's iputils options -t, -w, -D, -O, -n, -Q, -p, -I and -m:
+# nethost ping's iputils options -t, -w, -D, -O, -n, -Q, -p, -I, -m, -M:
 # what a receiver in a namespace sees (TTL/hop limit, TOS/traffic class,
-# payload, source, interface, routing by mark), the deadline and its exit
+# payload, source, interface, routing by mark), "message too long" past a
+# small MTU with -M do, the deadline and its exit
 # rule, and the output line for line against iputils' own ping (times
 # masked) on 127.0.0.1, ::1, localhost and named hosts in a namespace.
 . "$top_srcdir/tests/lib.sh"
@@ -22,21 +23,23 @@ mask() {
 }
 
 # same_as_iputils [ns NS] ARGS...: both pings with ARGS (in NS if given),
-# the same masked output and the same exit status.
+# the same masked stdout, the same stderr and the same exit status.
 same_as_iputils() {
 	local run=
 	if [ "$1" = ns ]; then
 		run="ip netns exec $2"
 		shift 2
 	fi
-	$run ping "$@" > "$TMP/iputils.out" 2>&1
+	$run ping "$@" > "$TMP/iputils.out" 2> "$TMP/iputils.err"
 	local want=$?
-	$run "$NETHOST" ping "$@" > "$TMP/nethost.out" 2>&1
+	$run "$NETHOST" ping "$@" > "$TMP/nethost.out" 2> "$TMP/nethost.err"
 	local got=$?
 	mask "$TMP/iputils.out" > "$TMP/iputils.masked"
 	mask "$TMP/nethost.out" > "$TMP/nethost.masked"
 	diff -u "$TMP/iputils.masked" "$TMP/nethost.masked" >&2 ||
 		fail "ping $*: output differs from iputils (- iputils, + nethost)"
+	diff -u "$TMP/iputils.err" "$TMP/nethost.err" >&2 ||
+		fail "ping $*: stderr differs from iputils (- iputils, + nethost)"
 	[ "$got" = "$want" ] || fail "ping $*: exit $got, iputils $want"
 }
 
@@ -197,6 +200,36 @@ ok "-I IFACE sends through IFACE, -I ADDR from ADDR"
 [ "$(field 4 -m 8 10.215.0.2)" = "$IF1" ] || fail "-m 8: routed as mark 7"
 ok "-m marks the probes (routed by an fwmark rule)"
 
+# -M on a link with a 1280-byte MTU: -M do with -s 1400 is iputils'
+# "local error: message too long" for every probe (raw and datagram
+# sockets), -M dont and want fragment and get answers.
+ip link add nho6 netns "$NS" type veth peer name nho7 netns "$PEER" || fail "veth nho6/nho7"
+ip -n "$NS" link set nho6 mtu 1280 up
+ip -n "$PEER" link set nho7 mtu 1280 up
+ip -n "$NS" addr add 10.215.3.1/24 dev nho6
+ip -n "$PEER" addr add 10.215.3.2/24 dev nho7
+ip -n "$NS" addr add fd00:215:3::1/64 dev nho6 nodad
+ip -n "$PEER" addr add fd00:215:3::2/64 dev nho7 nodad
+same_as_iputils ns "$NS" -c 2 -i 0.2 -M do -s 1400 10.215.3.2
+grep -q '^ping: local error: message too long, mtu=1280$' "$TMP/iputils.err" ||
+	{ cat "$TMP/iputils.out" "$TMP/iputils.err" >&2; fail "iputils: no 'message too long'"; }
+for kind in raw dgram; do
+	ip netns exec "$NS" "$NETHOST" ping -S $kind -c 2 -i 0.2 -M do -s 1400 10.215.3.2 > "$TMP/m.out" 2> "$TMP/m.err"
+	[ $? = 1 ] || fail "-S $kind -M do: exit not 1"
+	[ "$(grep -c '^ping: local error: message too long, mtu=1280$' "$TMP/m.err")" = 2 ] ||
+		{ cat "$TMP/m.out" "$TMP/m.err" >&2; fail "-S $kind -M do: not 2 'message too long'"; }
+	grep -q '^2 packets transmitted, 0 received, +2 errors, 100% packet loss' "$TMP/m.out" &&
+		! grep -q stray "$TMP/m.out" || { cat "$TMP/m.out" >&2; fail "-S $kind -M do: summary"; }
+	ip netns exec "$NS" "$NETHOST" ping -S $kind -c 1 -M do -s 1400 fd00:215:3::2 > "$TMP/m.out" 2> "$TMP/m.err"
+	grep -q '^ping: local error: message too long, mtu: 1280$' "$TMP/m.err" ||
+		{ cat "$TMP/m.out" "$TMP/m.err" >&2; fail "-S $kind -M do, IPv6: no 'message too long'"; }
+done
+same_as_iputils ns "$NS" -c 1 -M do -s 1400 fd00:215:3::2
+same_as_iputils ns "$NS" -c 2 -i 0.2 -M dont -s 1400 10.215.3.2
+same_as_iputils ns "$NS" -c 2 -i 0.2 -M want -s 1400 fd00:215:3::2
+same_as_iputils ns "$NS" -c 2 -i 0.2 -M do -s 1200 10.215.3.2
+ok "-M do: message too long past the path MTU, as iputils; -M dont/want fragment"
+
 # The same on loopback, against iputils' output.
 same_as_iputils -c 2 -i 0.2 -I lo -Q 16 -m 3 -p abcd 127.0.0.1
 same_as_iputils -c 2 -i 0.2 -I 127.0.0.1 -p 00ff -s 20 127.0.0.1
@@ -207,11 +240,11 @@ fi
 ok "-I, -Q, -m, -p on loopback: output as iputils'"
 
 # Bad values name the option and the text.
-for bad in "-t 256" "-t x" "-w 0" "-w soon" "-Q 256" "-m -1" "-p abc" "-p xy" "-I nhnosuchif0"; do
+for bad in "-t 256" "-t x" "-w 0" "-w soon" "-Q 256" "-m -1" "-p abc" "-p xy" "-I nhnosuchif0" "-M maybe"; do
 	"$NETHOST" ping $bad -c 1 127.0.0.1 > /dev/null 2> "$TMP/bad.err"
 	rc=$?
 	[ $rc = 2 ] || fail "ping $bad: exit $rc, want 2"
 	grep -q -- "${bad%% *}" "$TMP/bad.err" && grep -q -- "${bad#* }" "$TMP/bad.err" ||
 		{ cat "$TMP/bad.err" >&2; fail "ping $bad: message does not name the option and text"; }
 done
-ok "bad -t, -w, -Q, -m, -p and -I values: exit 2, message names them"
+ok "bad -t, -w, -Q, -m, -p, -I and -M values: exit 2, message names them"

@@ -15,7 +15,7 @@ static const struct nh_command icmp_commands[] = {
 	{ "ping",
 	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-w DEADLINE] [-s SIZE] [-t TTL]\n"
 	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-M do|want|dont] [-D] [-O] [-n] [-q]\n"
-	  "     [-S KIND] HOST\n"
+	  "     [-l PRELOAD] [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
@@ -28,6 +28,7 @@ static const struct nh_command icmp_commands[] = {
 	  "  -I, --interface I   send through interface I, or from address I\n"
 	  "  -m, --mark MARK     SO_MARK the probes (0-4294967295; needs CAP_NET_ADMIN)\n"
 	  "  -M, --pmtudisc M    path MTU discovery: do (never fragment), want, dont\n"
+	  "  -l, --preload N     send N probes at once to start (at most 3 unless root)\n"
 	  "  -w, --deadline D    stop after D whatever was sent; with -c, probe until COUNT replies\n"
 	  "  -D, --timestamps    [seconds.microseconds] before each line\n"
 	  "  -O, --outstanding   say \"no answer yet for icmp_seq=N\" when the next probe goes out\n"

@@ -35,6 +35,8 @@ struct ping {
 	const char *src_arg; /* -I ADDR as given */
 
 	long count;        /* 0: until interrupted */
+	long preload;      /* -l: probes the first tick sends at once (1) */
+	int pipe;          /* most probes out at once, seen from the replies */
 	int64_t interval_ms, timeout_ms;
 	size_t size;
 	int quiet;
@@ -92,6 +94,12 @@ static int all_answered(const struct ping *p)
 		return p->count && p->received + p->errors >= (uint64_t)p->count;
 	return p->count && p->tried >= (uint64_t)p->count &&
 	       p->received + p->errors >= p->transmitted;
+}
+
+/* -c probes all went out (under -w, -c counts answers: never). */
+static int all_sent(const struct ping *p)
+{
+	return !p->deadline_ms && p->count && p->tried >= (uint64_t)p->count;
 }
 
 /* -D: the wall clock before a line, as iputils prints it. */
@@ -190,14 +198,17 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
 
-	if (!p->deadline_ms && p->count && p->tried >= (uint64_t)p->count) {
+	if (all_sent(p)) {
 		/* The linger after the last probe has run out. */
 		ping_finish(p);
 		p->timer = NULL;
 		return NH_TIMER_STOP;
 	}
-	send_one(p);
-	if (!p->deadline_ms && p->count && p->tried >= (uint64_t)p->count)
+	/* -l: the first tick sends PRELOAD probes back to back. */
+	for (long i = 0; i < p->preload && !all_sent(p); i++)
+		send_one(p);
+	p->preload = 1;
+	if (all_sent(p))
 		return all_answered(p) ? 0 : p->timeout_ms;
 	return p->interval_ms;
 }
@@ -244,6 +255,10 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 		return;
 	}
 	int dup = p->seen[m->seq]++ > 0;
+	/* iputils' "pipe": probes sent up to this reply's one, itself included. */
+	uint16_t out = (uint16_t)((uint16_t)(p->next_seq - 1) - m->seq);
+	if (out <= 0x7fff && out + 1 > p->pipe)
+		p->pipe = out + 1;
 	int64_t stamp = rx->stamp_ns ? rx->stamp_ns : realtime_ns();
 	double us = (double)(stamp - p->sent_ns[m->seq]) / 1000.0;
 	if (us < 0)
@@ -346,12 +361,13 @@ static void print_summary(const struct ping *p)
 	if (p->received) {
 		double n = (double)p->received, avg = p->tsum / n;
 		double var = p->tsum2 / n - avg * avg;
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p->tmin / 1000, avg / 1000,
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", p->tmin / 1000, avg / 1000,
 		       p->tmax / 1000, (var > 0 ? sqrt(var) : 0) / 1000);
-	} else {
-		/* iputils ends the rtt line with its newline, which stays alone. */
-		printf("\n");
 	}
+	if (p->pipe > 1)
+		printf(", pipe %d", p->pipe);
+	/* iputils' rtt line ends here: with no reply, its newline is alone. */
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -522,12 +538,13 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "tos", required_argument, NULL, 'Q' },
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "pmtudisc", required_argument, NULL, 'M' },
+		{ "preload", required_argument, NULL, 'l' },
 		{ "mark", required_argument, NULL, 'm' },
 		{ "interface", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
-			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .ttl = -1, .tos = -1, .mark = -1,
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .preload = 1, .ttl = -1, .tos = -1, .mark = -1,
 			  .pmtudisc = -1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
 	int family = AF_UNSPEC, numeric = 0, src_option = 0, c;
@@ -535,7 +552,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 	long num;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -597,6 +614,11 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			if (parse_pattern(optarg, p.pattern, &p.pattern_len) < 0)
 				return nh_cli_usage_error(ctx, "-p: '%s': give 1 to 16 bytes as pairs of hex digits",
 							  optarg);
+			break;
+		case 'l':
+			/* iputils: more than 3 at once is for root only. */
+			if (nh_opt_int(ctx, "-l", optarg, 1, geteuid() == 0 ? 65536 : 3, &p.preload) < 0)
+				return NH_EXIT_USAGE;
 			break;
 		case 'M':
 			if (strcmp(optarg, "do") == 0)

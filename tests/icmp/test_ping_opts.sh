@@ -1,5 +1,5 @@
 #!/bin/sh
-# nethost ping's iputils options -t, -w, -D, -O, -n, -Q, -p, -I, -m, -M:
+# nethost ping's iputils options -t, -w, -D, -O, -n, -Q, -p, -I, -m, -M, -l:
 # what a receiver in a namespace sees (TTL/hop limit, TOS/traffic class,
 # payload, source, interface, routing by mark), "message too long" past a
 # small MTU with -M do, the deadline and its exit
@@ -18,7 +18,7 @@ ip -6 addr show dev lo 2>/dev/null | grep -q '::1' || HAVE6=0
 # Times, the -D stamps and the rtt line differ from run to run.
 mask() {
 	sed -E 's/time=[0-9.]+ ms/time=T ms/; s/, time [0-9]+ms$/, time Tms/;
-		s/ = [0-9.]+\/[0-9.]+\/[0-9.]+\/[0-9.]+ ms$/ = R ms/;
+		s/ = [0-9.]+\/[0-9.]+\/[0-9.]+\/[0-9.]+ ms/ = R ms/;
 		s/^\[[0-9]+\.[0-9]{6}\] /[S] /' "$1"
 }
 
@@ -55,6 +55,12 @@ if [ $HAVE6 = 1 ]; then
 	same_as_iputils -c 2 -i 0.2 -D -t 3 -n ::1
 fi
 ok "loopback output as iputils': plain, -D, -t, -n, localhost"
+
+# -l: PRELOAD probes at once, and iputils' ", pipe N" on the rtt line.
+same_as_iputils -c 4 -l 3 -i 0.2 127.0.0.1
+grep -q ' ms, pipe 3$' "$TMP/nethost.out" || { cat "$TMP/nethost.out" >&2; fail "-l 3: no ', pipe 3'"; }
+[ $HAVE6 = 1 ] && same_as_iputils -c 2 -l 2 -i 0.2 ::1
+ok "-l sends PRELOAD probes at once; pipe as iputils"
 
 # -w: a deadline with no count ends the run and succeeds; with -c, fewer
 # replies than COUNT by the deadline is exit 1 (iputils' rule).
@@ -240,11 +246,11 @@ fi
 ok "-I, -Q, -m, -p on loopback: output as iputils'"
 
 # Bad values name the option and the text.
-for bad in "-t 256" "-t x" "-w 0" "-w soon" "-Q 256" "-m -1" "-p abc" "-p xy" "-I nhnosuchif0" "-M maybe"; do
+for bad in "-t 256" "-t x" "-w 0" "-w soon" "-Q 256" "-m -1" "-p abc" "-p xy" "-I nhnosuchif0" "-M maybe" "-l 0" "-l 65537"; do
 	"$NETHOST" ping $bad -c 1 127.0.0.1 > /dev/null 2> "$TMP/bad.err"
 	rc=$?
 	[ $rc = 2 ] || fail "ping $bad: exit $rc, want 2"
 	grep -q -- "${bad%% *}" "$TMP/bad.err" && grep -q -- "${bad#* }" "$TMP/bad.err" ||
 		{ cat "$TMP/bad.err" >&2; fail "ping $bad: message does not name the option and text"; }
 done
-ok "bad -t, -w, -Q, -m, -p, -I and -M values: exit 2, message names them"
+ok "bad -t, -w, -Q, -m, -p, -I, -M and -l values: exit 2, message names them"

@@ -102,7 +102,9 @@ ok "named hosts in a namespace: reverse names, -n, IPv4 and IPv6"
 
 # -O and -w on the silent host: "no answer yet" as each next probe goes
 # out, the deadline ends the run (not -c), exit 1.
-same_as_iputils ns "$NS" -c 3 -w 1 -i 0.2 -O silent.nhtest
+same_as_iputils ns "$NS" -c 2 -w 1 -i 0.4 -O silent.nhtest
+grep -q "^3 packets transmitted, 0 received, 100% packet loss" "$TMP/nethost.out" ||
+	{ cat "$TMP/nethost.out" >&2; fail "-c 2 -w 1: probes did not go on past COUNT"; }
 grep -q '^no answer yet for icmp_seq=1$' "$TMP/nethost.out" || fail "-O: no 'no answer yet' line"
 start=$(date +%s%N)
 ip netns exec "$NS" "$NETHOST" ping -c 100 -w 0.6 -i 0.2 10.215.1.2 > /dev/null

@@ -119,7 +119,21 @@ const char *icmp_sock_kind_name(enum icmp_sock_kind kind);
  * replies and errors arrive. Says which privilege is missing when neither
  * kind is allowed. 0 or -errno with err filled. */
 int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh_error *err);
+/* The same, sending from src (port 0, family's own; NULL: any address). */
+int icmp_sock_open_from(struct icmp_sock *s, int family, enum icmp_sock_kind kind,
+			const nh_addr *src, nh_error *err);
 void icmp_sock_close(struct icmp_sock *s);
+/* TTL (IPv4) or unicast hop limit (IPv6) of what s sends; 0 or -errno. */
+int icmp_sock_set_ttl(struct icmp_sock *s, int ttl);
+/* IPv4 TOS byte or IPv6 traffic class; 0 or -errno. */
+int icmp_sock_set_tos(struct icmp_sock *s, int tos);
+/* Path MTU discovery: IP_PMTUDISC_DO, _WANT or _DONT (the IPv6 values are
+ * the same); 0 or -errno. */
+int icmp_sock_set_pmtudisc(struct icmp_sock *s, int mode);
+/* SO_MARK (CAP_NET_ADMIN); 0 or -errno. */
+int icmp_sock_set_mark(struct icmp_sock *s, uint32_t mark);
+/* Send and receive through ifname only (SO_BINDTODEVICE); 0 or -errno. */
+int icmp_sock_bind_device(struct icmp_sock *s, const char *ifname);
 /* Receive and classify one datagram: 0, -EAGAIN when none is left, or
  * -errno. buf must hold ICMP_MAX_LEN + 60 bytes. */
 int icmp_sock_recv(struct icmp_sock *s, uint8_t *buf, size_t buflen, struct icmp_rx *rx);

@@ -13,17 +13,30 @@ static const struct nh_conf_key icmp_service_keys[] = {
 
 static const struct nh_command icmp_commands[] = {
 	{ "ping",
-	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-q] [-S KIND] HOST\n"
+	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-w DEADLINE] [-s SIZE] [-t TTL]\n"
+	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-M do|want|dont] [-D] [-O] [-n] [-q]\n"
+	  "     [-l PRELOAD] [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
 	  "  -W, --timeout T     after the last probe, wait this long for replies (default 10s)\n"
 	  "  -s, --size SIZE     payload bytes (0-65507, default 56; 1k = 1024)\n"
 	  "  -q, --quiet         print the summary only\n"
+	  "  -t, --ttl TTL       IP time to live, IPv6 hop limit (0-255)\n"
+	  "  -Q, --tos TOS       IPv4 TOS byte, IPv6 traffic class (0-255, decimal)\n"
+	  "  -p, --pattern HEX   fill the payload with 1-16 bytes given as hex pairs (\"ff00\")\n"
+	  "  -I, --interface I   send through interface I, or from address I\n"
+	  "  -m, --mark MARK     SO_MARK the probes (0-4294967295; needs CAP_NET_ADMIN)\n"
+	  "  -M, --pmtudisc M    path MTU discovery: do (never fragment), want, dont\n"
+	  "  -l, --preload N     send N probes at once to start (at most 3 unless root)\n"
+	  "  -w, --deadline D    stop after D whatever was sent; with -c, probe until COUNT replies\n"
+	  "  -D, --timestamps    [seconds.microseconds] before each line\n"
+	  "  -O, --outstanding   say \"no answer yet for icmp_seq=N\" when the next probe goes out\n"
+	  "  -n, --numeric       no reverse names (looked up only when HOST is a name)\n"
 	  "  -S, --socket KIND   auto (default: datagram if allowed, else raw), dgram or raw\n"
 	  "Durations: 250ms, 0.2 (seconds), 2s, 1m (at most 1d). Ctrl-C prints the summary.\n"
 	  "A probe that cannot be sent is reported and not counted as transmitted.\n"
-	  "Exit: 0 some reply, 1 no reply, 2 usage or socket error.",
+	  "Exit: 0 some reply, 1 no reply (or, with -c and -w, fewer than COUNT), 2 usage or socket error.",
 	  "ICMP echo to a host, like iputils ping", ping_cmd },
 	{ "sweep",
 	  "sweep [--timeout T] [--retries N] [--rate PPS] [--every I [--rounds N]] [--json]\n"

@@ -82,13 +82,17 @@ static void set_id_filter(int fd, int family, uint16_t id)
 }
 
 /* The echo id the kernel gave a datagram socket: its local "port". */
-static int dgram_id(int fd, int family, uint16_t *id)
+/* The bind that gives a datagram socket its id is the only one it gets:
+ * to src when one is wanted, else to any address. */
+static int dgram_id(int fd, int family, const nh_addr *src, uint16_t *id)
 {
 	nh_addr a;
 
 	memset(&a, 0, sizeof(a));
 	a.u.sa.sa_family = (sa_family_t)family;
 	a.len = family == AF_INET ? sizeof(a.u.in4) : sizeof(a.u.in6);
+	if (src)
+		a = *src;
 	if (bind(fd, &a.u.sa, a.len) < 0)
 		return -errno;
 	socklen_t len = sizeof(a.u.ss);
@@ -116,6 +120,12 @@ static void read_group_range(char *buf, size_t len)
 
 int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh_error *err)
 {
+	return icmp_sock_open_from(s, family, kind, NULL, err);
+}
+
+int icmp_sock_open_from(struct icmp_sock *s, int family, enum icmp_sock_kind kind,
+			const nh_addr *src, nh_error *err)
+{
 	int proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	const char *fam = family == AF_INET ? "ICMP" : "ICMPv6";
 	int one = 1, dgram_errno = 0, raw_errno = 0, fd = -1;
@@ -126,7 +136,7 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 	if (kind != ICMP_SOCK_RAW) {
 		fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 		if (fd >= 0) {
-			int r = dgram_id(fd, family, &s->id);
+			int r = dgram_id(fd, family, src, &s->id);
 			if (r < 0) {
 				close(fd);
 				return nh_error_set(err, -r, "%s datagram socket: bind: %s", fam,
@@ -145,6 +155,11 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 				s->id = (uint16_t)(getpid() ^ nh_now_us());
 			set_filters(fd, family);
 			set_id_filter(fd, family, s->id);
+			if (src && bind(fd, &src->u.sa, src->len) < 0) {
+				int e = errno;
+				close(fd);
+				return nh_error_set(err, e, "%s raw socket: bind: %s", fam, strerror(e));
+			}
 		} else {
 			raw_errno = errno;
 		}
@@ -183,6 +198,44 @@ int icmp_sock_open(struct icmp_sock *s, int family, enum icmp_sock_kind kind, nh
 	}
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	return 0;
+}
+
+int icmp_sock_set_ttl(struct icmp_sock *s, int ttl)
+{
+	int r = s->family == AF_INET ? setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))
+				     : setsockopt(s->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+						  sizeof(ttl));
+
+	return r < 0 ? -errno : 0;
+}
+
+int icmp_sock_set_tos(struct icmp_sock *s, int tos)
+{
+	int r = s->family == AF_INET ? setsockopt(s->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos))
+				     : setsockopt(s->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+
+	return r < 0 ? -errno : 0;
+}
+
+int icmp_sock_set_pmtudisc(struct icmp_sock *s, int mode)
+{
+	int r = s->family == AF_INET
+			? setsockopt(s->fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode))
+			: setsockopt(s->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode));
+
+	return r < 0 ? -errno : 0;
+}
+
+int icmp_sock_set_mark(struct icmp_sock *s, uint32_t mark)
+{
+	return setsockopt(s->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ? -errno : 0;
+}
+
+int icmp_sock_bind_device(struct icmp_sock *s, const char *ifname)
+{
+	return setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0
+		       ? -errno
+		       : 0;
 }
 
 void icmp_sock_close(struct icmp_sock *s)
@@ -249,6 +302,10 @@ static int recv_errqueue(struct icmp_sock *s, uint8_t *buf, size_t buflen, struc
 			continue;
 		struct sock_extended_err ee;
 		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		/* A local error (EMSGSIZE under IP_PMTUDISC_DO) repeats what the
+		 * failed send() already said: no packet, so no stray. Next entry. */
+		if (ee.ee_origin == SO_EE_ORIGIN_LOCAL)
+			return recv_errqueue(s, buf, buflen, rx);
 		if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
 			continue;
 		const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));

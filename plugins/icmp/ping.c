@@ -7,9 +7,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/time.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,12 +30,27 @@ struct ping {
 	char dst_text[NH_ADDR_STRLEN];
 	const char *host;
 	int have_src;
-	struct in6_addr src6;
+	nh_addr src;       /* our source: -I ADDR, or the route's (IPv6, -I IFACE) */
+	const char *iface; /* -I IFACE */
+	const char *src_arg; /* -I ADDR as given */
 
 	long count;        /* 0: until interrupted */
+	long preload;      /* -l: probes the first tick sends at once (1) */
+	int pipe;          /* most probes out at once, seen from the replies */
 	int64_t interval_ms, timeout_ms;
 	size_t size;
 	int quiet;
+	uint8_t pattern[16]; /* -p: the payload's fill */
+	size_t pattern_len;  /* 0: iputils' default fill */
+	int ttl;           /* -1: the system's */
+	int tos;           /* -1: the system's */
+	long mark;         /* -1: none */
+	int pmtudisc;      /* -M: IP_PMTUDISC_*, -1: the system's */
+	int64_t deadline_ms; /* -w; 0: none */
+	int timestamps;    /* -D */
+	int outstanding;   /* -O */
+	int names;         /* reverse names shown: HOST was a name and no -n */
+	char dst_shown[NI_MAXHOST + NH_ADDR_STRLEN + 4]; /* dst as reply lines show it */
 
 	uint8_t *payload, *pkt, *rxbuf;
 	int64_t *sent_ns;  /* per sequence number: CLOCK_REALTIME of the send, 0 never */
@@ -43,7 +62,7 @@ struct ping {
 	double tmin, tmax, tsum, tsum2; /* microseconds */
 	int64_t start_us, last_send_us;
 
-	nh_timer *timer;
+	nh_timer *timer, *deadline;
 	nh_io *io;
 	nh_signal *sigint, *sigterm;
 	int done;
@@ -66,26 +85,106 @@ static void ping_finish(struct ping *p)
 }
 
 /* Every probe sent and every one that went out answered: no reason to
- * linger (a send that failed has no answer to wait for). */
+ * linger (a send that failed has no answer to wait for). Under a deadline
+ * -c counts answers instead, as in iputils: probes go on until COUNT
+ * answers or errors came, or the deadline. */
 static int all_answered(const struct ping *p)
 {
+	if (p->deadline_ms)
+		return p->count && p->received + p->errors >= (uint64_t)p->count;
 	return p->count && p->tried >= (uint64_t)p->count &&
 	       p->received + p->errors >= p->transmitted;
+}
+
+/* -c probes all went out (under -w, -c counts answers: never). */
+static int all_sent(const struct ping *p)
+{
+	return !p->deadline_ms && p->count && p->tried >= (uint64_t)p->count;
+}
+
+/* -D: the wall clock before a line, as iputils prints it. */
+static void print_stamp(const struct ping *p)
+{
+	struct timeval tv;
+
+	if (!p->timestamps)
+		return;
+	gettimeofday(&tv, NULL);
+	printf("[%lu.%06lu] ", (unsigned long)tv.tv_sec, (unsigned long)tv.tv_usec);
+}
+
+/* An address as iputils shows it: "name (address)" when HOST was a name
+ * and -n is not given (the address twice if it has no name), else the
+ * address alone. */
+static const char *peer_text(const struct ping *p, const nh_addr *a, char *buf, size_t len)
+{
+	char host[NI_MAXHOST], num[NH_ADDR_STRLEN];
+
+	nh_addr_format(a, 0, num, sizeof(num));
+	if (p->names && getnameinfo(&a->u.sa, a->len, host, sizeof(host), NULL, 0, 0) == 0)
+		snprintf(buf, len, "%s (%s)", host, num);
+	else
+		snprintf(buf, len, "%s", num);
+	return buf;
+}
+
+/* The MTU of the route to dst, for "message too long": a UDP socket
+ * bound and marked as ours reads it once connected. -1 if unknown. */
+static int route_mtu(const struct ping *p)
+{
+	int v6 = p->dst.u.sa.sa_family == AF_INET6, mtu = -1, dont_fragment = IP_PMTUDISC_DO;
+	uint32_t mark = (uint32_t)p->mark;
+	socklen_t len = sizeof(mtu);
+	nh_addr to = p->dst;
+	int fd = socket(p->dst.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (p->iface)
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->iface, (socklen_t)strlen(p->iface) + 1);
+	if (p->mark >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+	setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER,
+		   &dont_fragment, sizeof(dont_fragment));
+	nh_addr_set_port(&to, 9);
+	if (connect(fd, &to.u.sa, to.len) < 0 ||
+	    getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &len) < 0)
+		mtu = -1;
+	close(fd);
+	return mtu;
 }
 
 static void send_one(struct ping *p)
 {
 	uint16_t seq = p->next_seq++;
+	uint16_t prev = (uint16_t)(seq - 1);
+
+	if (p->outstanding && p->transmitted && p->sent_ns[prev] && !p->seen[prev]) {
+		print_stamp(p);
+		printf("no answer yet for icmp_seq=%u\n", prev);
+		fflush(stdout);
+	}
 	size_t len = icmp_echo_build(p->dst.u.sa.sa_family, p->sock.id, seq, p->payload, p->size,
 				     p->pkt, ICMP_HDR_LEN + p->size);
 
 	if (p->dst.u.sa.sa_family == AF_INET6 && p->have_src)
-		icmp6_set_checksum(p->pkt, len, &p->src6, &p->dst.u.in6.sin6_addr);
+		icmp6_set_checksum(p->pkt, len, &p->src.u.in6.sin6_addr, &p->dst.u.in6.sin6_addr);
 	p->seen[seq] = 0;
 	p->last_send_us = nh_now_us();
 	p->sent_ns[seq] = realtime_ns();
 	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
 	p->tried++;
+	if (r == -EMSGSIZE && p->pmtudisc == IP_PMTUDISC_DO) {
+		/* Too big for the path and not to be fragmented: iputils counts
+		 * it sent and, unless -q, an error (its "local error"). */
+		p->transmitted++;
+		if (!p->quiet) {
+			p->errors++;
+			fprintf(stderr, "ping: local error: message too long, mtu%s%d\n",
+				p->dst.u.sa.sa_family == AF_INET ? "=" : ": ", route_mtu(p));
+		}
+		return;
+	}
 	if (r < 0) {
 		/* Not transmitted: an answer to it would be a stray. */
 		p->sent_ns[seq] = 0;
@@ -99,16 +198,28 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
 
-	if (p->count && p->tried >= (uint64_t)p->count) {
+	if (all_sent(p)) {
 		/* The linger after the last probe has run out. */
 		ping_finish(p);
 		p->timer = NULL;
 		return NH_TIMER_STOP;
 	}
-	send_one(p);
-	if (p->count && p->tried >= (uint64_t)p->count)
+	/* -l: the first tick sends PRELOAD probes back to back. */
+	for (long i = 0; i < p->preload && !all_sent(p); i++)
+		send_one(p);
+	p->preload = 1;
+	if (all_sent(p))
 		return all_answered(p) ? 0 : p->timeout_ms;
 	return p->interval_ms;
+}
+
+static int64_t ping_deadline(nh_loop *loop, void *arg)
+{
+	struct ping *p = arg;
+
+	p->deadline = NULL;
+	ping_finish(p);
+	return NH_TIMER_STOP;
 }
 
 static void print_time(double us)
@@ -138,13 +249,16 @@ static int from_dst(const struct ping *p, const nh_addr *from)
 static void on_reply(struct ping *p, const struct icmp_rx *rx)
 {
 	const struct icmp_msg *m = &rx->msg;
-	char from[NH_ADDR_STRLEN];
 
 	if (m->id != p->sock.id || !from_dst(p, &rx->from) || !p->sent_ns[m->seq]) {
 		p->strays++;
 		return;
 	}
 	int dup = p->seen[m->seq]++ > 0;
+	/* iputils' "pipe": probes sent up to this reply's one, itself included. */
+	uint16_t out = (uint16_t)((uint16_t)(p->next_seq - 1) - m->seq);
+	if (out <= 0x7fff && out + 1 > p->pipe)
+		p->pipe = out + 1;
 	int64_t stamp = rx->stamp_ns ? rx->stamp_ns : realtime_ns();
 	double us = (double)(stamp - p->sent_ns[m->seq]) / 1000.0;
 	if (us < 0)
@@ -162,8 +276,8 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 	}
 	if (p->quiet)
 		return;
-	nh_addr_format(&rx->from, 0, from, sizeof(from));
-	printf("%zu bytes from %s: icmp_seq=%u", rx->len, from, m->seq);
+	print_stamp(p);
+	printf("%zu bytes from %s: icmp_seq=%u", rx->len, p->dst_shown, m->seq);
 	if (rx->ttl >= 0)
 		printf(" ttl=%d", rx->ttl);
 	printf(" ");
@@ -175,7 +289,7 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 static void on_error(struct ping *p, const struct icmp_rx *rx)
 {
 	const struct icmp_msg *m = &rx->msg;
-	char from[NH_ADDR_STRLEN];
+	char from[sizeof(p->dst_shown)];
 	int n = p->dst.u.sa.sa_family == AF_INET ? 4 : 16;
 
 	if (m->id != p->sock.id || m->orig_family != p->dst.u.sa.sa_family ||
@@ -186,7 +300,8 @@ static void on_error(struct ping *p, const struct icmp_rx *rx)
 	p->errors++;
 	if (p->quiet)
 		return;
-	printf("From %s icmp_seq=%u %s\n", nh_addr_format(&rx->from, 0, from, sizeof(from)), m->seq,
+	print_stamp(p);
+	printf("From %s icmp_seq=%u %s\n", peer_text(p, &rx->from, from, sizeof(from)), m->seq,
 	       icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
 	fflush(stdout);
 }
@@ -201,8 +316,10 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 		if (r < 0) {
 			/* A datagram socket reports ICMP errors as socket errors. */
 			p->errors++;
-			if (!p->quiet)
+			if (!p->quiet) {
+				print_stamp(p);
 				printf("From %s: %s\n", p->dst_text, strerror(-r));
+			}
 			continue;
 		}
 		switch (rx.msg.kind) {
@@ -212,7 +329,8 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 		default: p->malformed++; break;
 		}
 	}
-	if (all_answered(p))
+	/* Under a deadline iputils stops at the first error too. */
+	if (all_answered(p) || (p->deadline_ms && p->errors))
 		ping_finish(p);
 }
 
@@ -243,30 +361,71 @@ static void print_summary(const struct ping *p)
 	if (p->received) {
 		double n = (double)p->received, avg = p->tsum / n;
 		double var = p->tsum2 / n - avg * avg;
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p->tmin / 1000, avg / 1000,
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", p->tmin / 1000, avg / 1000,
 		       p->tmax / 1000, (var > 0 ? sqrt(var) : 0) / 1000);
 	}
+	if (p->pipe > 1)
+		printf(", pipe %d", p->pipe);
+	/* iputils' rtt line ends here: with no reply, its newline is alone. */
+	printf("\n");
 	fflush(stdout);
 }
 
-/* The ICMPv6 checksum covers our source address: ask the routing table
- * through a UDP socket. The ICMP socket itself stays unconnected, or the
- * kernel would hide the errors that routers on the way send about it. */
-static void ping_source(struct ping *p)
+/* The ICMPv6 checksum covers our source address, and -I IFACE shows it:
+ * ask the routing table through a UDP socket bound as the ICMP one is.
+ * The ICMP socket itself stays unconnected, or the kernel would hide the
+ * errors that routers on the way send about it. 0 or -errno. */
+static int ping_source(struct ping *p)
 {
-	nh_addr src;
-	socklen_t len = sizeof(src.u.ss);
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(p->src.u.ss);
+	uint32_t mark = (uint32_t)p->mark;
+	int fd = socket(p->dst.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
 
 	if (fd < 0)
-		return;
+		return -errno;
+	if (p->iface)
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->iface, (socklen_t)strlen(p->iface) + 1);
+	if (p->mark >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	nh_addr_set_port(&p->dst, 9);
-	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &src.u.sa, &len) == 0) {
-		p->src6 = src.u.in6.sin6_addr;
+	if (connect(fd, &p->dst.u.sa, p->dst.len) == 0 && getsockname(fd, &p->src.u.sa, &len) == 0) {
+		p->src.len = len;
+		nh_addr_set_port(&p->src, 0);
 		p->have_src = 1;
+	} else {
+		r = -errno;
 	}
 	nh_addr_set_port(&p->dst, 0);
 	close(fd);
+	return r;
+}
+
+/* -t, -Q, -m and -I IFACE on the open socket; 0, or prints why and returns -1. */
+static int ping_socket_options(struct ping *p)
+{
+	int r;
+
+	if (p->ttl >= 0 && (r = icmp_sock_set_ttl(&p->sock, p->ttl)) < 0) {
+		fprintf(stderr, "ping: -t %d: %s\n", p->ttl, strerror(-r));
+		return -1;
+	}
+	if (p->tos >= 0 && (r = icmp_sock_set_tos(&p->sock, p->tos)) < 0) {
+		fprintf(stderr, "ping: -Q %d: %s\n", p->tos, strerror(-r));
+		return -1;
+	}
+	if (p->pmtudisc >= 0 && (r = icmp_sock_set_pmtudisc(&p->sock, p->pmtudisc)) < 0) {
+		fprintf(stderr, "ping: -M: %s\n", strerror(-r));
+		return -1;
+	}
+	if (p->mark >= 0 && (r = icmp_sock_set_mark(&p->sock, (uint32_t)p->mark)) < 0) {
+		fprintf(stderr, "ping: -m %ld: %s\n", p->mark, strerror(-r));
+		return -1;
+	}
+	if (p->iface && (r = icmp_sock_bind_device(&p->sock, p->iface)) < 0) {
+		fprintf(stderr, "ping: -I %s: %s\n", p->iface, strerror(-r));
+		return -1;
+	}
+	return 0;
 }
 
 static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
@@ -279,13 +438,32 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 	}
 	nh_addr_set_port(&p->dst, 0);
 	nh_addr_format(&p->dst, 0, p->dst_text, sizeof(p->dst_text));
-	if (icmp_sock_open(&p->sock, p->dst.u.sa.sa_family, kind, &err) < 0) {
-		fprintf(stderr, "ping: %s\n", err.msg);
+	if (p->have_src && p->src.u.sa.sa_family != p->dst.u.sa.sa_family) {
+		char text[NH_ADDR_STRLEN];
+		fprintf(stderr, "ping: -I %s: not an address of %s's family\n",
+			nh_addr_format(&p->src, 0, text, sizeof(text)), p->dst_text);
+		return NH_EXIT_USAGE;
+	}
+	if (icmp_sock_open_from(&p->sock, p->dst.u.sa.sa_family, kind, p->have_src ? &p->src : NULL,
+				&err) < 0) {
+		if (p->have_src)
+			fprintf(stderr, "ping: -I %s: %s\n", p->src_arg, err.msg);
+		else
+			fprintf(stderr, "ping: %s\n", err.msg);
 		return NH_EXIT_USAGE;
 	}
 	nh_debug(p->ctx, "%s socket, echo id %u", icmp_sock_kind_name(p->sock.kind), p->sock.id);
-	if (p->dst.u.sa.sa_family == AF_INET6)
-		ping_source(p);
+	if (ping_socket_options(p) < 0)
+		return NH_EXIT_USAGE;
+	peer_text(p, &p->dst, p->dst_shown, sizeof(p->dst_shown));
+	if (!p->have_src && (p->iface || p->dst.u.sa.sa_family == AF_INET6)) {
+		int r = ping_source(p);
+		if (r < 0 && p->iface) {
+			fprintf(stderr, "ping: -I %s: no route to %s: %s\n", p->iface, p->dst_text,
+				strerror(-r));
+			return NH_EXIT_USAGE;
+		}
+	}
 	p->payload = malloc(p->size + 1);
 	p->pkt = malloc(p->size + ICMP_HDR_LEN);
 	p->rxbuf = malloc(ICMP_MAX_LEN + 60);
@@ -295,13 +473,17 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 		fprintf(stderr, "ping: out of memory\n");
 		return NH_EXIT_USAGE;
 	}
-	/* The payload pattern iputils uses. */
+	/* The payload pattern iputils uses, or -p's bytes over and over. */
 	for (size_t i = 0; i < p->size; i++)
-		p->payload[i] = (uint8_t)(i + 8);
+		p->payload[i] = p->pattern_len ? p->pattern[i % p->pattern_len] : (uint8_t)(i + 8);
 	p->io = nh_io_add(p->loop, p->sock.fd, NH_READ, ping_readable, p);
 	p->timer = nh_timer_add(p->loop, 0, ping_tick, p);
 	p->sigint = nh_signal_add(p->loop, SIGINT, ping_signal, p);
 	p->sigterm = nh_signal_add(p->loop, SIGTERM, ping_signal, p);
+	if (p->deadline_ms && !(p->deadline = nh_timer_add(p->loop, p->deadline_ms, ping_deadline, p))) {
+		fprintf(stderr, "ping: %s\n", strerror(errno));
+		return NH_EXIT_USAGE;
+	}
 	if (!p->io || !p->timer || !p->sigint || !p->sigterm) {
 		fprintf(stderr, "ping: %s\n", strerror(errno));
 		return NH_EXIT_USAGE;
@@ -313,6 +495,7 @@ static void ping_cleanup(struct ping *p)
 {
 	nh_io_del(p->io);
 	nh_timer_del(p->timer);
+	nh_timer_del(p->deadline);
 	nh_signal_del(p->sigint);
 	nh_signal_del(p->sigterm);
 	icmp_sock_close(&p->sock);
@@ -321,6 +504,21 @@ static void ping_cleanup(struct ping *p)
 	free(p->rxbuf);
 	free(p->sent_ns);
 	free(p->seen);
+}
+
+/* -p: 1 to 16 bytes as pairs of hex digits ("ff", "deadbeef"). */
+static int parse_pattern(const char *text, uint8_t *out, size_t *len)
+{
+	size_t n = strlen(text);
+
+	if (n == 0 || n % 2 || n > 32 || strspn(text, "0123456789abcdefABCDEF") != n)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		char pair[3] = { text[2 * i], text[2 * i + 1], 0 };
+		out[i] = (uint8_t)strtoul(pair, NULL, 16);
+	}
+	*len = n / 2;
+	return 0;
 }
 
 int ping_cmd(nh_ctx *ctx, int argc, char **argv)
@@ -332,15 +530,29 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "deadline", required_argument, NULL, 'w' },
+		{ "timestamps", no_argument, NULL, 'D' },
+		{ "outstanding", no_argument, NULL, 'O' },
+		{ "numeric", no_argument, NULL, 'n' },
+		{ "tos", required_argument, NULL, 'Q' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "pmtudisc", required_argument, NULL, 'M' },
+		{ "preload", required_argument, NULL, 'l' },
+		{ "mark", required_argument, NULL, 'm' },
+		{ "interface", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
-			  .timeout_ms = 10000, .size = 56, .next_seq = 1 };
+			  .timeout_ms = 10000, .size = 56, .next_seq = 1, .preload = 1, .ttl = -1, .tos = -1, .mark = -1,
+			  .pmtudisc = -1 };
 	enum icmp_sock_kind kind = ICMP_SOCK_AUTO;
-	int family = AF_UNSPEC, c;
+	int family = AF_UNSPEC, numeric = 0, src_option = 0, c;
 	uint64_t size = 56;
+	long num;
+	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -364,6 +576,63 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 				return NH_EXIT_USAGE;
 			break;
 		case 'q': p.quiet = 1; break;
+		case 't':
+			if (nh_opt_int(ctx, "-t", optarg, 0, 255, &num) < 0)
+				return NH_EXIT_USAGE;
+			p.ttl = (int)num;
+			break;
+		case 'Q':
+			if (nh_opt_int(ctx, "-Q", optarg, 0, 255, &num) < 0)
+				return NH_EXIT_USAGE;
+			p.tos = (int)num;
+			break;
+		case 'm':
+			if (nh_opt_int(ctx, "-m", optarg, 0, UINT32_MAX, &p.mark) < 0)
+				return NH_EXIT_USAGE;
+			break;
+		case 'I':
+			/* An address to send from, else an interface to send through. */
+			src_option = 1;
+			if (nh_addr_parse(optarg, 0, &p.src, &err) == 0 && nh_addr_port(&p.src) == 0) {
+				p.have_src = 1;
+				p.src_arg = optarg;
+				p.iface = NULL;
+			} else if (if_nametoindex(optarg)) {
+				p.iface = optarg;
+				p.have_src = 0;
+			} else {
+				return nh_cli_usage_error(ctx, "-I: '%s': no such interface or address",
+							  optarg);
+			}
+			break;
+		case 'w':
+			if (nh_opt_duration_ms(ctx, "-w", optarg, 1, ICMP_MAX_DURATION_MS,
+					       &p.deadline_ms) < 0)
+				return NH_EXIT_USAGE;
+			break;
+		case 'p':
+			if (parse_pattern(optarg, p.pattern, &p.pattern_len) < 0)
+				return nh_cli_usage_error(ctx, "-p: '%s': give 1 to 16 bytes as pairs of hex digits",
+							  optarg);
+			break;
+		case 'l':
+			/* iputils: more than 3 at once is for root only. */
+			if (nh_opt_int(ctx, "-l", optarg, 1, geteuid() == 0 ? 65536 : 3, &p.preload) < 0)
+				return NH_EXIT_USAGE;
+			break;
+		case 'M':
+			if (strcmp(optarg, "do") == 0)
+				p.pmtudisc = IP_PMTUDISC_DO;
+			else if (strcmp(optarg, "want") == 0)
+				p.pmtudisc = IP_PMTUDISC_WANT;
+			else if (strcmp(optarg, "dont") == 0)
+				p.pmtudisc = IP_PMTUDISC_DONT;
+			else
+				return nh_cli_usage_error(ctx, "-M: '%s': use do, want or dont", optarg);
+			break;
+		case 'D': p.timestamps = 1; break;
+		case 'O': p.outstanding = 1; break;
+		case 'n': numeric = 1; break;
 		case 'S':
 			if (icmp_sock_kind_parse(optarg, &kind) < 0)
 				return nh_cli_usage_error(ctx, "--socket: '%s': use auto, dgram or raw",
@@ -378,12 +647,30 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 					  argv[optind + (optind < argc)]);
 	p.host = argv[optind];
 	p.size = (size_t)size;
+	/* iputils looks names up only for a HOST given as a name. */
+	struct in6_addr any;
+	p.names = !numeric && inet_pton(AF_INET, p.host, &any) != 1 &&
+		  inet_pton(AF_INET6, p.host, &any) != 1;
 
 	int code = ping_setup(&p, family, kind);
 	if (code == NH_EXIT_OK) {
-		size_t ip = p.dst.u.sa.sa_family == AF_INET ? 20 : 40;
-		printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.host, p.dst_text, p.size,
-		       p.size + ICMP_HDR_LEN + ip);
+		if (p.pattern_len) {
+			printf("PATTERN: 0x");
+			for (size_t i = 0; i < p.pattern_len; i++)
+				printf("%02x", p.pattern[i]);
+			printf("\n");
+		}
+		/* iputils' two headers, the IPv6 one with the reply lines' address. */
+		/* -I: iputils names the source, and the interface if one was given. */
+		char src[NH_ADDR_STRLEN], from[sizeof(src) + IF_NAMESIZE + 8] = "";
+		if (src_option)
+			snprintf(from, sizeof(from), "from %s %s: ",
+				 nh_addr_format(&p.src, 0, src, sizeof(src)), p.iface ? p.iface : "");
+		if (p.dst.u.sa.sa_family == AF_INET)
+			printf("PING %s (%s) %s%zu(%zu) bytes of data.\n", p.host, p.dst_text, from,
+			       p.size, p.size + ICMP_HDR_LEN + 20);
+		else
+			printf("PING %s(%s) %s%zu data bytes\n", p.host, p.dst_shown, from, p.size);
 		fflush(stdout);
 		p.start_us = nh_now_us();
 		if (nh_loop_run(p.loop) < 0) {
@@ -391,7 +678,9 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			code = NH_EXIT_USAGE;
 		} else {
 			print_summary(&p);
-			code = p.received ? NH_EXIT_OK : NH_EXIT_FAIL;
+			/* iputils: under -w, fewer than -c answers fail too. */
+			int short_of_count = p.deadline_ms && p.count && p.received < (uint64_t)p.count;
+			code = p.received && !short_of_count ? NH_EXIT_OK : NH_EXIT_FAIL;
 		}
 	}
 	ping_cleanup(&p);

@@ -17,3 +17,5 @@ ICMP_SHELL_TESTS += tests/icmp/test_wait_cmd.sh tests/icmp/test_wait_dns.sh \
 	tests/icmp/test_wait_expect.sh
 # sweep: fping's options (-C).
 ICMP_SHELL_TESTS += tests/icmp/test_sweep_opts.sh
+# ping: iputils' options against iputils' own output.
+ICMP_SHELL_TESTS += tests/icmp/test_ping_opts.sh

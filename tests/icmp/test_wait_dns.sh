@@ -40,13 +40,16 @@ in_ns() {
 	unshare -m -n sh -c '
 		ip link set lo up || exit 99
 		mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf || exit 99
+		sp=
 		if [ "$3" = 1 ]; then
 			"$4" "$5/swallow.py" "$5/swallowing" &
+			sp=$!
 			i=0; while [ ! -e "$5/swallowing" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 		fi
 		shift 5
 		"$@"; rc=$?
-		kill %1 2>/dev/null
+		# By its pid: sh -c has no job control, so %1 names nothing.
+		[ -n "$sp" ] && kill "$sp" 2>/dev/null && wait "$sp" 2>/dev/null
 		exit $rc' sh "$TMP/hosts" "$resolv" "$swallow" "$PY" "$TMP" "$NETHOST" wait "$@" \
 		> "$TMP/out" 2> "$TMP/err"
 	rc=$?

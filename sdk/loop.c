@@ -4,6 +4,10 @@
  * Deleting a handle from inside a callback is safe: fd watchers are
  * marked dead and freed after the batch of events that may still point
  * at them; timers leave the heap at once.
+ *
+ * Timers are set in milliseconds (the ABI) but kept and waited for in
+ * microseconds: epoll_pwait2() sleeps for the exact remaining time, so a
+ * timer fires at its deadline instead of up to a millisecond late.
  */
 #include "config.h"
 
@@ -33,7 +37,7 @@ struct nh_io {
 
 struct nh_timer {
 	nh_loop *loop;
-	int64_t when_ms;
+	int64_t when_us;
 	uint64_t seq;   /* ties fire in the order they were set */
 	size_t slot;    /* index in the heap */
 	nh_timer_cb cb;
@@ -60,6 +64,8 @@ struct nh_loop {
 	int epfd;
 	int stop;
 	int64_t now_ms;
+	int64_t now_us;   /* the iteration's time, which timers are due by */
+	int no_pwait2;    /* the kernel lacks epoll_pwait2: millisecond waits */
 	size_t n_io;      /* live watchers */
 	nh_io *dead_io;   /* freed after the current batch */
 
@@ -86,11 +92,6 @@ int64_t nh_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t now_ms(void)
-{
-	return nh_now_us() / 1000;
-}
-
 int64_t nh_loop_now_ms(nh_loop *loop)
 {
 	return loop->now_ms;
@@ -111,7 +112,8 @@ nh_loop *nh_loop_new(void)
 	}
 	loop->sigfd = -1;
 	sigemptyset(&loop->sigmask);
-	loop->now_ms = now_ms();
+	loop->now_us = nh_now_us();
+	loop->now_ms = loop->now_us / 1000;
 	return loop;
 }
 
@@ -250,7 +252,7 @@ int nh_io_close(nh_io *io)
 
 static int timer_before(const nh_timer *a, const nh_timer *b)
 {
-	return a->when_ms < b->when_ms || (a->when_ms == b->when_ms && a->seq < b->seq);
+	return a->when_us < b->when_us || (a->when_us == b->when_us && a->seq < b->seq);
 }
 
 static void heap_place(nh_loop *loop, size_t i, nh_timer *t)
@@ -295,9 +297,12 @@ static void timer_schedule(nh_timer *t, int64_t delay_ms)
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
+	/* Microseconds must not overflow: this is still ~146,000 years. */
+	if (delay_ms > INT64_MAX / 2000)
+		delay_ms = INT64_MAX / 2000;
 	/* Fresh time, not the iteration's cached one: a timer set after a
 	 * slow callback must not fire early. */
-	t->when_ms = now_ms() + delay_ms;
+	t->when_us = nh_now_us() + delay_ms * 1000;
 	t->seq = t->loop->timer_seq++;
 }
 
@@ -358,12 +363,12 @@ void nh_timer_del(nh_timer *t)
  * again on the next iteration, not in this pass: no starvation. */
 static void run_timers(nh_loop *loop)
 {
-	int64_t now = loop->now_ms;
+	int64_t now = loop->now_us;
 	uint64_t seq_limit = loop->timer_seq;
 
 	while (loop->n_timers) {
 		nh_timer *t = loop->heap[0];
-		if (t->when_ms > now || t->seq >= seq_limit)
+		if (t->when_us > now || t->seq >= seq_limit)
 			break;
 		loop->firing = t;
 		loop->firing_deleted = 0;
@@ -513,16 +518,34 @@ static void run_defers(nh_loop *loop)
 
 /* ---- the loop -------------------------------------------------------- */
 
-static int poll_timeout(nh_loop *loop)
+/* Microseconds until the next thing to do; -1: nothing but fds. */
+static int64_t poll_timeout_us(nh_loop *loop)
 {
 	if (loop->defer_head)
 		return 0;
 	if (!loop->n_timers)
 		return -1;
-	int64_t wait = loop->heap[0]->when_ms - now_ms();
+	int64_t wait = loop->heap[0]->when_us - nh_now_us();
 	if (wait <= 0)
 		return 0;
-	return wait > 60000 ? 60000 : (int)wait;
+	return wait > 60000000 ? 60000000 : wait;
+}
+
+static int poll_events(nh_loop *loop, struct epoll_event *events, int max)
+{
+	int64_t wait_us = poll_timeout_us(loop);
+
+	if (!loop->no_pwait2) {
+		struct timespec ts = { wait_us / 1000000, wait_us % 1000000 * 1000 };
+		int n = epoll_pwait2(loop->epfd, events, max, wait_us < 0 ? NULL : &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		loop->no_pwait2 = 1;
+	}
+	/* Rounded up: a timer is never run before its deadline, and a wait
+	 * shorter than a millisecond is not a busy loop of zero timeouts. */
+	int wait_ms = wait_us < 0 ? -1 : (int)((wait_us + 999) / 1000);
+	return epoll_wait(loop->epfd, events, max, wait_ms);
 }
 
 int nh_loop_run(nh_loop *loop)
@@ -534,10 +557,11 @@ int nh_loop_run(nh_loop *loop)
 		if (!loop->n_io && !loop->n_timers && !loop->defer_head &&
 		    sigisemptyset(&loop->sigmask))
 			break;
-		int n = epoll_wait(loop->epfd, events, MAX_EVENTS, poll_timeout(loop));
+		int n = poll_events(loop, events, MAX_EVENTS);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		loop->now_ms = now_ms();
+		loop->now_us = nh_now_us();
+		loop->now_ms = loop->now_us / 1000;
 		for (int i = 0; i < n; i++) {
 			nh_io *io = events[i].data.ptr;
 			if (io->dead)

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nethost/loop.h>
@@ -106,6 +107,85 @@ START_TEST(many_timers)
 		nh_timer_del(keep[i]);
 	nh_loop_run(loop);
 	ck_assert_int_eq(fired, 5000);
+	nh_loop_free(loop);
+}
+END_TEST
+
+#define TICKS 201
+
+struct ticks {
+	int64_t at[TICKS];
+	int n;
+};
+
+static int64_t tick(nh_loop *loop, void *arg)
+{
+	struct ticks *t = arg;
+
+	t->at[t->n++] = nh_now_us();
+	if (t->n < TICKS)
+		return 2;
+	nh_loop_stop(loop);
+	return NH_TIMER_STOP;
+}
+
+static void drain(nh_loop *loop, int fd, int events, void *arg)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A 2 ms repeating timer fires 2 ms after it was re-armed: never early,
+ * and late by far less than a millisecond, while a pipe written every
+ * 300 us wakes the loop between its deadlines (as ping's replies do).
+ * Deadlines kept in whole milliseconds made it fire at the first wake-up
+ * past a millisecond boundary: 1 to 2 ms after being armed. The median,
+ * so a loaded CI machine's odd late wake-up does not fail it. */
+START_TEST(timer_precision)
+{
+	nh_loop *loop = nh_loop_new();
+	static struct ticks t;
+	int64_t late[TICKS - 1];
+
+	int fds[2];
+	ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+	pid_t waker = fork();
+	ck_assert_int_ge(waker, 0);
+	if (waker == 0) {
+		close(fds[0]);
+		for (;;) {
+			usleep(300);
+			write(fds[1], "w", 1);
+		}
+	}
+	close(fds[1]);
+	nh_io *io = nh_io_add(loop, fds[0], NH_READ, drain, NULL);
+	t.n = 0;
+	nh_timer_add(loop, 2, tick, &t);
+	nh_loop_run(loop);
+	kill(waker, SIGKILL);
+	waitpid(waker, NULL, 0);
+	nh_io_close(io);
+	ck_assert_int_eq(t.n, TICKS);
+	for (int i = 1; i < TICKS; i++) {
+		int64_t interval = t.at[i] - t.at[i - 1];
+		ck_assert_msg(interval >= 2000, "tick %d came %lld us after the last, before 2 ms",
+			      i, (long long)interval);
+		late[i - 1] = interval - 2000;
+	}
+	qsort(late, TICKS - 1, sizeof(late[0]), cmp_i64);
+	int64_t median = late[(TICKS - 1) / 2];
+	ck_assert_msg(median < 300, "median lateness %lld us (max %lld us)", (long long)median,
+		      (long long)late[TICKS - 2]);
 	nh_loop_free(loop);
 }
 END_TEST
@@ -363,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, timers_fire_in_order);
 	tcase_add_test(tc, timers_repeat_and_delete);
 	tcase_add_test(tc, many_timers);
+	tcase_add_test(tc, timer_precision);
 	tcase_add_test(tc, fd_readiness);
 	tcase_add_test(tc, edge_and_level);
 	tcase_add_test(tc, io_close);

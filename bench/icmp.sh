@@ -118,12 +118,22 @@ rtt() {
 		"$@" 2>&1 | sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms$|\1|p' >> "$OUT/rtt"
 	done
 	# The run with the median avg.
+	# The run with the median avg; its line is kept for the ratio row.
 	sort -t/ -k2 -n "$OUT/rtt" | awk -F/ -v n="$name" -v t="$target" \
-		'{ l[NR] = $0 } END { split(l[int((NR + 1) / 2)], f, "/"); printf "| %s | %s | %s | %s | %s | %s |\n", n, t, f[2], f[4], f[1], f[3] }'
+		'{ l[NR] = $0 } END { split(l[int((NR + 1) / 2)], f, "/"); printf "| %s | %s | %s | %s | %s | %s |\n", n, t, f[2], f[4], f[1], f[3] }' |
+		tee "$OUT/rtt.${name%% *}"
+}
+# nethost's avg and mdev over iputils' (1.00: the same); mdev difference in us.
+rtt_ratio() {
+	awk -F'|' -v t="$1" 'NR == 1 { a = $4; m = $5 } NR == 2 {
+		printf "| nethost / iputils | %s | x%.2f | x%.2f (%+.0f us) | | |\n", t,
+			($4 > 0 ? a / $4 : 0), ($5 > 0 ? m / $5 : 0), (m - $5) * 1000 }' \
+		"$OUT/rtt.nethost" "$OUT/rtt.iputils"
 }
 for t in 127.0.0.1 ::1; do
 	rtt "nethost ping" $t "$NETHOST" ping -q -c 100 -i 0.002 $t
 	rtt "iputils ping" $t ping -q -c 100 -i 0.002 $t
+	rtt_ratio $t
 done
 echo
 

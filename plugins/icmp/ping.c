@@ -49,6 +49,10 @@ struct ping {
 	int64_t deadline_ms; /* -w; 0: none */
 	int timestamps;    /* -D */
 	int outstanding;   /* -O */
+	int adaptive;      /* -A: the interval follows the round-trip time */
+	int flood;         /* -f: '.' per probe, a backspace per reply */
+	int interval_given; /* -i */
+	int64_t ewma_x8;   /* iputils' smoothed RTT: microseconds times 8 */
 	int names;         /* reverse names shown: HOST was a name and no -n */
 	char dst_shown[NI_MAXHOST + NH_ADDR_STRLEN + 4]; /* dst as reply lines show it */
 
@@ -174,6 +178,10 @@ static void send_one(struct ping *p)
 	p->sent_ns[seq] = realtime_ns();
 	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
 	p->tried++;
+	if (p->flood && !p->quiet) {
+		fputs(".", stdout);
+		fflush(stdout);
+	}
 	if (r == -EMSGSIZE && p->pmtudisc == IP_PMTUDISC_DO) {
 		/* Too big for the path and not to be fragmented: iputils counts
 		 * it sent and, unless -q, an error (its "local error"). */
@@ -194,6 +202,27 @@ static void send_one(struct ping *p)
 	p->transmitted++;
 }
 
+/* -A: iputils' interval, the smoothed RTT in whole milliseconds; users
+ * get no less than the 2 ms -i allows them. */
+static int64_t adaptive_interval_ms(const struct ping *p)
+{
+	int64_t ms = p->ewma_x8 ? (p->ewma_x8 / 8 + 500) / 1000 : p->interval_ms;
+	int64_t floor = geteuid() == 0 ? 0 : 2;
+
+	return ms < floor ? floor : ms;
+}
+
+/* The wait before the next probe when none came back: -A's interval
+ * (at least 1 ms, so a lost reply does not turn into a send loop), else -i. */
+static int64_t next_interval_ms(const struct ping *p)
+{
+	if (p->adaptive) {
+		int64_t ms = adaptive_interval_ms(p);
+		return ms < 1 ? 1 : ms;
+	}
+	return p->interval_ms;
+}
+
 static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
@@ -210,7 +239,23 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 	p->preload = 1;
 	if (all_sent(p))
 		return all_answered(p) ? 0 : p->timeout_ms;
-	return p->interval_ms;
+	return next_interval_ms(p);
+}
+
+/* -A and -f: the answer to the newest probe sends the next one now, or
+ * once -A's interval since the last send has passed. */
+static void send_next_early(struct ping *p, uint16_t seq)
+{
+	if (!(p->adaptive || p->flood) || seq != (uint16_t)(p->next_seq - 1) || all_sent(p) ||
+	    !p->timer)
+		return;
+	int64_t wait_ms = 0;
+	if (p->adaptive) {
+		wait_ms = adaptive_interval_ms(p) - (nh_now_us() - p->last_send_us) / 1000;
+		if (wait_ms < 0)
+			wait_ms = 0;
+	}
+	nh_timer_reset(p->timer, wait_ms);
 }
 
 static int64_t ping_deadline(nh_loop *loop, void *arg)
@@ -273,9 +318,19 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 			p->tmax = us;
 		p->tsum += us;
 		p->tsum2 += us * us;
+		if (p->ewma_x8)
+			p->ewma_x8 += (int64_t)us - p->ewma_x8 / 8;
+		else
+			p->ewma_x8 = (int64_t)us * 8;
+		send_next_early(p, m->seq);
 	}
 	if (p->quiet)
 		return;
+	if (p->flood) {
+		fputs("\b \b", stdout);
+		fflush(stdout);
+		return;
+	}
 	print_stamp(p);
 	printf("%zu bytes from %s: icmp_seq=%u", rx->len, p->dst_shown, m->seq);
 	if (rx->ttl >= 0)
@@ -300,6 +355,11 @@ static void on_error(struct ping *p, const struct icmp_rx *rx)
 	p->errors++;
 	if (p->quiet)
 		return;
+	if (p->flood) {
+		fputs("\bE", stdout);
+		fflush(stdout);
+		return;
+	}
 	print_stamp(p);
 	printf("From %s icmp_seq=%u %s\n", peer_text(p, &rx->from, from, sizeof(from)), m->seq,
 	       icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
@@ -366,6 +426,12 @@ static void print_summary(const struct ping *p)
 	}
 	if (p->pipe > 1)
 		printf(", pipe %d", p->pipe);
+	/* iputils: -f and -A add the mean gap between probes and the smoothed RTT. */
+	if ((p->flood || p->adaptive) && p->transmitted > 1 && p->received) {
+		int64_t ipg_us = (nh_now_us() - p->start_us) / (int64_t)(p->transmitted - 1);
+		printf(", ipg/ewma %d.%03d/%d.%03d ms", (int)(ipg_us / 1000), (int)(ipg_us % 1000),
+		       (int)(p->ewma_x8 / 8000), (int)(p->ewma_x8 / 8 % 1000));
+	}
 	/* iputils' rtt line ends here: with no reply, its newline is alone. */
 	printf("\n");
 	fflush(stdout);
@@ -541,6 +607,8 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "preload", required_argument, NULL, 'l' },
 		{ "mark", required_argument, NULL, 'm' },
 		{ "interface", required_argument, NULL, 'I' },
+		{ "adaptive", no_argument, NULL, 'A' },
+		{ "flood", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
@@ -552,7 +620,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 	long num;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:Af", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -565,6 +633,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			if (nh_opt_duration_ms(ctx, "-i", optarg, geteuid() == 0 ? 1 : 2,
 					       ICMP_MAX_DURATION_MS, &p.interval_ms) < 0)
 				return NH_EXIT_USAGE;
+			p.interval_given = 1;
 			break;
 		case 'W':
 			if (nh_opt_duration_ms(ctx, "-W", optarg, 1, ICMP_MAX_DURATION_MS,
@@ -631,6 +700,15 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 				return nh_cli_usage_error(ctx, "-M: '%s': use do, want or dont", optarg);
 			break;
 		case 'D': p.timestamps = 1; break;
+		case 'A': p.adaptive = 1; break;
+		case 'f':
+			/* iputils' words and exit status for a user. */
+			if (geteuid() != 0) {
+				fprintf(stderr, "ping: cannot flood; minimal interval allowed for user is 2ms\n");
+				return NH_EXIT_USAGE;
+			}
+			p.flood = 1;
+			break;
 		case 'O': p.outstanding = 1; break;
 		case 'n': numeric = 1; break;
 		case 'S':
@@ -647,6 +725,9 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 					  argv[optind + (optind < argc)]);
 	p.host = argv[optind];
 	p.size = (size_t)size;
+	/* -f without -i: a probe per reply, or a hundred a second, whichever is more. */
+	if (p.flood && !p.interval_given)
+		p.interval_ms = 10;
 	/* iputils looks names up only for a HOST given as a name. */
 	struct in6_addr any;
 	p.names = !numeric && inet_pton(AF_INET, p.host, &any) != 1 &&

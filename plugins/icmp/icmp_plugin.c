@@ -15,7 +15,7 @@ static const struct nh_command icmp_commands[] = {
 	{ "ping",
 	  "ping [-4|-6] [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-w DEADLINE] [-s SIZE] [-t TTL]\n"
 	  "     [-Q TOS] [-p PATTERN] [-I IFACE|ADDR] [-m MARK] [-M do|want|dont] [-D] [-O] [-n] [-q]\n"
-	  "     [-l PRELOAD] [-A] [-f] [-S KIND] HOST\n"
+	  "     [-l PRELOAD] [-A] [-f] [--json] [-S KIND] HOST\n"
 	  "  -4, -6              use IPv4 / IPv6 only when resolving HOST\n"
 	  "  -c, --count COUNT   send COUNT probes, then wait for their replies (default: until Ctrl-C)\n"
 	  "  -i, --interval I    time between probes (default 1s; at least 1ms as root, 2ms otherwise)\n"
@@ -36,6 +36,7 @@ static const struct nh_command icmp_commands[] = {
 	  "  -A, --adaptive      the next probe goes when the reply comes, else after the RTT\n"
 	  "  -f, --flood         root: '.' per probe, a backspace per reply; without -i a probe\n"
 	  "                      per reply or 100 a second, whichever is more\n"
+	  "      --json          NDJSON: a record per reply, timeout and error, then a summary\n"
 	  "  -S, --socket KIND   auto (default: datagram if allowed, else raw), dgram or raw\n"
 	  "Durations: 250ms, 0.2 (seconds), 2s, 1m (at most 1d). Ctrl-C prints the summary.\n"
 	  "A probe that cannot be sent is reported and not counted as transmitted.\n"

@@ -142,6 +142,8 @@ assert S["errors"] == 2 and S["rcv"] == 0 and "timeout" not in [r["type"] for r 
 
 $IN_LO "$NETHOST" ping --json -q -c 2 -i 0.2 127.0.0.1 > "$TMP/j.out" || fail "--json -q: exit $?"
 check_json "$TMP/j.out" 'assert len(R) == 1 and S["rcv"] == 2, R' || fail "--json -q: summary only"
+$IN_LO "$NETHOST" ping --json -f -c 5 127.0.0.1 > "$TMP/j.out" || fail "--json -f: exit $?"
+check_json "$TMP/j.out" 'assert len(R) == 6 and S["rcv"] == 5, R' || fail "--json -f: dots mixed in"
 "$NETHOST" ping --json -O -c 1 127.0.0.1 > /dev/null 2>&1
 [ $? = 2 ] || fail "--json -O: not refused"
-ok "--json: NDJSON replies, timeouts, errors and a summary; -q, -D; -O refused"
+ok "--json: NDJSON replies, timeouts, errors and a summary; -q, -D, -f; -O refused"

@@ -49,12 +49,18 @@ struct ping {
 	int64_t deadline_ms; /* -w; 0: none */
 	int timestamps;    /* -D */
 	int outstanding;   /* -O */
+	int adaptive;      /* -A: the interval follows the round-trip time */
+	int flood;         /* -f: '.' per probe, a backspace per reply */
+	int interval_given; /* -i */
+	int64_t ewma_x8;   /* iputils' smoothed RTT: microseconds times 8 */
+	int json;          /* --json: NDJSON records instead of text */
 	int names;         /* reverse names shown: HOST was a name and no -n */
 	char dst_shown[NI_MAXHOST + NH_ADDR_STRLEN + 4]; /* dst as reply lines show it */
 
 	uint8_t *payload, *pkt, *rxbuf;
 	int64_t *sent_ns;  /* per sequence number: CLOCK_REALTIME of the send, 0 never */
 	uint8_t *seen;     /* per sequence number: replies counted */
+	uint8_t *failed;   /* per sequence number: an error came about it */
 	uint16_t next_seq;
 
 	uint64_t tried;    /* sends attempted: the count -c limits */
@@ -111,6 +117,42 @@ static void print_stamp(const struct ping *p)
 		return;
 	gettimeofday(&tv, NULL);
 	printf("[%lu.%06lu] ", (unsigned long)tv.tv_sec, (unsigned long)tv.tv_usec);
+}
+
+/* --json: a record of TYPE about HOST (seq < 0: about no one probe),
+ * with -D's wall clock as "timestamp". */
+static struct json_object *json_record(const struct ping *p, const char *type, long seq)
+{
+	struct json_object *o = json_object_new_object();
+	struct timeval tv;
+
+	nh_json_add_str(o, "type", type);
+	nh_json_add_str(o, "host", p->host);
+	nh_json_add_str(o, "address", p->dst_text);
+	if (seq >= 0)
+		nh_json_add_int(o, "seq", seq);
+	if (p->timestamps) {
+		char text[32];
+		/* -D's digits exactly, not a double's rounding. */
+		gettimeofday(&tv, NULL);
+		snprintf(text, sizeof(text), "%lu.%06lu", (unsigned long)tv.tv_sec,
+			 (unsigned long)tv.tv_usec);
+		json_object_object_add(o, "timestamp", json_object_new_double_s(
+								   (double)tv.tv_sec + (double)tv.tv_usec / 1e6, text));
+	}
+	return o;
+}
+
+/* --json: an error record, unless -q. */
+static void json_error(const struct ping *p, long seq, const char *from, const char *text)
+{
+	if (p->quiet)
+		return;
+	struct json_object *o = json_record(p, "error", seq);
+	if (from)
+		nh_json_add_str(o, "from", from);
+	nh_json_add_str(o, "error", text);
+	nh_json_print(stdout, o);
 }
 
 /* An address as iputils shows it: "name (address)" when HOST was a name
@@ -174,14 +216,23 @@ static void send_one(struct ping *p)
 	p->sent_ns[seq] = realtime_ns();
 	int r = icmp_sock_send(&p->sock, &p->dst, p->pkt, len);
 	p->tried++;
+	if (p->flood && !p->quiet && !p->json) {
+		fputs(".", stdout);
+		fflush(stdout);
+	}
 	if (r == -EMSGSIZE && p->pmtudisc == IP_PMTUDISC_DO) {
 		/* Too big for the path and not to be fragmented: iputils counts
 		 * it sent and, unless -q, an error (its "local error"). */
 		p->transmitted++;
 		if (!p->quiet) {
+			char text[64];
+			snprintf(text, sizeof(text), "local error: message too long, mtu%s%d",
+				 p->dst.u.sa.sa_family == AF_INET ? "=" : ": ", route_mtu(p));
 			p->errors++;
-			fprintf(stderr, "ping: local error: message too long, mtu%s%d\n",
-				p->dst.u.sa.sa_family == AF_INET ? "=" : ": ", route_mtu(p));
+			p->failed[seq] = 1;
+			fprintf(stderr, "ping: %s\n", text);
+			if (p->json)
+				json_error(p, seq, NULL, text);
 		}
 		return;
 	}
@@ -189,9 +240,35 @@ static void send_one(struct ping *p)
 		/* Not transmitted: an answer to it would be a stray. */
 		p->sent_ns[seq] = 0;
 		fprintf(stderr, "ping: %s: icmp_seq=%u: send: %s\n", p->dst_text, seq, strerror(-r));
+		if (p->json) {
+			char text[128];
+			snprintf(text, sizeof(text), "send: %s", strerror(-r));
+			json_error(p, seq, NULL, text);
+		}
 		return;
 	}
 	p->transmitted++;
+}
+
+/* -A: iputils' interval, the smoothed RTT in whole milliseconds; users
+ * get no less than the 2 ms -i allows them. */
+static int64_t adaptive_interval_ms(const struct ping *p)
+{
+	int64_t ms = p->ewma_x8 ? (p->ewma_x8 / 8 + 500) / 1000 : p->interval_ms;
+	int64_t floor = geteuid() == 0 ? 0 : 2;
+
+	return ms < floor ? floor : ms;
+}
+
+/* The wait before the next probe when none came back: -A's interval
+ * (at least 1 ms, so a lost reply does not turn into a send loop), else -i. */
+static int64_t next_interval_ms(const struct ping *p)
+{
+	if (p->adaptive) {
+		int64_t ms = adaptive_interval_ms(p);
+		return ms < 1 ? 1 : ms;
+	}
+	return p->interval_ms;
 }
 
 static int64_t ping_tick(nh_loop *loop, void *arg)
@@ -210,7 +287,23 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 	p->preload = 1;
 	if (all_sent(p))
 		return all_answered(p) ? 0 : p->timeout_ms;
-	return p->interval_ms;
+	return next_interval_ms(p);
+}
+
+/* -A and -f: the answer to the newest probe sends the next one now, or
+ * once -A's interval since the last send has passed. */
+static void send_next_early(struct ping *p, uint16_t seq)
+{
+	if (!(p->adaptive || p->flood) || seq != (uint16_t)(p->next_seq - 1) || all_sent(p) ||
+	    !p->timer)
+		return;
+	int64_t wait_ms = 0;
+	if (p->adaptive) {
+		wait_ms = adaptive_interval_ms(p) - (nh_now_us() - p->last_send_us) / 1000;
+		if (wait_ms < 0)
+			wait_ms = 0;
+	}
+	nh_timer_reset(p->timer, wait_ms);
 }
 
 static int64_t ping_deadline(nh_loop *loop, void *arg)
@@ -273,9 +366,29 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 			p->tmax = us;
 		p->tsum += us;
 		p->tsum2 += us * us;
+		if (p->ewma_x8)
+			p->ewma_x8 += (int64_t)us - p->ewma_x8 / 8;
+		else
+			p->ewma_x8 = (int64_t)us * 8;
+		send_next_early(p, m->seq);
 	}
 	if (p->quiet)
 		return;
+	if (p->json) {
+		struct json_object *o = json_record(p, "reply", m->seq);
+		nh_json_add_int(o, "bytes", (int64_t)rx->len);
+		if (rx->ttl >= 0)
+			nh_json_add_int(o, "ttl", rx->ttl);
+		icmp_json_add_ms(o, "rtt_ms", (int64_t)us);
+		nh_json_add_bool(o, "dup", dup);
+		nh_json_print(stdout, o);
+		return;
+	}
+	if (p->flood) {
+		fputs("\b \b", stdout);
+		fflush(stdout);
+		return;
+	}
 	print_stamp(p);
 	printf("%zu bytes from %s: icmp_seq=%u", rx->len, p->dst_shown, m->seq);
 	if (rx->ttl >= 0)
@@ -298,8 +411,20 @@ static void on_error(struct ping *p, const struct icmp_rx *rx)
 		return;
 	}
 	p->errors++;
+	p->failed[m->seq] = 1;
 	if (p->quiet)
 		return;
+	if (p->json) {
+		char addr[NH_ADDR_STRLEN];
+		json_error(p, m->seq, nh_addr_format(&rx->from, 0, addr, sizeof(addr)),
+			   icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
+		return;
+	}
+	if (p->flood) {
+		fputs("\bE", stdout);
+		fflush(stdout);
+		return;
+	}
 	print_stamp(p);
 	printf("From %s icmp_seq=%u %s\n", peer_text(p, &rx->from, from, sizeof(from)), m->seq,
 	       icmp_error_text(p->dst.u.sa.sa_family, m->type, m->code));
@@ -316,7 +441,9 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 		if (r < 0) {
 			/* A datagram socket reports ICMP errors as socket errors. */
 			p->errors++;
-			if (!p->quiet) {
+			if (p->json) {
+				json_error(p, -1, NULL, strerror(-r));
+			} else if (!p->quiet) {
 				print_stamp(p);
 				printf("From %s: %s\n", p->dst_text, strerror(-r));
 			}
@@ -337,6 +464,40 @@ static void ping_readable(nh_loop *loop, int fd, int events, void *arg)
 static void ping_signal(nh_loop *loop, int signo, void *arg)
 {
 	ping_finish(arg);
+}
+
+/* --json at the end: a timeout record per probe sent that got neither an
+ * answer nor an error (unless -q), then the summary record. */
+static void print_json_end(const struct ping *p)
+{
+	int64_t elapsed_us = nh_now_us() - p->start_us;
+
+	for (uint16_t seq = 1; !p->quiet && seq != p->next_seq; seq++)
+		if (p->sent_ns[seq] && !p->seen[seq] && !p->failed[seq])
+			nh_json_print(stdout, json_record(p, "timeout", seq));
+	struct json_object *o = json_record(p, "summary", -1);
+	nh_json_add_int(o, "xmt", (int64_t)p->transmitted);
+	nh_json_add_int(o, "rcv", (int64_t)p->received);
+	nh_json_add_int(o, "loss_percentage",
+			p->transmitted ? (int64_t)((p->transmitted - (p->received < p->transmitted ? p->received : p->transmitted)) *
+						   100 / p->transmitted)
+				       : 0);
+	nh_json_add_int(o, "duplicates", (int64_t)p->dups);
+	nh_json_add_int(o, "errors", (int64_t)p->errors);
+	nh_json_add_int(o, "strays", (int64_t)p->strays);
+	nh_json_add_int(o, "malformed", (int64_t)p->malformed);
+	icmp_json_add_ms(o, "elapsed_ms", elapsed_us);
+	if (p->received) {
+		double n = (double)p->received, avg = p->tsum / n, var = p->tsum2 / n - avg * avg;
+		icmp_json_add_ms(o, "min", (int64_t)p->tmin);
+		icmp_json_add_ms(o, "avg", (int64_t)avg);
+		icmp_json_add_ms(o, "max", (int64_t)p->tmax);
+		icmp_json_add_ms(o, "mdev", (int64_t)(var > 0 ? sqrt(var) : 0));
+	}
+	if (p->pipe > 1)
+		nh_json_add_int(o, "pipe", p->pipe);
+	nh_json_print(stdout, o);
+	fflush(stdout);
 }
 
 static void print_summary(const struct ping *p)
@@ -366,6 +527,12 @@ static void print_summary(const struct ping *p)
 	}
 	if (p->pipe > 1)
 		printf(", pipe %d", p->pipe);
+	/* iputils: -f and -A add the mean gap between probes and the smoothed RTT. */
+	if ((p->flood || p->adaptive) && p->transmitted > 1 && p->received) {
+		int64_t ipg_us = (nh_now_us() - p->start_us) / (int64_t)(p->transmitted - 1);
+		printf(", ipg/ewma %d.%03d/%d.%03d ms", (int)(ipg_us / 1000), (int)(ipg_us % 1000),
+		       (int)(p->ewma_x8 / 8000), (int)(p->ewma_x8 / 8 % 1000));
+	}
 	/* iputils' rtt line ends here: with no reply, its newline is alone. */
 	printf("\n");
 	fflush(stdout);
@@ -469,7 +636,8 @@ static int ping_setup(struct ping *p, int family, enum icmp_sock_kind kind)
 	p->rxbuf = malloc(ICMP_MAX_LEN + 60);
 	p->sent_ns = calloc(SEQ_SLOTS, sizeof(*p->sent_ns));
 	p->seen = calloc(SEQ_SLOTS, 1);
-	if (!p->payload || !p->pkt || !p->rxbuf || !p->sent_ns || !p->seen) {
+	p->failed = calloc(SEQ_SLOTS, 1);
+	if (!p->payload || !p->pkt || !p->rxbuf || !p->sent_ns || !p->seen || !p->failed) {
 		fprintf(stderr, "ping: out of memory\n");
 		return NH_EXIT_USAGE;
 	}
@@ -504,6 +672,7 @@ static void ping_cleanup(struct ping *p)
 	free(p->rxbuf);
 	free(p->sent_ns);
 	free(p->seen);
+	free(p->failed);
 }
 
 /* -p: 1 to 16 bytes as pairs of hex digits ("ff", "deadbeef"). */
@@ -541,6 +710,9 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		{ "preload", required_argument, NULL, 'l' },
 		{ "mark", required_argument, NULL, 'm' },
 		{ "interface", required_argument, NULL, 'I' },
+		{ "adaptive", no_argument, NULL, 'A' },
+		{ "flood", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ping p = { .ctx = ctx, .loop = nh_ctx_loop(ctx), .sock.fd = -1, .interval_ms = 1000,
@@ -552,7 +724,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 	long num;
 	nh_error err;
 
-	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46c:i:W:s:qS:t:w:DOnQ:m:I:p:M:l:Af", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -565,6 +737,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			if (nh_opt_duration_ms(ctx, "-i", optarg, geteuid() == 0 ? 1 : 2,
 					       ICMP_MAX_DURATION_MS, &p.interval_ms) < 0)
 				return NH_EXIT_USAGE;
+			p.interval_given = 1;
 			break;
 		case 'W':
 			if (nh_opt_duration_ms(ctx, "-W", optarg, 1, ICMP_MAX_DURATION_MS,
@@ -631,6 +804,16 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 				return nh_cli_usage_error(ctx, "-M: '%s': use do, want or dont", optarg);
 			break;
 		case 'D': p.timestamps = 1; break;
+		case 'A': p.adaptive = 1; break;
+		case 'J': p.json = 1; break;
+		case 'f':
+			/* iputils' words and exit status for a user. */
+			if (geteuid() != 0) {
+				fprintf(stderr, "ping: cannot flood; minimal interval allowed for user is 2ms\n");
+				return NH_EXIT_USAGE;
+			}
+			p.flood = 1;
+			break;
 		case 'O': p.outstanding = 1; break;
 		case 'n': numeric = 1; break;
 		case 'S':
@@ -647,6 +830,12 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 					  argv[optind + (optind < argc)]);
 	p.host = argv[optind];
 	p.size = (size_t)size;
+	/* JSON has no place for -O's lines: its timeout records say it. */
+	if (p.json && p.outstanding)
+		return nh_cli_usage_error(ctx, "-O and --json: unanswered probes are --json's timeout records");
+	/* -f without -i: a probe per reply, or a hundred a second, whichever is more. */
+	if (p.flood && !p.interval_given)
+		p.interval_ms = 10;
 	/* iputils looks names up only for a HOST given as a name. */
 	struct in6_addr any;
 	p.names = !numeric && inet_pton(AF_INET, p.host, &any) != 1 &&
@@ -654,7 +843,7 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 
 	int code = ping_setup(&p, family, kind);
 	if (code == NH_EXIT_OK) {
-		if (p.pattern_len) {
+		if (p.pattern_len && !p.json) {
 			printf("PATTERN: 0x");
 			for (size_t i = 0; i < p.pattern_len; i++)
 				printf("%02x", p.pattern[i]);
@@ -666,7 +855,9 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 		if (src_option)
 			snprintf(from, sizeof(from), "from %s %s: ",
 				 nh_addr_format(&p.src, 0, src, sizeof(src)), p.iface ? p.iface : "");
-		if (p.dst.u.sa.sa_family == AF_INET)
+		if (p.json)
+			; /* no header: every record names the host */
+		else if (p.dst.u.sa.sa_family == AF_INET)
 			printf("PING %s (%s) %s%zu(%zu) bytes of data.\n", p.host, p.dst_text, from,
 			       p.size, p.size + ICMP_HDR_LEN + 20);
 		else
@@ -677,7 +868,10 @@ int ping_cmd(nh_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "ping: event loop: %s\n", strerror(errno));
 			code = NH_EXIT_USAGE;
 		} else {
-			print_summary(&p);
+			if (p.json)
+				print_json_end(&p);
+			else
+				print_summary(&p);
 			/* iputils: under -w, fewer than -c answers fail too. */
 			int short_of_count = p.deadline_ms && p.count && p.received < (uint64_t)p.count;
 			code = p.received && !short_of_count ? NH_EXIT_OK : NH_EXIT_FAIL;

@@ -19,3 +19,5 @@ ICMP_SHELL_TESTS += tests/icmp/test_wait_cmd.sh tests/icmp/test_wait_dns.sh \
 ICMP_SHELL_TESTS += tests/icmp/test_sweep_opts.sh
 # ping: iputils' options against iputils' own output.
 ICMP_SHELL_TESTS += tests/icmp/test_ping_opts.sh
+# ping: -A adaptive and -f flood against iputils.
+ICMP_SHELL_TESTS += tests/icmp/test_ping_more.sh

@@ -80,16 +80,22 @@ fi
 
 # --json: NDJSON, a record per reply, timeout and error, then a summary,
 # each line parsed on its own. A namespace with an answering peer, a
-# silent one, and through the peer an address it rejects (a prohibit
-# route: ICMP errors back).
+# silent one, and behind the peer a real host it refuses to forward to (a
+# prohibit route for that host's /32: ICMP errors back; the probed
+# address is the host's own).
 NS=$(ns_name pjs)
 PEER=$(ns_name pjsp)
 SILENT=$(ns_name pjss)
+TGT=$(ns_name pjst)
 ns_add "$NS"
 ns_add "$PEER"
 ns_add "$SILENT"
+ns_add "$TGT"
 ns_link "$NS" "$PEER" nhj0 nhj1
 ns_link "$NS" "$SILENT" nhj2 nhj3
+ns_link "$PEER" "$TGT" nhj4 nhj5
+ip -n "$PEER" addr add 10.216.9.1/24 dev nhj4
+ip -n "$TGT" addr add 10.216.9.9/24 dev nhj5
 ip -n "$NS" addr add 10.216.0.1/24 dev nhj0
 ip -n "$PEER" addr add 10.216.0.2/24 dev nhj1
 ip -n "$NS" addr add 10.216.1.1/24 dev nhj2

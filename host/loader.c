@@ -353,9 +353,9 @@ static const char *abi_text(uint32_t abi, char *buf, size_t len)
 	return buf;
 }
 
-/* Check a descriptor; 0 or -errno with err filled. */
-static int check_descriptor(const struct nh_plugin *d, const char *name, const char *path,
-			    nh_error *err)
+/* Only .abi is read before this says yes: it is the first field in
+ * every major, the rest of another major's layout is unknown. */
+static int check_abi(const struct nh_plugin *d, const char *name, const char *path, nh_error *err)
 {
 	char want[16], got[16];
 
@@ -366,6 +366,13 @@ static int check_descriptor(const struct nh_plugin *d, const char *name, const c
 				    name, path, abi_text(d->abi, got, sizeof(got)),
 				    abi_text(NH_ABI_VERSION, want, sizeof(want)), NH_ABI_MAJOR,
 				    NH_ABI_MINOR);
+	return 0;
+}
+
+/* Check a descriptor (the host's copy of it); 0 or -errno with err filled. */
+static int check_descriptor(const struct nh_plugin *d, const char *name, const char *path,
+			    nh_error *err)
+{
 	if (!d->name || strcmp(d->name, name) != 0)
 		return nh_error_set(err, EINVAL,
 				    "plugin '%s' (%s): descriptor names itself '%s', not '%s'", name,
@@ -433,14 +440,17 @@ const struct loaded_plugin *loader_get(struct loader *ld, const char *name, nh_e
 	}
 	struct nh_plugin copy;
 	char why[256];
-	if ((desc->abi >> 16) == NH_ABI_MAJOR && descriptor_adopt(desc, &copy, why, sizeof(why)) < 0) {
+	if (check_abi(desc, name, path, err) < 0) {
+		lt_dlclose(h);
+		return NULL;
+	}
+	if (descriptor_adopt(desc, &copy, why, sizeof(why)) < 0) {
 		nh_error_set(err, EINVAL, "plugin '%s' (%s): %s", name, path, why);
 		lt_dlclose(h);
 		return NULL;
 	}
-	if (check_descriptor((desc->abi >> 16) == NH_ABI_MAJOR ? &copy : desc, name, path, err) < 0) {
-		if ((desc->abi >> 16) == NH_ABI_MAJOR)
-			descriptor_release(&copy);
+	if (check_descriptor(&copy, name, path, err) < 0) {
+		descriptor_release(&copy);
 		lt_dlclose(h);
 		return NULL;
 	}

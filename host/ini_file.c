@@ -324,6 +324,8 @@ static char *read_file(const char *path, size_t *len)
 	/* One byte more than the cap tells a file that grew since fstat. */
 	size_t cap = (size_t)st.st_size + 1, n = 0;
 	char *text = malloc(cap + 1);
+	if (!text)
+		host_logf(NH_LOG_ERR, "%s: out of memory", path);
 	while (text) {
 		ssize_t got = read(fd, text + n, cap - n);
 		if (got < 0 && errno == EINTR)
@@ -346,8 +348,10 @@ static char *read_file(const char *path, size_t *len)
 				break;
 			}
 			char *grown = realloc(text, cap * 2 + 1);
-			if (!grown)
+			if (!grown) {
+				host_logf(NH_LOG_ERR, "%s: out of memory", path);
 				free(text);
+			}
 			text = grown;
 			cap *= 2;
 		}

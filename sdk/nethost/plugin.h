@@ -30,9 +30,11 @@
  *        only the functions of these headers, version node NETHOST_2.0):
  *        sized descriptor and tables; nh_abi_host(); nh_conf_key.required;
  *        nh_error carries its errno; log level asked with nh_log_enabled();
- *        metrics text and the host status through the ctx; stream helpers
- *        (stream.h: listener, buffered writer, CLI client) and CLI option
- *        parsers (cli.h). rtnl, echo and status left the public SDK.
+ *        metrics text and the host status through the ctx; nh_ctx_plugin();
+ *        stream helpers (stream.h: listener with nh_listener_pause(),
+ *        buffered writer, CLI client), CLI option parsers and
+ *        nh_cli_run_until_signal() (cli.h), nh_escape() (log.h). rtnl, echo
+ *        and status left the public SDK.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -43,6 +43,10 @@ int host_metrics_count(void);
 
 /* The status builder the service installs (NULL: none, as for CLI). */
 void host_set_status(struct json_object *(*fn)(void *arg), void *arg);
+/* What runs nh_ctl_call() (the service installs it; NULL: -ENOTSUP). */
+typedef int (*host_ctl_fn)(void *arg, const nh_ctx *caller, const char *instance, int argc,
+			   char **argv, struct json_object **out);
+void host_set_ctl(host_ctl_fn fn, void *arg);
 /* A context for instance [plugin instance], or for CLI command cmd.
  * NULL with errno set. */
 nh_ctx *host_ctx_new(nh_loop *loop, const char *plugin, const char *instance);

@@ -17,6 +17,7 @@ host_nethost_SOURCES = \
 	host/completion.h \
 	host/crash.c \
 	host/crash.h \
+	host/ctl_dispatch.c \
 	host/descriptor.c \
 	host/descriptor.h \
 	host/loader.c \

@@ -90,6 +90,7 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 static void service_cleanup(struct service *svc)
 {
 	host_set_status(NULL, NULL);
+	host_set_ctl(NULL, NULL);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loaders_free(svc);
@@ -133,6 +134,7 @@ int service_run(const struct host_options *opt)
 	svc.started_us = nh_now_us();
 	svc.started_at = time(NULL);
 	host_set_status(status_build, &svc);
+	host_set_ctl(ctl_plugin_call, &svc);
 
 	for (int i = 0; i < svc.cur.n; i++)
 		if (instance_start(svc.cur.inst[i]) < 0) {

@@ -55,6 +55,7 @@ struct service {
 	int64_t started_us;   /* monotonic, for the uptime */
 	time_t started_at;    /* wall clock, for people */
 	int reloads;          /* successful ones */
+	int ctl_running;      /* inside a control command's run(): no nesting */
 };
 
 /* ---- instance lifecycle (instance.c) ------------------------------- */
@@ -73,6 +74,11 @@ int instance_restore(nh_loop *loop, struct instance *in);
 void instance_free(struct instance *in);
 /* The plugin's report(), if it has one (SIGUSR1). */
 void instance_report(struct instance *in);
+/* in's control command name; NULL when it has none or is not started. */
+const struct nh_ctl_command *instance_ctl_find(const struct instance *in, const char *name);
+/* Run control command c of in (a started instance): its exit code. */
+int instance_ctl(struct instance *in, const struct nh_ctl_command *c, int argc, char **argv,
+		 nh_ctl_reply *reply);
 
 /* ---- generations and reload (reload.c) ----------------------------- */
 
@@ -122,6 +128,20 @@ int drop_privileges(const struct host_settings *hs);
 void check_pid_file(nh_section *sec, const char *path);
 /* Write path (NULL: none), removing the previous one if it differs. */
 void set_pid_file(struct service *svc, const char *path);
+
+/* ---- control commands (ctl_dispatch.c) ----------------------------- */
+
+/* The instance "plugin/name" of the running generation, or NULL. */
+struct instance *ctl_find_instance(const struct service *svc, const char *name);
+/* Run in's control command argv[0]: {"code": N, "reply": {...}} or
+ * {"code": N, "error": "..."} in *out (the caller's). The exit code, or
+ * -errno with *out NULL (-ENOENT: no such command, -EBUSY: nested,
+ * -ENOMEM). */
+int ctl_run_instance(struct service *svc, struct instance *in, int argc, char **argv,
+		     struct json_object **out);
+/* nh_ctl_call() for plugins (host_set_ctl). */
+int ctl_plugin_call(void *arg, const nh_ctx *caller, const char *instance, int argc, char **argv,
+		    struct json_object **out);
 
 /* ---- status JSON (status.c) ---------------------------------------- */
 

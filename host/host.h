@@ -25,6 +25,10 @@ void host_log_set_target(enum host_log_target target, const char *ident);
 void host_log_set_stamps(int on);
 /* The level every context reads (nh_ctx.log_level). */
 const int *host_log_level(void);
+/* While lines is an array (NULL: off), every error and warning line is
+ * also appended to it, without a timestamp (nethost ctl reload's
+ * problems). */
+void host_log_capture(struct json_object *lines);
 /* nh_host_ops.log */
 void host_log_ops_line(const nh_ctx *ctx, int level, const char *msg);
 

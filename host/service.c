@@ -91,6 +91,7 @@ static void service_cleanup(struct service *svc)
 {
 	host_set_status(NULL, NULL);
 	host_set_ctl(NULL, NULL);
+	control_close(svc);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loaders_free(svc);
@@ -144,6 +145,10 @@ int service_run(const struct host_options *opt)
 			return 1;
 		}
 	set_pid_file(&svc, hs.pid_file);
+	if (control_open(&svc, hs.control, &hs) < 0) {
+		service_cleanup(&svc);
+		return 1;
+	}
 	/* Privileged sockets are open now: give up what opened them. */
 	if (drop_privileges(&hs) < 0) {
 		service_cleanup(&svc);

@@ -37,6 +37,7 @@ struct host_settings {
 	uid_t uid; /* (uid_t)-1: keep the user we started as */
 	gid_t gid;
 	const char *user;
+	const char *control; /* the control socket's path, or NULL: none */
 };
 
 struct service {
@@ -56,6 +57,7 @@ struct service {
 	time_t started_at;    /* wall clock, for people */
 	int reloads;          /* successful ones */
 	int ctl_running;      /* inside a control command's run(): no nesting */
+	struct control *control; /* the control socket, or NULL */
 };
 
 /* ---- instance lifecycle (instance.c) ------------------------------- */
@@ -91,8 +93,9 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 /* Free every instance and the config. */
 void generation_free(struct generation *g);
 int generation_has(const struct generation *g, const struct instance *in);
-/* SIGHUP: re-read the file; applied whole or not at all. */
-void reload(struct service *svc);
+/* SIGHUP (and nethost ctl reload): re-read the file; applied whole or
+ * not at all. 0 applied, -EINVAL refused (every problem logged). */
+int reload(struct service *svc);
 /* The loader for [nethost] plugin_path = ini_path: the current one when
  * the path did not change, else a new one added to svc->loaders (made
  * current only when its generation is committed). NULL when out of
@@ -129,7 +132,29 @@ void check_pid_file(nh_section *sec, const char *path);
 /* Write path (NULL: none), removing the previous one if it differs. */
 void set_pid_file(struct service *svc, const char *path);
 
+/* ---- the control socket (control.c) -------------------------------- */
+
+/* Largest request a client may send (one line of JSON). */
+#define CTL_REQUEST_MAX 16384
+
+/* Listen on path (0600, owned by hs->uid/gid when the service changes
+ * user), after the instances started. 0 or -errno (logged). */
+int control_open(struct service *svc, const char *path, const struct host_settings *hs);
+/* After a reload: move the socket when [nethost] control changed (a
+ * failure is logged and the old socket stays). */
+void control_apply(struct service *svc, const char *path);
+/* Close the socket and every client. */
+void control_close(struct service *svc);
+/* Where it listens (svc->control is set). */
+const char *control_path(const struct service *svc);
+
 /* ---- control commands (ctl_dispatch.c) ----------------------------- */
+
+/* Run one request (argv as the client sent it): a fresh response
+ * {"code": N, "reply": {...}} or {"code": N, "error": "..."}; NULL when
+ * out of memory. *stop is set when the service should stop once the
+ * response went out. */
+struct json_object *ctl_dispatch(struct service *svc, int argc, char **argv, int *stop);
 
 /* The instance "plugin/name" of the running generation, or NULL. */
 struct instance *ctl_find_instance(const struct service *svc, const char *name);

@@ -44,6 +44,7 @@ struct ctl_conn {
 	nh_timer *deadline;
 	int stop_after; /* `stop`: stop the loop once the response went */
 	int answered;
+	int draining;   /* answered an over-long request: read to EOF, then close */
 	size_t len;
 	char buf[CTL_REQUEST_MAX + 1];
 };
@@ -95,6 +96,14 @@ static void conn_answer(struct ctl_conn *cc, struct json_object *resp)
 	if (r == -ENOBUFS)
 		nh_writer_printf(cc->w, "{\"code\":1,\"error\":\"response too large\"}\n");
 	json_object_put(resp);
+	/* Input left unread at close() resets the connection, which can
+	 * destroy the response (a client still sending an over-long or
+	 * refused request): end our side once the response is out, and
+	 * read the client's rest away until it closes. */
+	if (nh_writer_queued(cc->w) == 0 && shutdown(nh_writer_fd(cc->w), SHUT_WR) == 0) {
+		cc->draining = 1;
+		return;
+	}
 	nh_writer_close(cc->w, 1);
 }
 
@@ -141,14 +150,18 @@ static void conn_request(struct ctl_conn *cc)
 static void conn_readable(nh_writer *w, int fd, void *arg)
 {
 	struct ctl_conn *cc = arg;
-	ssize_t n = read(fd, cc->buf + cc->len, CTL_REQUEST_MAX - cc->len);
+	char sink[4096];
+	ssize_t n = cc->draining ? read(fd, sink, sizeof(sink))
+				 : read(fd, cc->buf + cc->len, CTL_REQUEST_MAX - cc->len);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) { /* gone before a full request */
+	if (n <= 0) { /* gone before a full request, or drained */
 		nh_writer_close(w, 0);
 		return;
 	}
+	if (cc->draining)
+		return;
 	cc->len += (size_t)n;
 	cc->buf[cc->len] = '\0';
 	char *nl = memchr(cc->buf, '\n', cc->len);
@@ -168,6 +181,8 @@ static int64_t conn_timeout(nh_loop *loop, void *arg)
 	cc->deadline = NULL;
 	if (!cc->answered)
 		conn_fail(cc, NH_EXIT_USAGE, "no request within 10 s");
+	else if (cc->draining)
+		nh_writer_close(cc->w, 0);
 	return NH_TIMER_STOP;
 }
 

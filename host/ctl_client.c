@@ -147,7 +147,8 @@ static struct json_object *talk(const char *path, const struct ctl_args *a)
 	int64_t deadline = nh_now_us() / 1000 + a->timeout_ms;
 	int r = nh_client_send(fd, line, tlen + 1, a->timeout_ms, &err);
 	free(line);
-	if (r < 0) {
+	/* A peer refused at once has answered and closed: read why. */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 		fprintf(stderr, "nethost ctl: %s: %s\n", path, err.msg);
 		close(fd);
 		return NULL;

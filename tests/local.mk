@@ -65,10 +65,10 @@ tests_plugins_crashy_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
 	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
-	tests/test_host_reload.sh tests/test_host_completion.sh
+	tests/test_host_reload.sh tests/test_host_completion.sh tests/test_host_ctl.sh
 EXTRA_DIST += tests/lib.sh tests/test_host_cli.sh tests/test_host_config.sh \
 	tests/test_host_loader.sh tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
-	tests/test_host_reload.sh tests/test_host_completion.sh \
+	tests/test_host_reload.sh tests/test_host_completion.sh tests/test_host_ctl.sh \
 	tests/valgrind.supp tests/valgrind-run tests/valgrind-nethost
 include tests/forward/local.mk
 include tests/icmp/local.mk

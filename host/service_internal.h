@@ -38,6 +38,7 @@ struct host_settings {
 	gid_t gid;
 	const char *user;
 	const char *control; /* the control socket's path, or NULL: none */
+	char control_buf[108]; /* sizeof(sun_path): the default path, when control points here */
 };
 
 struct service {

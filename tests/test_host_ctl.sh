@@ -261,3 +261,20 @@ HOST_PID=
 ctl status > /dev/null 2> "$TMP/err"; rc=$?
 [ $rc = 1 ] || fail "ctl to a stopped service: exit $rc, want 1"
 ok "stop: the service exits 0 and removes its socket; then ctl exits 1"
+
+# ---- under systemd: the default socket in $RUNTIME_DIRECTORY ------------
+mkdir -p "$TMP/rt"
+printf '[abi21 new]\nword = rt\n' > "$TMP/rt.ini"
+RUNTIME_DIRECTORY="$TMP/rt:$TMP/other"; export RUNTIME_DIRECTORY
+start_host "$TMP/rt.ini" -p "$PLUGINS"
+"$NETHOST" ctl -s "$TMP/rt/control.sock" --json abi21/new say > "$TMP/rt.out" || fail "no socket in \$RUNTIME_DIRECTORY: $(cat "$TMP/rt.out")"
+grep -q '"word":"rt"' "$TMP/rt.out" || fail "rt: $(cat "$TMP/rt.out")"
+stop_host
+printf '[nethost]\ncontrol = off\n[abi21 new]\nword = rt\n' > "$TMP/rt.ini"
+start_host "$TMP/rt.ini" -p "$PLUGINS"
+[ -e "$TMP/rt/control.sock" ] && fail "control = off still made a socket"
+"$NETHOST" ctl -c "$TMP/rt.ini" status > /dev/null 2> "$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "\[nethost\] control is off" "$TMP/err" || fail "ctl -c with control = off: exit $rc: $(cat "$TMP/err")"
+stop_host
+unset RUNTIME_DIRECTORY
+ok "unset, control is \$RUNTIME_DIRECTORY/control.sock under systemd (the unit's /run/nethost); control = off is off"

@@ -60,6 +60,8 @@ void read_host_settings(nh_config *cfg, struct host_settings *hs)
 				 strlen(hs->control) >= sizeof(hs->control_buf)))
 		nh_conf_error(sec, "control", "'%s': give a file path of at most %zu characters, or off",
 			      hs->control, sizeof(hs->control_buf) - 1);
+	else if (hs->control && hs->control != hs->control_buf)
+		check_file_dir(sec, "control", hs->control);
 	nh_conf_get_str(sec, "log_level", "info", &level);
 	nh_conf_get_str(sec, "log_target", "stderr", &target);
 	int lv = host_log_level_parse(level);
@@ -72,7 +74,7 @@ void read_host_settings(nh_config *cfg, struct host_settings *hs)
 	else if (strcmp(target, "stderr") != 0)
 		nh_conf_error(sec, "log_target", "'%s': use stderr or syslog", target);
 	if (hs->pid_file)
-		check_pid_file(sec, hs->pid_file);
+		check_file_dir(sec, "pid_file", hs->pid_file);
 	read_identity(sec, hs);
 }
 

@@ -69,6 +69,16 @@ retries = 0
 INI
 	printf '%s\n' "$2" >> "$CONF"
 }
+# Bad values are configuration errors (-t exits 2), named by file and line.
+printf '[nethost]\ncontrol = %s/nodir/c.sock\n' "$TMP" > "$TMP/bad.ini"
+"$NETHOST" -t -c "$TMP/bad.ini" > "$TMP/bad.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "bad.ini:2: \[nethost nethost\] control: '$TMP/nodir/c.sock': directory '$TMP/nodir': No such file" "$TMP/bad.out" ||
+	fail "control in a missing directory: exit $rc: $(cat "$TMP/bad.out")"
+printf '[nethost]\ncontrol = @abstract\n' > "$TMP/bad.ini"
+"$NETHOST" -t -c "$TMP/bad.ini" > "$TMP/bad.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "control: '@abstract': give a file path" "$TMP/bad.out" || fail "control = @abstract: exit $rc: $(cat "$TMP/bad.out")"
+ok "control in a missing directory, or not a file path: -t exits 2 naming file, line and key"
+
 write_conf "" ""
 start_host "$CONF" -p "$TMP/sk:$PLUGINS"
 ctl() { "$NETHOST" ctl -s "$SOCK" "$@"; }

@@ -25,6 +25,7 @@ const char ctl_usage[] =
 	"       nethost ctl stop [OPTIONS]          stop the service\n"
 	"       nethost ctl metrics [OPTIONS]       every metric, Prometheus text\n"
 	"       nethost ctl conns [INSTANCE]        [forward] live connections\n"
+	"       nethost ctl stats [INSTANCE]        [forward] addresses and counters\n"
 	"       nethost ctl targets [INSTANCE]      [icmp] targets: state, RTT, loss, since\n"
 	"       nethost ctl help [OPTIONS]          every command, the instances' own too\n"
 	"       nethost ctl COMMAND [INSTANCE]      an instance command on every instance with it\n"

@@ -104,7 +104,7 @@ json "
 assert r['abi'] == '2.1' and r['config_file'] == '$CONF' and r['control'] == '$SOCK', r
 assert r['uptime_seconds'] >= 0 and r['reloads'] == 0
 i = {x['plugin'] + '/' + x['name']: x for x in r['instances']}
-assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['conns'], i
+assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns'], i
 assert i['skeleton/s']['ctl'] == ['stats'] and i['abi21/new']['ctl'] == ['say'], i
 assert i['abi20/old']['ctl'] == [] and i['abi20/old']['state'] == 'running', i
 " status
@@ -135,9 +135,13 @@ ctl conns web > "$TMP/conns.txt" || fail "conns web: exit $?"
 grep -q "^\[forward/web\]" "$TMP/conns.txt" && grep -Eq "^    client +upstream +state" "$TMP/conns.txt" &&
 	grep -q "127.0.0.1:$PU  *relaying  *13  *13" "$TMP/conns.txt" || { cat "$TMP/conns.txt"; fail "conns text"; }
 json "assert r['conns'][0]['bytes_up'] == 13, r" forward/web conns
+json "
+assert r['listen'] == ['127.0.0.1:$PF'] and r['upstreams'] == ['127.0.0.1:$PU'], r
+assert r['active'] == 1 and r['accepted'] == 1 and r['bytes_up'] == 13 and r['bytes_down'] == 13, r
+" forward/web stats
 ctl conns nope > /dev/null 2> "$TMP/err" && fail "conns of an unknown instance succeeded"
 grep -q "no running instance 'nope' has 'conns'" "$TMP/err" || fail "conns nope: $(cat "$TMP/err")"
-ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON)"
+ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON); forward/web stats"
 
 # ---- targets -------------------------------------------------------------
 if [ $ROOT = 1 ]; then

@@ -56,6 +56,7 @@ static const struct nh_host_ops host_ops = {
 	.metrics_text = metrics_text,
 	.status = status,
 	.ctl_call = ctl_call,
+	.histogram_new = host_histogram_new,
 };
 
 static nh_ctx *ctx_new(nh_loop *loop, const char *name, const char *plugin, const char *instance)

@@ -37,6 +37,8 @@ void host_log_ops_line(const nh_ctx *ctx, int level, const char *msg);
 void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
 		      const char *const *labels);
 void host_series_del(void *series);
+void *host_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
+			 const double *bounds, size_t n_bounds, const char *const *pairs);
 /* Every series of ctx goes with it (host_ctx_free calls this). */
 void host_metrics_drop_ctx(const nh_ctx *ctx);
 int host_metrics_write(FILE *f);

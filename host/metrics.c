@@ -1,4 +1,4 @@
-/* Metrics: the host's registry of counter and gauge series, rendered in
+/* Metrics: the host's registry of counter, gauge and histogram series, rendered in
  * the Prometheus text format. Plugins reach it through their context
  * (sdk/metrics.c); one registry serves every instance of the process.
  *
@@ -18,7 +18,7 @@
 #include "host.h"
 
 
-static const char *const type_names[] = { "counter", "gauge" };
+static const char *const type_names[] = { "counter", "gauge", "histogram" };
 
 struct family;
 
@@ -102,7 +102,7 @@ static int append_label(char **buf, size_t *len, size_t *cap, const char *name, 
 
 /* The label text for a new series, or NULL with errno set (EINVAL is
  * reported here). */
-static char *render_labels(const nh_ctx *ctx, const char *name, const char *const *pairs)
+static char *render_labels(const nh_ctx *ctx, const char *name, int type, const char *const *pairs)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -116,7 +116,7 @@ static char *render_labels(const nh_ctx *ctx, const char *name, const char *cons
 			break;
 		const char *value = *pairs++;
 		if (!valid_name(key, 0) || strncmp(key, "__", 2) == 0 || strcmp(key, "plugin") == 0 ||
-		    strcmp(key, "instance") == 0) {
+		    strcmp(key, "instance") == 0 || (type == NH_SERIES_HISTOGRAM && strcmp(key, "le") == 0)) {
 			nh_logf(ctx, NH_LOG_ERR, "metric %s: label name '%s' is not allowed", name, key);
 			free(buf);
 			errno = EINVAL;
@@ -210,13 +210,31 @@ static void family_drop_if_empty(struct family *f)
 	}
 }
 
-void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
-		      const char *const *pairs)
+static int ends_with(const char *s, const char *suffix)
 {
-	if (!valid_name(name, 1) ||
-	    (type == NH_SERIES_COUNTER && (strlen(name) < 7 || strcmp(name + strlen(name) - 6, "_total") != 0))) {
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A histogram's name must not collide with the series it renders
+ * (name_bucket, name_sum, name_count) or read as a counter. */
+static int histogram_name_ok(const char *name)
+{
+	return !ends_with(name, "_total") && !ends_with(name, "_bucket") &&
+	       !ends_with(name, "_sum") && !ends_with(name, "_count");
+}
+
+static void *series_add(const nh_ctx *ctx, int type, const char *name, const char *help,
+			const char *const *pairs, size_t extra)
+{
+	if (!valid_name(name, 1) || (type == NH_SERIES_COUNTER && !ends_with(name, "_total")) ||
+	    (type == NH_SERIES_HISTOGRAM && !histogram_name_ok(name))) {
 		nh_logf(ctx, NH_LOG_ERR, "metric name '%s' is not valid%s", name ? name : "(null)",
-			type == NH_SERIES_COUNTER ? " (a counter's name ends in _total)" : "");
+			type == NH_SERIES_COUNTER ? " (a counter's name ends in _total)"
+			: type == NH_SERIES_HISTOGRAM
+				? " (a histogram's name does not end in _total, _bucket, _sum or _count)"
+				: "");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -225,7 +243,7 @@ void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char 
 		errno = EINVAL;
 		return NULL;
 	}
-	char *labels = render_labels(ctx, name, pairs);
+	char *labels = render_labels(ctx, name, type, pairs);
 	if (!labels)
 		return NULL;
 	struct family *f = family_get(ctx, name, help, type);
@@ -240,7 +258,7 @@ void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char 
 			errno = EEXIST;
 			return NULL;
 		}
-	struct series *s = calloc(1, sizeof(*s));
+	struct series *s = calloc(1, sizeof(*s) + extra);
 	if (!s) {
 		free(labels);
 		family_drop_if_empty(f);
@@ -257,6 +275,46 @@ void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char 
 		f->head = s;
 	f->tail = s;
 	nseries++;
+	return s;
+}
+
+void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
+		      const char *const *pairs)
+{
+	if (type != NH_SERIES_COUNTER && type != NH_SERIES_GAUGE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return series_add(ctx, type, name, help, pairs, 0);
+}
+
+/* The bounds and counts live in the same allocation, after the series. */
+void *host_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
+			 const double *bounds, size_t n_bounds, const char *const *pairs)
+{
+	if (!bounds || n_bounds < 1 || n_bounds > NH_HISTOGRAM_MAX_BUCKETS) {
+		nh_logf(ctx, NH_LOG_ERR, "metric %s: a histogram needs 1 to %d bucket bounds",
+			name ? name : "(null)", NH_HISTOGRAM_MAX_BUCKETS);
+		errno = EINVAL;
+		return NULL;
+	}
+	for (size_t i = 0; i < n_bounds; i++)
+		if (!isfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
+			nh_logf(ctx, NH_LOG_ERR,
+				"metric %s: bucket bounds must be finite and strictly ascending",
+				name ? name : "(null)");
+			errno = EINVAL;
+			return NULL;
+		}
+	size_t extra = n_bounds * sizeof(double) + (n_bounds + 1) * sizeof(uint64_t);
+	struct series *s = series_add(ctx, NH_SERIES_HISTOGRAM, name, help, pairs, extra);
+	if (!s)
+		return NULL;
+	struct nh_histogram *h = &s->head.v.histogram;
+	h->n = n_bounds;
+	h->bounds = (double *)(s + 1);
+	h->counts = (uint64_t *)(h->bounds + n_bounds);
+	memcpy(h->bounds, bounds, n_bounds * sizeof(double));
 	return s;
 }
 
@@ -310,6 +368,27 @@ static void format_double(double v, char *buf, size_t len)
 	}
 }
 
+/* name_bucket{...,le="B"} cumulative, then +Inf, name_sum, name_count. */
+static void write_histogram(FILE *f, const char *name, const struct series *s)
+{
+	const struct nh_histogram *h = &s->head.v.histogram;
+	uint64_t cum = 0;
+	char num[40];
+
+	for (size_t i = 0; i <= h->n; i++) {
+		cum += h->counts[i];
+		if (i < h->n)
+			format_double(h->bounds[i], num, sizeof(num));
+		else
+			snprintf(num, sizeof(num), "+Inf");
+		fprintf(f, "%s_bucket{%s,le=\"%s\"} %llu\n", name, s->labels, num,
+			(unsigned long long)cum);
+	}
+	format_double(h->sum, num, sizeof(num));
+	fprintf(f, "%s_sum{%s} %s\n%s_count{%s} %llu\n", name, s->labels, num, name, s->labels,
+		(unsigned long long)h->count);
+}
+
 int host_metrics_write(FILE *f)
 {
 	char *help = NULL;
@@ -326,6 +405,10 @@ int host_metrics_write(FILE *f)
 			type_names[fam->type]);
 		for (const struct series *s = fam->head; s; s = s->next) {
 			char num[40];
+			if (fam->type == NH_SERIES_HISTOGRAM) {
+				write_histogram(f, fam->name, s);
+				continue;
+			}
 			if (fam->type == NH_SERIES_COUNTER)
 				snprintf(num, sizeof(num), "%llu", (unsigned long long)s->head.v.counter.value);
 			else

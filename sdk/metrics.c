@@ -10,10 +10,11 @@
 
 #define MAX_LABEL_PAIRS 16
 
-static void *series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
-			va_list ap)
+/* The label pairs of a call into pairs (NULL-terminated). 0, or -1 with
+ * errno set and the reason logged. */
+static int collect_labels(const nh_ctx *ctx, const char *name, va_list ap,
+			  const char *pairs[2 * MAX_LABEL_PAIRS + 1])
 {
-	const char *pairs[2 * MAX_LABEL_PAIRS + 1];
 	int n = 0;
 
 	for (;;) {
@@ -23,12 +24,22 @@ static void *series_new(const nh_ctx *ctx, int type, const char *name, const cha
 		if (n == 2 * MAX_LABEL_PAIRS) {
 			nh_logf(ctx, NH_LOG_ERR, "metric %s: more than %d labels", name, MAX_LABEL_PAIRS);
 			errno = EINVAL;
-			return NULL;
+			return -1;
 		}
 		pairs[n++] = key;
 		pairs[n++] = va_arg(ap, const char *);
 	}
 	pairs[n] = NULL;
+	return 0;
+}
+
+static void *series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
+			va_list ap)
+{
+	const char *pairs[2 * MAX_LABEL_PAIRS + 1];
+
+	if (collect_labels(ctx, name, ap, pairs) < 0)
+		return NULL;
 	if (!ctx || !ctx->ops || !ctx->ops->series_new) {
 		errno = ENOSYS;
 		return NULL;
@@ -56,6 +67,43 @@ nh_gauge *nh_gauge_new(const nh_ctx *ctx, const char *name, const char *help, ..
 	return s ? &s->v.gauge : NULL;
 }
 
+nh_histogram *nh_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
+			       const double *bounds, size_t n_bounds, ...)
+{
+	const char *pairs[2 * MAX_LABEL_PAIRS + 1];
+	va_list ap;
+
+	va_start(ap, n_bounds);
+	int r = collect_labels(ctx, name, ap, pairs);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	if (!ctx || !ctx->ops || !ctx->ops->histogram_new) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	struct nh_series_head *s = ctx->ops->histogram_new(ctx, name, help, bounds, n_bounds, pairs);
+	return s ? &s->v.histogram : NULL;
+}
+
+void nh_histogram_observe(nh_histogram *h, double v)
+{
+	if (v != v)
+		return;
+	/* The first bound not below v; past them all is the +Inf bucket. */
+	size_t lo = 0, hi = h->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (h->bounds[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	h->counts[lo]++;
+	h->count++;
+	h->sum += v;
+}
+
 static void series_del(void *series)
 {
 	struct nh_series_head *s = series;
@@ -72,6 +120,11 @@ void nh_counter_del(nh_counter *c)
 void nh_gauge_del(nh_gauge *g)
 {
 	series_del(g);
+}
+
+void nh_histogram_del(nh_histogram *h)
+{
+	series_del(h);
 }
 
 char *nh_metrics_text(const nh_ctx *ctx, size_t *len)

@@ -30,6 +30,10 @@ struct nh_host_ops {
 	/* nh_ctl_call() (2.1): same contract. */
 	int (*ctl_call)(const nh_ctx *ctx, const char *instance, int argc, char **argv,
 			struct json_object **out);
+	/* nh_histogram_new() (2.1): a series of type NH_SERIES_HISTOGRAM
+	 * whose head holds the buckets. NULL with errno set. */
+	void *(*histogram_new)(const nh_ctx *ctx, const char *name, const char *help,
+			       const double *bounds, size_t n_bounds, const char *const *labels);
 };
 
 /* What a control command's run() fills (nh_ctl_reply_json, nh_ctl_fail);
@@ -39,7 +43,17 @@ struct nh_ctl_reply {
 	char error[1024];         /* nh_ctl_fail()'s message; "" when none */
 };
 
-enum nh_series_type { NH_SERIES_COUNTER, NH_SERIES_GAUGE };
+enum nh_series_type { NH_SERIES_COUNTER, NH_SERIES_GAUGE, NH_SERIES_HISTOGRAM };
+
+/* A histogram's numbers: per-bucket counts (not cumulative; the last one
+ * is +Inf), the host renders them cumulative. */
+struct nh_histogram {
+	size_t n;             /* finite bounds */
+	double *bounds;       /* n, ascending */
+	uint64_t *counts;     /* n + 1 */
+	uint64_t count;
+	double sum;
+};
 
 struct nh_ctx {
 	const struct nh_host_ops *ops;
@@ -60,6 +74,7 @@ struct nh_series_head {
 	union {
 		nh_counter counter;
 		nh_gauge gauge;
+		struct nh_histogram histogram;
 	} v;
 	const nh_ctx *owner;
 };

@@ -75,6 +75,23 @@ static inline void nh_gauge_add(nh_gauge *g, double d)
 	g->value += d;
 }
 
+/* 2.1: a histogram series. Each observation lands in the first bucket
+ * whose upper bound it does not exceed (bounds: n_bounds finite values,
+ * strictly ascending, copied; 1 to NH_HISTOGRAM_MAX_BUCKETS; +Inf is
+ * added); the exposition has name_bucket{...,le="B"} (cumulative),
+ * name_sum and name_count under one "# TYPE name histogram". The name
+ * does not end in _total, _bucket, _sum or _count; "le" is not a label.
+ * Labels, errors and lifetime as nh_counter_new(). Opaque: observe
+ * through nh_histogram_observe(), which is a function call (a binary
+ * search over the bounds), not an inline add. */
+#define NH_HISTOGRAM_MAX_BUCKETS 64
+typedef struct nh_histogram nh_histogram;
+nh_histogram *nh_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
+			       const double *bounds, size_t n_bounds, ...) __attribute__((sentinel));
+/* Count one observation; NaN is ignored. */
+void nh_histogram_observe(nh_histogram *h, double v);
+void nh_histogram_del(nh_histogram *h);
+
 /* Every series of the process (all instances), in the text format:
  * families sorted by name, a # HELP and # TYPE line each, series in
  * creation order. For plugins that serve metrics (the http plugin's

@@ -39,7 +39,8 @@
  *   2.1  control commands (ctl.h): the descriptor's .ctl_commands table
  *        (stride .ctl_size, after .commands), nh_ctl_reply_json(),
  *        nh_ctl_fail(), nh_ctl_call(). A 2.0 descriptor reads as having
- *        no control commands.
+ *        no control commands. Histogram series (metrics.h):
+ *        nh_histogram_new(), nh_histogram_observe(), nh_histogram_del().
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -38,6 +38,14 @@ static const char sample[] =
 	"# HELP nethost_forward_connections_active Connections open now\n"
 	"# TYPE nethost_forward_connections_active gauge\n"
 	"nethost_forward_connections_active{plugin=\"forward\",instance=\"web\"} 3\n"
+	"# HELP nethost_icmp_probe_seconds Probe times\n"
+	"# TYPE nethost_icmp_probe_seconds histogram\n"
+	"nethost_icmp_probe_seconds_bucket{plugin=\"icmp\",instance=\"lan\",target=\"a\",le=\"1\"} 2\n"
+	"nethost_icmp_probe_seconds_bucket{plugin=\"icmp\",instance=\"lan\",target=\"a\",le=\"2\"} 3\n"
+	"nethost_icmp_probe_seconds_bucket{plugin=\"icmp\",instance=\"lan\",target=\"a\",le=\"4\"} 3\n"
+	"nethost_icmp_probe_seconds_bucket{plugin=\"icmp\",instance=\"lan\",target=\"a\",le=\"+Inf\"} 4\n"
+	"nethost_icmp_probe_seconds_sum{plugin=\"icmp\",instance=\"lan\",target=\"a\"} 11.5\n"
+	"nethost_icmp_probe_seconds_count{plugin=\"icmp\",instance=\"lan\",target=\"a\"} 4\n"
 	"# HELP nethost_icmp_rtt_seconds Last round-trip time \\\\ with a\\nnewline\n"
 	"# TYPE nethost_icmp_rtt_seconds gauge\n"
 	"nethost_icmp_rtt_seconds{plugin=\"icmp\",instance=\"lan\",target=\"a\\\"b\\\\c\\nd\"} 0.000125\n"
@@ -60,6 +68,9 @@ START_TEST(exact_text)
 					  NULL);
 	nh_gauge *active = nh_gauge_new(fwd, "nethost_forward_connections_active",
 					"Connections open now", NULL);
+	static const double bounds[] = { 1, 2, 4 };
+	nh_histogram *probe = nh_histogram_new(ping, "nethost_icmp_probe_seconds", "Probe times",
+					       bounds, 3, "target", "a", NULL);
 
 	ck_assert_ptr_nonnull(rtt);
 	ck_assert_ptr_nonnull(inf);
@@ -68,7 +79,15 @@ START_TEST(exact_text)
 	ck_assert_ptr_nonnull(up);
 	ck_assert_ptr_nonnull(down);
 	ck_assert_ptr_nonnull(active);
-	ck_assert_int_eq(host_metrics_count(), 7);
+	ck_assert_ptr_nonnull(probe);
+	ck_assert_int_eq(host_metrics_count(), 8);
+	/* A bound is inclusive (le); NaN is not counted; past the last bound
+	 * is +Inf only. */
+	nh_histogram_observe(probe, 0.5);
+	nh_histogram_observe(probe, 1);
+	nh_histogram_observe(probe, 2);
+	nh_histogram_observe(probe, NAN);
+	nh_histogram_observe(probe, 8);
 
 	nh_counter_add(up, 1000);
 	nh_counter_add(up, 500);
@@ -133,6 +152,40 @@ START_TEST(bad_names_refused)
 	char *text = host_metrics_text(NULL);
 	ck_assert_str_eq(text, "");
 	free(text);
+}
+END_TEST
+
+START_TEST(histograms_refused)
+{
+	static const double ok[] = { 0.001, 0.01 }, down[] = { 0.01, 0.001 }, same[] = { 1, 1 },
+			    inf[] = { 1, INFINITY };
+
+	errno = 0;
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt_count", "h", ok, 2, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt_total", "h", ok, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt_bucket", "h", ok, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt_sum", "h", ok, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", ok, 2, "le", "1", NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", down, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", same, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", inf, 2, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", ok, 0, NULL));
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", ok, NH_HISTOGRAM_MAX_BUCKETS + 1, NULL));
+	ck_assert_int_eq(host_metrics_count(), 0);
+	/* "le" is a label of counters and gauges as any other. */
+	nh_gauge *g = nh_gauge_new(ping, "g", "h", "le", "x", NULL);
+	ck_assert_ptr_nonnull(g);
+	/* One name, one type. */
+	ck_assert_ptr_null(nh_histogram_new(ping, "g", "h", ok, 2, NULL));
+	nh_histogram *h = nh_histogram_new(ping, "rtt", "h", ok, 2, NULL);
+	ck_assert_ptr_nonnull(h);
+	errno = 0;
+	ck_assert_ptr_null(nh_histogram_new(ping, "rtt", "h", ok, 2, NULL));
+	ck_assert_int_eq(errno, EEXIST);
+	nh_histogram_del(h);
+	nh_gauge_del(g);
+	ck_assert_int_eq(host_metrics_count(), 0);
 }
 END_TEST
 
@@ -203,6 +256,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_text);
 	tcase_add_test(tc, bad_names_refused);
+	tcase_add_test(tc, histograms_refused);
 	tcase_add_test(tc, duplicates_and_types);
 	tcase_add_test(tc, series_go_with_their_context);
 	tcase_add_test(tc, cli_context_labels);

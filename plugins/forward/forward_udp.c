@@ -39,12 +39,28 @@
 
 enum { UP = 0, DOWN = 1 };
 
-/* One listening socket. */
+typedef union {
+	char buf[PKTINFO_SPACE];
+	struct cmsghdr align;
+} udp_ctrl;
+
+/* One listening socket, and the replies waiting to leave through it:
+ * upstream sockets that turn readable in one pass of the loop read
+ * straight into its slots, and one sendmmsg() takes them all, when the
+ * slots are full or the pass ends. */
 struct udp_listen {
 	struct fwd_udp *u;
 	int fd;
 	nh_io *io;
 	int wildcard; /* bound to any address: replies name their source */
+	int n_out;    /* slots in use */
+	nh_defer *flush;
+	char *out_bufs; /* FWD_UDP_BATCH x FWD_UDP_DGRAM_MAX, slot i at i */
+	struct udp_sess *out_sess[FWD_UDP_BATCH]; /* NULL once it ended */
+	size_t out_len[FWD_UDP_BATCH];
+	nh_addr out_to[FWD_UDP_BATCH];
+	udp_ctrl out_ctrl[FWD_UDP_BATCH];
+	size_t out_ctrl_len[FWD_UDP_BATCH];
 };
 
 /* Where a client sent to, on a wildcard listener: the source of its replies. */
@@ -87,10 +103,7 @@ struct fwd_udp {
 	struct mmsghdr in[FWD_UDP_BATCH], out[FWD_UDP_BATCH];
 	struct iovec iov[FWD_UDP_BATCH], oiov[FWD_UDP_BATCH];
 	struct sockaddr_storage names[FWD_UDP_BATCH];
-	union {
-		char buf[PKTINFO_SPACE];
-		struct cmsghdr align;
-	} ctrl[FWD_UDP_BATCH], reply_ctrl;
+	udp_ctrl ctrl[FWD_UDP_BATCH];
 	char *bufs; /* FWD_UDP_BATCH x FWD_UDP_DGRAM_MAX */
 };
 
@@ -256,6 +269,10 @@ static void sess_end(struct udp_sess *s, nh_counter *result, const char *fmt, ..
 			(long long)(ms / 1000), (long long)(ms % 1000));
 	}
 	nh_counter_inc(result);
+	/* Its replies still leave; they are just no longer its to count. */
+	for (int i = 0; i < s->lis->n_out; i++)
+		if (s->lis->out_sess[i] == s)
+			s->lis->out_sess[i] = NULL;
 	if (s->io)
 		nh_io_close(s->io); /* our own socket(): the close drops it from epoll */
 	else
@@ -294,74 +311,113 @@ static int64_t sweep_idle(nh_loop *loop, void *arg)
 
 /* ---- upstream -> client ------------------------------------------------- */
 
-/* The control message that makes a reply leave from s->dst; its length. */
-static size_t reply_ctrl(struct fwd_udp *u, const struct udp_sess *s)
+/* The control message that makes a reply leave from d, into c; its length. */
+static size_t reply_ctrl(const struct udp_dst *d, udp_ctrl *c)
 {
-	struct msghdr mh = { .msg_control = u->reply_ctrl.buf, .msg_controllen = sizeof(u->reply_ctrl) };
+	struct msghdr mh = { .msg_control = c->buf, .msg_controllen = sizeof(*c) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
-	memset(u->reply_ctrl.buf, 0, sizeof(u->reply_ctrl));
-	if (s->dst.level == IPPROTO_IPV6) {
+	memset(c, 0, sizeof(*c));
+	if (d->level == IPPROTO_IPV6) {
 		cm->cmsg_level = IPPROTO_IPV6;
 		cm->cmsg_type = IPV6_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-		memcpy(CMSG_DATA(cm), &s->dst.u.v6, sizeof(s->dst.u.v6));
+		memcpy(CMSG_DATA(cm), &d->u.v6, sizeof(d->u.v6));
 		return CMSG_SPACE(sizeof(struct in6_pktinfo));
 	}
 	cm->cmsg_level = IPPROTO_IP;
 	cm->cmsg_type = IP_PKTINFO;
 	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	memcpy(CMSG_DATA(cm), &s->dst.u.v4, sizeof(s->dst.u.v4));
+	memcpy(CMSG_DATA(cm), &d->u.v4, sizeof(d->u.v4));
 	return CMSG_SPACE(sizeof(struct in_pktinfo));
+}
+
+/* Send the replies waiting on lis in one sendmmsg(); what the socket
+ * does not take (its buffer full) is dropped and counted. */
+static void out_flush(struct udp_listen *lis)
+{
+	struct fwd_udp *u = lis->u;
+	int k = 0;
+
+	for (int i = 0; i < lis->n_out; i++) {
+		if (lis->out_len[i] == 0)
+			continue; /* an empty datagram: never relayed */
+		u->oiov[k] = (struct iovec){ lis->out_bufs + (size_t)i * FWD_UDP_DGRAM_MAX,
+					     lis->out_len[i] };
+		u->out[k].msg_hdr = (struct msghdr){
+			.msg_name = &lis->out_to[i].u, .msg_namelen = lis->out_to[i].len,
+			.msg_iov = &u->oiov[k], .msg_iovlen = 1,
+			.msg_control = lis->out_ctrl_len[i] ? lis->out_ctrl[i].buf : NULL,
+			.msg_controllen = lis->out_ctrl_len[i],
+		};
+		lis->out_sess[k] = lis->out_sess[i];
+		k++;
+	}
+	lis->n_out = 0;
+	int sent = k ? sendmmsg(lis->fd, u->out, (unsigned)k, MSG_DONTWAIT) : 0;
+	if (sent < 0) {
+		if (errno != EAGAIN && errno != EINTR && log_due(u, &u->err_log_ms))
+			nh_warn(u->f->ctx, "cannot send to clients: %s; dropped", strerror(errno));
+		sent = 0;
+	}
+	for (int i = 0; i < sent; i++) {
+		struct udp_sess *s = lis->out_sess[i];
+		nh_counter_add(u->st.bytes_down, u->oiov[i].iov_len);
+		if (s) {
+			s->bytes[DOWN] += u->oiov[i].iov_len;
+			s->dgrams[DOWN]++;
+		}
+	}
+	nh_counter_add(u->st.dgrams_down, (uint64_t)sent);
+	nh_counter_add(u->st.drop_error, (uint64_t)(k - sent));
+}
+
+static void out_flush_deferred(nh_loop *loop, void *arg)
+{
+	struct udp_listen *lis = arg;
+
+	lis->flush = NULL; /* freed by the loop after this call */
+	out_flush(lis);
 }
 
 static void sess_readable(nh_loop *loop, int fd, int events, void *arg)
 {
 	struct udp_sess *s = arg;
 	struct fwd_udp *u = s->u;
+	struct udp_listen *lis = s->lis;
 
-	for (int i = 0; i < FWD_UDP_BATCH; i++) {
-		u->iov[i] = (struct iovec){ u->bufs + (size_t)i * FWD_UDP_DGRAM_MAX, FWD_UDP_DGRAM_MAX };
-		u->in[i].msg_hdr = (struct msghdr){ .msg_iov = &u->iov[i], .msg_iovlen = 1 };
+	if (lis->n_out == FWD_UDP_BATCH)
+		out_flush(lis);
+	int first = lis->n_out, room = FWD_UDP_BATCH - first;
+	for (int j = 0; j < room; j++) {
+		u->iov[j] = (struct iovec){ lis->out_bufs + (size_t)(first + j) * FWD_UDP_DGRAM_MAX,
+					    FWD_UDP_DGRAM_MAX };
+		u->in[j].msg_hdr = (struct msghdr){ .msg_iov = &u->iov[j], .msg_iovlen = 1 };
 	}
-	int n = recvmmsg(fd, u->in, FWD_UDP_BATCH, MSG_DONTWAIT, NULL);
+	int n = recvmmsg(fd, u->in, (unsigned)room, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			sess_fail(s, errno);
 		return;
 	}
-	size_t clen = s->dst.level ? reply_ctrl(u, s) : 0;
-	int k = 0;
-	for (int i = 0; i < n; i++) {
-		if (u->in[i].msg_len == 0) {
+	size_t clen = s->dst.level ? reply_ctrl(&s->dst, &lis->out_ctrl[first]) : 0;
+	for (int j = 0; j < n; j++) {
+		int slot = first + j;
+		lis->out_len[slot] = u->in[j].msg_len;
+		if (u->in[j].msg_len == 0)
 			nh_counter_inc(u->st.drop_empty);
-			continue;
-		}
-		u->oiov[k] = (struct iovec){ u->iov[i].iov_base, u->in[i].msg_len };
-		u->out[k].msg_hdr = (struct msghdr){
-			.msg_name = &s->peer.u, .msg_namelen = s->peer.len,
-			.msg_iov = &u->oiov[k], .msg_iovlen = 1,
-			.msg_control = clen ? u->reply_ctrl.buf : NULL, .msg_controllen = clen,
-		};
-		k++;
+		lis->out_sess[slot] = s;
+		lis->out_to[slot] = s->peer;
+		lis->out_ctrl_len[slot] = clen;
+		if (clen && j > 0)
+			lis->out_ctrl[slot] = lis->out_ctrl[first];
 	}
-	int sent = k ? sendmmsg(s->lis->fd, u->out, (unsigned)k, MSG_DONTWAIT) : 0;
-	if (sent < 0) {
-		if (errno != EAGAIN && log_due(u, &u->err_log_ms)) {
-			char peer[NH_ADDR_STRLEN];
-			nh_warn(u->f->ctx, "%s: cannot send to the client: %s; dropped",
-				nh_addr_format(&s->peer, 1, peer, sizeof(peer)), strerror(errno));
-		}
-		sent = 0;
-	}
-	for (int i = 0; i < sent; i++) {
-		s->bytes[DOWN] += u->oiov[i].iov_len;
-		nh_counter_add(u->st.bytes_down, u->oiov[i].iov_len);
-	}
-	s->dgrams[DOWN] += (uint64_t)sent;
-	nh_counter_add(u->st.dgrams_down, (uint64_t)sent);
-	nh_counter_add(u->st.drop_error, (uint64_t)(k - sent));
+	lis->n_out += n;
 	sess_touch(s);
+	if (lis->n_out == FWD_UDP_BATCH)
+		out_flush(lis);
+	else if (lis->n_out && !lis->flush && !(lis->flush = nh_defer_add(loop, out_flush_deferred, lis)))
+		out_flush(lis); /* no memory to wait: send now */
 }
 
 /* ---- client -> upstream ------------------------------------------------- */
@@ -576,6 +632,11 @@ static int listen_on(struct fwd_udp *u, const nh_addr *a)
 		nh_error(u->f->ctx, "listen %s", err.msg);
 		return fd;
 	}
+	if (!(lis->out_bufs = malloc((size_t)FWD_UDP_BATCH * FWD_UDP_DGRAM_MAX))) {
+		nh_error(u->f->ctx, "out of memory");
+		close(fd);
+		return -ENOMEM;
+	}
 	lis->u = u;
 	lis->fd = fd;
 	lis->wildcard = is_wildcard(a);
@@ -595,12 +656,14 @@ static int listen_on(struct fwd_udp *u, const nh_addr *a)
 		char text[NH_ADDR_STRLEN];
 		nh_error(u->f->ctx, "listen %s: cannot ask for packet info: %s",
 			 nh_addr_format(a, 1, text, sizeof(text)), strerror(e));
+		free(lis->out_bufs);
 		close(fd);
 		return -e;
 	}
 	if (!(lis->io = nh_io_add(u->f->loop, fd, NH_READ, listen_readable, lis))) {
 		int e = errno;
 		nh_error(u->f->ctx, "cannot watch a socket: %s", strerror(e));
+		free(lis->out_bufs);
 		close(fd);
 		return -e;
 	}
@@ -662,8 +725,11 @@ void fwd_udp_stop(struct fwd *f)
 		sess_end(u->oldest, u->st.closed, "closed (forwarder stopped)");
 	nh_timer_del(u->sweep);
 	u->sweep = NULL;
-	for (int i = 0; i < u->n_lis; i++)
+	for (int i = 0; i < u->n_lis; i++) {
+		nh_defer_del(u->lis[i].flush);
 		nh_io_close(u->lis[i].io);
+		free(u->lis[i].out_bufs);
+	}
 	u->n_lis = 0;
 	free(u->lis);
 	u->lis = NULL;

@@ -99,8 +99,10 @@ ok "1,000 clients at once (v4 -> v6 upstream): each got its own 64 B reply, 1,00
 clients "answered 20 lost 0 misrouted 0 bad 0" ::1 "$LD" 20 60000 - 5
 clients "answered 20 lost 0 misrouted 0 bad 0" 127.0.0.1 "$LD" 20 60000 - 5
 clients "answered 5 lost 0 misrouted 0 bad 0" 127.0.0.2 "$LD" 5 64 127.0.0.2 5
-report dual "datagrams_up=45 bytes_up=2400320 datagrams_down=45 bytes_down=2400320 "
-ok "60,000 B datagrams intact, v6 and v4 clients on [::] to a v4 upstream; replies from the address sent to"
+got=$($UDPTOOL ping 127.0.0.1 "$LD" 65507 3)
+case $got in echo*) ;; *) fail "65,507 B (the IPv4 maximum): got '$got'";; esac
+report dual "datagrams_up=46 bytes_up=2465827 datagrams_down=46 bytes_down=2465827 "
+ok "60,000 B and 65,507 B datagrams intact, v6 and v4 clients on [::] to a v4 upstream; replies from the address sent to"
 
 got=$($UDPTOOL ping 127.0.0.1 "$LI" 64 2)
 case $got in echo*) ;; *) fail "idle: first datagram got '$got'";; esac
@@ -145,8 +147,8 @@ ok "an empty datagram is dropped (counted), never relayed"
 scrape
 for want in 'nethost_forward_udp_sessions_total{plugin="forward",instance="dead",result="failed"} 1' \
 	'nethost_forward_udp_sessions_active{plugin="forward",instance="max"} 5' \
-	'nethost_forward_udp_datagrams_total{plugin="forward",instance="dual",direction="downstream"} 45' \
-	'nethost_forward_udp_bytes_total{plugin="forward",instance="dual",direction="upstream"} 2400320' \
+	'nethost_forward_udp_datagrams_total{plugin="forward",instance="dual",direction="downstream"} 46' \
+	'nethost_forward_udp_bytes_total{plugin="forward",instance="dual",direction="upstream"} 2465827' \
 	'nethost_forward_udp_dropped_total{plugin="forward",instance="idle",reason="empty"} 1'; do
 	grep -qF "$want" "$TMP/metrics" || fail "metrics: no '$want'"
 done

@@ -163,6 +163,23 @@ open=$(awk '/^nethost_forward_udp_sessions_active/ { n += $2 } END { print n }' 
 fd1=$(fd_count "$HOST_PID")
 [ "$fd1" -le "$((fd0 + open + 2))" ] || fail "fds: $fd0 at start, $fd1 with $open sessions open"
 ok "every session's socket closed with it ($fd0 fds at start, $fd1 with $open sessions open)"
+
+# SIGHUP, the file unchanged: every instance kept, and its sessions.
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reloaded: 7 kept, 0 stopped, 0 started" || fail "reload did not keep the instances"
+report max "=5 opened=5 closed=0 "
+clients "answered 0 lost 3 misrouted 0 bad 0" 127.0.0.1 "$LM" 3 64 - 1
+ok "SIGHUP with the file unchanged: the 5 sessions of [forward max] kept, new clients still dropped at the limit"
+
+# SIGHUP with [forward idle] changed: the old one stops (its port freed),
+# the new one binds it and relays.
+sed -i 's/^idle_timeout = 300ms$/idle_timeout = 400ms/' "$TMP/udp.ini"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reloaded: 6 kept, 1 stopped, 1 started" || fail "reload of a changed section"
+got=$($UDPTOOL ping 127.0.0.1 "$LI" 64 2)
+case $got in echo*) ;; *) fail "after the reload: got '$got'";; esac
+wait_for_log "$TMP/host.log" 3 "forward/idle: .*idle timeout (400 ms)" || fail "the new [forward idle] is not the one relaying"
+ok "SIGHUP with a UDP section changed: the new instance takes the port over and relays"
 stop_host
 
 # The CLI: --udp, v6 listener to a v4 upstream.

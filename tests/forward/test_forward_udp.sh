@@ -4,8 +4,8 @@
 # listener answers from the address the client sent to), idle sessions
 # end, max_connections bounds sessions, allow/deny, an unreachable
 # upstream ends its session with a log line, empty datagrams are not
-# relayed, no fd outlives its session, metrics, the CLI's --udp, bad
-# config.
+# relayed, no fd outlives its session, metrics, SIGHUP (kept and
+# changed sections), the CLI's --udp, bad config.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/forward/common.sh"
 need_cmd python3 python3

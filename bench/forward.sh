@@ -19,9 +19,15 @@
 # thread per direction, splice() or read()/write() with 512 KiB chunks),
 # show what this kernel and machine allow any relay. Loopback only; needs
 # iperf3, socat, redir, rinetd, haproxy, cc.
+#
+# The UDP part (request/response against socat and rinetd, misrouted replies
+# counted) is bench/forward_udp.sh, run after this one; PARTS=tcp or
+# PARTS=udp runs only one of them.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+PARTS=${PARTS:-tcp udp}
+case " $PARTS " in *" tcp "*) ;; *) exec "$top/bench/forward_udp.sh" ;; esac
 NETHOST=${NETHOST:-$top/host/nethost}
 RUNS=${RUNS:-3}
 DUR=${DUR:-5}
@@ -312,3 +318,4 @@ echo
 for name in nethost min-splice min-copy; do
 	awk "BEGIN {printf \"%s 1 stream = %.0f%% of direct\n\", \"$name\", 100 * ${G1[$name]} / ${G1[direct]}}"
 done
+case " $PARTS " in *" udp "*) echo; "$top/bench/forward_udp.sh" ;; esac

@@ -6,8 +6,9 @@
  *           allow = 127.0.0.0/8, ::1    ; deny = ...; deny wins
  *           max_connections = 4096
  *           connect_timeout = 5s
- *           idle_timeout = 0            ; 0: never
- * CLI:      nethost forward LISTEN TARGET... [--allow CIDR]... [--deny CIDR]...
+ *           idle_timeout = 0            ; 0: never (UDP: default 60s)
+ *           protocol = tcp              ; or udp (forward_udp.c)
+ * CLI:      nethost forward [--udp] LISTEN TARGET... [--allow CIDR]... [--deny CIDR]...
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "forward.h"
+#include "forward_udp.h"
 
 #define DEF_MAX_CONNS 4096
 #define MAX_MAX_CONNS 1000000L
@@ -55,11 +57,26 @@ static int add_listen_text(struct fwd_conf *c, const char *text, nh_error *err)
 	return rc < 0 ? nh_error_set(err, -rc, "out of memory") : 0;
 }
 
+/* protocol = tcp|udp into c->udp; 0 or -EINVAL (reported). */
+static int conf_protocol(const nh_section *sec, struct fwd_conf *c)
+{
+	const char *p;
+
+	if (nh_conf_get_str(sec, "protocol", "tcp", &p) < 0)
+		return -EINVAL;
+	if (strcmp(p, "tcp") != 0 && strcmp(p, "udp") != 0)
+		return nh_conf_error(sec, "protocol", "'%s': must be tcp or udp", p);
+	c->udp = strcmp(p, "udp") == 0;
+	return 0;
+}
+
 static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
 	struct fwd_conf c = { 0 };
 	long max_conns;
 	int bad = 0;
+
+	bad |= conf_protocol(sec, &c) < 0;
 
 	/* Read every key before giving up, so -t lists every problem. */
 	bad |= conf_each(sec, "listen", &c, add_listen_text) > 0;
@@ -70,7 +87,8 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 			       &max_conns) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "connect_timeout", DEF_CONNECT_TIMEOUT_MS,
 				       &c.connect_timeout_ms) < 0;
-	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 0, &c.idle_timeout_ms) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", c.udp ? FWD_UDP_IDLE_DEFAULT_MS : 0,
+				       &c.idle_timeout_ms) < 0;
 	if (nh_conf_count(sec, "listen") == 0)
 		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
 	if (nh_conf_count(sec, "to") == 0)
@@ -93,24 +111,50 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	return 0;
 }
 
+/* TCP or UDP: the one place that tells them apart. */
+static int instance_start(struct fwd *f)
+{
+	return f->conf.udp ? fwd_udp_start(f) : fwd_start(f);
+}
+
+static void instance_report(struct fwd *f)
+{
+	if (f->conf.udp)
+		fwd_udp_report(f);
+	else
+		fwd_report(f);
+}
+
+static void instance_free(struct fwd *f)
+{
+	if (f)
+		fwd_udp_free(f);
+	fwd_free(f);
+}
+
 static int forward_start(void *state)
 {
-	return fwd_start(state);
+	return instance_start(state);
 }
 
 static void forward_stop(void *state)
 {
-	fwd_stop(state);
+	struct fwd *f = state;
+
+	if (f->conf.udp)
+		fwd_udp_stop(f);
+	else
+		fwd_stop(f);
 }
 
 static void forward_destroy(void *state)
 {
-	fwd_free(state);
+	instance_free(state);
 }
 
 static void forward_report(void *state)
 {
-	fwd_report(state);
+	instance_report(state);
 }
 
 /* ---- nethost forward ------------------------------------------------ */
@@ -170,14 +214,17 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "max-connections", required_argument, NULL, 'm' },
+		{ "udp", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, rc = 0;
 
 	c->max_conns = DEF_MAX_CONNS;
 	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
-	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:", opts, NULL)) != -1) {
+	c->idle_timeout_ms = -1; /* not given: the protocol's default */
+	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:u", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'u': c->udp = 1; break;
 		case 'a': rc = cli_add_cidrs(ctx, "--allow", optarg, &c->allow, &c->n_allow); break;
 		case 'd': rc = cli_add_cidrs(ctx, "--deny", optarg, &c->deny, &c->n_deny); break;
 		case 'c':
@@ -197,6 +244,8 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 	}
 	if (rc)
 		return NH_EXIT_USAGE;
+	if (c->idle_timeout_ms < 0)
+		c->idle_timeout_ms = c->udp ? FWD_UDP_IDLE_DEFAULT_MS : 0;
 	if (argc - optind < 2)
 		return nh_cli_usage_error(ctx, "need LISTEN and at least one TARGET");
 	if (cli_listen(ctx, argv[optind], c))
@@ -211,7 +260,7 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 
 static void cli_report(nh_loop *loop, int signo, void *arg)
 {
-	fwd_report(arg);
+	instance_report(arg);
 }
 
 static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
@@ -233,15 +282,15 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 	if (!usr1) {
 		nh_error(ctx, "cannot watch SIGUSR1: %s", strerror(errno));
 		rc = NH_EXIT_FAIL;
-	} else if (fwd_start(f) < 0) {
+	} else if (instance_start(f) < 0) {
 		rc = NH_EXIT_USAGE; /* cannot run: the reason is logged */
 	} else {
 		if (nh_cli_run_until_signal(ctx) < 0)
 			rc = NH_EXIT_FAIL;
-		fwd_report(f);
+		instance_report(f);
 	}
 	nh_signal_del(usr1);
-	fwd_free(f);
+	instance_free(f);
 	return rc;
 }
 
@@ -252,7 +301,8 @@ static const struct nh_conf_key forward_keys[] = {
 	{ .name = "deny", .help = "CIDRs refused", .multi = 1 },
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
-	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never)" },
+	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never; udp: 60s)" },
+	{ .name = "protocol", .help = "tcp or udp (default tcp); udp: a session per client address" },
 	{ .name = NULL },
 };
 
@@ -269,16 +319,21 @@ static const struct nh_command forward_commands[] = {
 	  "  -c, --connect-timeout DUR   per upstream attempt (default 5s)\n"
 	  "  -i, --idle-timeout DUR      close connections idle this long (default never)\n"
 	  "  -m, --max-connections N     relay at most N at once (default 4096)\n"
+	  "  -u, --udp                   relay UDP datagrams instead: a session per client\n"
+	  "                              address, ended after --idle-timeout (default 60s)\n"
+	  "                              or when the upstream answers ICMP unreachable;\n"
+	  "                              --max-connections bounds the sessions\n"
 	  "  Example: nethost forward 127.0.0.1:8080 www.example.org:80 --allow 127.0.0.0/8\n"
+	  "           nethost forward --udp 127.0.0.1:5353 192.0.2.53:53\n"
 	  "  Exit: 0 stopped by a signal, 1 failed while running, 2 usage or cannot listen.",
-	  "relay TCP connections from a local port to a remote HOST:PORT", forward_cmd },
+	  "relay TCP connections (or UDP datagrams) from a local port to a remote HOST:PORT", forward_cmd },
 	{ NULL, NULL, NULL, NULL },
 };
 
 NH_PLUGIN_DEFINE(
 	.name = "forward",
 	.version = "1.0",
-	.summary = "TCP port forwarder: splice() relay, allow/deny, upstream fail-over",
+	.summary = "TCP and UDP port forwarder: splice() relay, UDP sessions, allow/deny, upstream fail-over",
 	.keys = forward_keys,
 	.create = forward_create,
 	.start = forward_start,

@@ -59,9 +59,11 @@ struct fwd_conf {
 	long max_conns;
 	int64_t connect_timeout_ms;
 	int64_t idle_timeout_ms; /* 0: never */
+	int udp; /* protocol = udp: datagrams, forward_udp.c */
 };
 
 struct fwd_conn;
+struct fwd_udp;
 
 struct fwd {
 	nh_ctx *ctx;
@@ -79,6 +81,7 @@ struct fwd {
 	int n_pool;
 	int no_splice;      /* the kernel refused splice() once: read/write */
 	struct fwd_stats st;
+	struct fwd_udp *udp; /* protocol = udp: its sessions and sockets */
 };
 
 /* forward_conf.c */

@@ -9,3 +9,6 @@ TESTS += tests/forward/test_forward_conf tests/forward/test_forward_relay.sh \
 	tests/forward/test_forward_policy.sh tests/forward/test_forward_cli.sh
 EXTRA_DIST += tests/forward/test_forward_relay.sh tests/forward/test_forward_policy.sh \
 	tests/forward/test_forward_cli.sh tests/forward/common.sh tests/forward/fwdtool.py
+# UDP (protocol = udp), driven by tests/forward/udptool.py.
+TESTS += tests/forward/test_forward_udp.sh
+EXTRA_DIST += tests/forward/test_forward_udp.sh tests/forward/udptool.py

@@ -314,7 +314,9 @@ static int64_t linger_ms(const struct ping *p)
 	if (!p->received)
 		return p->timeout_ms;
 	int64_t ms = ((int64_t)(2 * p->tmax) + 999) / 1000;
-	return ms > p->interval_ms ? ms : p->interval_ms;
+	/* -f without -i has iputils' interval 0: its 10 ms is ours alone. */
+	int64_t interval_ms = p->flood && !p->interval_given ? 0 : p->interval_ms;
+	return ms > interval_ms ? ms : interval_ms;
 }
 
 static int64_t ping_tick(nh_loop *loop, void *arg)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Benchmark of the icmp plugin against fping, nmap and iputils ping.
 # Needs root (namespaces, raw sockets), fping, nmap, iputils-ping, python3.
-# Run from a build tree:  sh bench/icmp.sh [RUNS]   (default 5 runs each,
-# the median is reported). Not part of `make check`.
+# Run from a build tree:  sh bench/icmp.sh [RUNS [SECTION...]]   (default 5
+# runs each, the median is reported; sections sweep, loopback, ping and
+# synprobe, default all). Not part of `make check`.
 #
 # 1. Through a bridge into namespaces made here: 10.220.0.0/22, whose lower
 #    /23 is held by one namespace that answers and upper /23 by one that
@@ -17,6 +18,9 @@
 #    addresses through the bridge. Wall time, open and closed ports found.
 set -u
 RUNS=${1:-5}
+[ $# -gt 0 ] && shift
+SECTIONS=${*:-sweep loopback ping synprobe}
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 NETHOST=${NETHOST:-$top/host/nethost}
 [ "$(id -u)" = 0 ] || { echo "bench/icmp.sh: needs root" >&2; exit 77; }
@@ -36,6 +40,9 @@ cleanup() {
 	rm -rf "$OUT"
 }
 trap cleanup EXIT INT TERM
+# The machine may be shared: say how busy it was.
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
 for ns in $SC $HO $SI; do
 	ip netns add $ns && ip -n $ns link set lo up || exit 1
 done
@@ -82,6 +89,7 @@ time_cmd() {
 	printf '| %s | %s | %s |\n' "$name" "$med" "$found"
 }
 
+if want sweep; then
 echo "## a bridge into namespaces: 10.220.0.0/22, lower /23 answers (512 hosts), upper /23 silent, 200 ms timeout, no retries"
 echo
 echo "| tool | wall s (median of $RUNS) | hosts alive found |"
@@ -94,6 +102,8 @@ time_cmd "nmap -sn -n -PE --send-ip --max-retries 0 --max-rtt-timeout 200ms" "se
 	$IN_SC nmap -sn -n -PE --send-ip --max-retries 0 --max-rtt-timeout 200ms 10.220.0.0/22
 echo
 
+fi
+if want loopback; then
 echo "## loopback: 127.0.0.0/22 (1024 hosts, all answer)"
 echo
 echo "| tool | wall s (median of $RUNS) | hosts alive found |"
@@ -106,37 +116,43 @@ time_cmd "nmap -sn -n (does not probe loopback)" "sed -n 's/.*(\([0-9]*\) hosts*
 	nmap -sn -n 127.0.0.0/22
 echo
 
+fi
+if want ping; then
 echo "## ping -c 100 -i 0.002: RTT (ms), median run of $RUNS"
 echo
 echo "| tool | target | avg | mdev | min | max |"
 echo "|---|---|---|---|---|---|"
-rtt() {
-	local name=$1 target=$2
-	shift 2
-	: > "$OUT/rtt"
+# rtt_pair TARGET: nethost's and iputils' runs taken in turn (a busy
+# machine's ups and downs hit both), each tool's run with the median avg
+# in a row, then the ratio row.
+rtt_pair() {
+	local t=$1
+	: > "$OUT/rtt.nethost"
+	: > "$OUT/rtt.iputils"
 	for r in $(seq "$RUNS"); do
-		"$@" 2>&1 | sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms$|\1|p' >> "$OUT/rtt"
+		"$NETHOST" ping -q -c 100 -i 0.002 $t 2>&1 | rtt_of >> "$OUT/rtt.nethost"
+		ping -q -c 100 -i 0.002 $t 2>&1 | rtt_of >> "$OUT/rtt.iputils"
 	done
-	# The run with the median avg.
-	# The run with the median avg; its line is kept for the ratio row.
-	sort -t/ -k2 -n "$OUT/rtt" | awk -F/ -v n="$name" -v t="$target" \
-		'{ l[NR] = $0 } END { split(l[int((NR + 1) / 2)], f, "/"); printf "| %s | %s | %s | %s | %s | %s |\n", n, t, f[2], f[4], f[1], f[3] }' |
-		tee "$OUT/rtt.${name%% *}"
-}
-# nethost's avg and mdev over iputils' (1.00: the same); mdev difference in us.
-rtt_ratio() {
-	awk -F'|' -v t="$1" 'NR == 1 { a = $4; m = $5 } NR == 2 {
+	median_row "nethost ping" $t "$OUT/rtt.nethost" > "$OUT/row.nethost"
+	median_row "iputils ping" $t "$OUT/rtt.iputils" > "$OUT/row.iputils"
+	cat "$OUT/row.nethost" "$OUT/row.iputils"
+	# nethost's avg and mdev over iputils' (1.00: the same); mdev difference in us.
+	awk -F'|' -v t="$t" 'NR == 1 { a = $4; m = $5 } NR == 2 {
 		printf "| nethost / iputils | %s | x%.2f | x%.2f (%+.0f us) | | |\n", t,
 			($4 > 0 ? a / $4 : 0), ($5 > 0 ? m / $5 : 0), (m - $5) * 1000 }' \
-		"$OUT/rtt.nethost" "$OUT/rtt.iputils"
+		"$OUT/row.nethost" "$OUT/row.iputils"
 }
-for t in 127.0.0.1 ::1; do
-	rtt "nethost ping" $t "$NETHOST" ping -q -c 100 -i 0.002 $t
-	rtt "iputils ping" $t ping -q -c 100 -i 0.002 $t
-	rtt_ratio $t
-done
+rtt_of() { sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms$|\1|p'; }
+# median_row NAME TARGET FILE: the run with the median avg.
+median_row() {
+	sort -t/ -k2 -n "$3" | awk -F/ -v n="$1" -v t="$2" \
+		'{ l[NR] = $0 } END { split(l[int((NR + 1) / 2)], f, "/"); printf "| %s | %s | %s | %s | %s | %s |\n", n, t, f[2], f[4], f[1], f[3] }'
+}
+for t in 127.0.0.1 ::1; do rtt_pair $t; done
 echo
 
+fi
+want synprobe || exit 0
 # Ports 20100 and 20500 listen (dual-stack, never accepting) on loopback
 # and in HO, which also gets an IPv6 address on its bridge port.
 ip -n $SC addr add fd00:219::1/64 dev nhbr nodad

@@ -3,11 +3,18 @@
  * Every sent sequence number remembers its send time; a reply counts once
  * (later copies are duplicates), and anything that matches no probe of
  * ours is a stray. Times are the kernel's receive stamp minus the clock
- * read just before send(), as iputils does. */
+ * read just before send(), as iputils does.
+ *
+ * Waiting for the next probe is iputils' too: when it is due within 10 ms
+ * and no answer is awaited, ping spins (yielding) instead of sleeping. A
+ * CPU that went idle runs the kernel's send and loopback path slower and
+ * more unevenly (measured: mdev 10 us against 2 us on loopback at -i 2ms),
+ * so sleeping there would time a colder machine than iputils does. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <netdb.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,8 @@
 #include "icmp.h"
 
 #define SEQ_SLOTS 65536
+/* iputils spins when the next probe is due this soon (its 1000 / HZ). */
+#define SPIN_US 10000
 
 struct ping {
 	nh_ctx *ctx;
@@ -62,11 +71,13 @@ struct ping {
 	uint8_t *seen;     /* per sequence number: replies counted */
 	uint8_t *failed;   /* per sequence number: an error came about it */
 	uint16_t next_seq;
+	uint16_t acked;    /* newest sequence number answered or failed: iputils' "acked" */
 
 	uint64_t tried;    /* sends attempted: the count -c limits */
 	uint64_t transmitted, received, dups, errors, strays, malformed;
 	double tmin, tmax, tsum, tsum2; /* microseconds */
 	int64_t start_us, last_send_us;
+	int64_t due_us;    /* when the next probe goes */
 
 	nh_timer *timer, *deadline;
 	nh_io *io;
@@ -106,6 +117,13 @@ static int all_answered(const struct ping *p)
 static int all_sent(const struct ping *p)
 {
 	return !p->deadline_ms && p->count && p->tried >= (uint64_t)p->count;
+}
+
+/* Probes that went out after the newest one answered (replies and errors
+ * alike), as iputils counts them. */
+static int in_flight(const struct ping *p)
+{
+	return (uint16_t)((uint16_t)(p->next_seq - 1) - p->acked) != 0;
 }
 
 /* -D: the wall clock before a line, as iputils prints it. */
@@ -271,6 +289,36 @@ static int64_t next_interval_ms(const struct ping *p)
 	return p->interval_ms;
 }
 
+/* The tick's delay until the next probe is due: 0 (run again at once,
+ * yielding first) while it is due within SPIN_US and nothing is awaited,
+ * as iputils spins; else the wait rounded up, never early. */
+static int64_t wait_for_due_ms(const struct ping *p)
+{
+	int64_t left_us = p->due_us - nh_now_us();
+
+	if (left_us <= 0)
+		return 0;
+	if (left_us <= SPIN_US && !in_flight(p)) {
+		sched_yield();
+		return 0;
+	}
+	return (left_us + 999) / 1000;
+}
+
+/* After the last probe: every answer in, done; else, as iputils, twice
+ * the longest RTT (at least the interval) once a reply came, -W if none. */
+static int64_t linger_ms(const struct ping *p)
+{
+	if (all_answered(p))
+		return 0;
+	if (!p->received)
+		return p->timeout_ms;
+	int64_t ms = ((int64_t)(2 * p->tmax) + 999) / 1000;
+	/* -f without -i has iputils' interval 0: its 10 ms is ours alone. */
+	int64_t interval_ms = p->flood && !p->interval_given ? 0 : p->interval_ms;
+	return ms > interval_ms ? ms : interval_ms;
+}
+
 static int64_t ping_tick(nh_loop *loop, void *arg)
 {
 	struct ping *p = arg;
@@ -281,29 +329,35 @@ static int64_t ping_tick(nh_loop *loop, void *arg)
 		p->timer = NULL;
 		return NH_TIMER_STOP;
 	}
+	if (p->tried && nh_now_us() < p->due_us)
+		return wait_for_due_ms(p);
 	/* -l: the first tick sends PRELOAD probes back to back. */
 	for (long i = 0; i < p->preload && !all_sent(p); i++)
 		send_one(p);
 	p->preload = 1;
 	if (all_sent(p))
-		return all_answered(p) ? 0 : p->timeout_ms;
-	return next_interval_ms(p);
+		return linger_ms(p);
+	p->due_us = p->last_send_us + next_interval_ms(p) * 1000;
+	return wait_for_due_ms(p);
 }
 
-/* -A and -f: the answer to the newest probe sends the next one now, or
- * once -A's interval since the last send has passed. */
-static void send_next_early(struct ping *p, uint16_t seq)
+/* An answer (reply or error) to probe seq. Once nothing is awaited, as in
+ * iputils: -f sends the next probe now, -A once its interval since the
+ * last send has passed, and a probe due within SPIN_US is spun for. */
+static void probe_answered(struct ping *p, uint16_t seq)
 {
-	if (!(p->adaptive || p->flood) || seq != (uint16_t)(p->next_seq - 1) || all_sent(p) ||
-	    !p->timer)
+	if ((int16_t)(seq - p->acked) > 0)
+		p->acked = seq;
+	if (in_flight(p) || all_sent(p) || !p->timer)
 		return;
-	int64_t wait_ms = 0;
-	if (p->adaptive) {
-		wait_ms = adaptive_interval_ms(p) - (nh_now_us() - p->last_send_us) / 1000;
-		if (wait_ms < 0)
-			wait_ms = 0;
-	}
-	nh_timer_reset(p->timer, wait_ms);
+	int64_t now = nh_now_us();
+	if (p->flood)
+		p->due_us = now;
+	else if (p->adaptive)
+		p->due_us = p->last_send_us + adaptive_interval_ms(p) * 1000;
+	else if (p->due_us - now > SPIN_US)
+		return; /* the timer is set for it already */
+	nh_timer_reset(p->timer, 0);
 }
 
 static int64_t ping_deadline(nh_loop *loop, void *arg)
@@ -370,7 +424,7 @@ static void on_reply(struct ping *p, const struct icmp_rx *rx)
 			p->ewma_x8 += (int64_t)us - p->ewma_x8 / 8;
 		else
 			p->ewma_x8 = (int64_t)us * 8;
-		send_next_early(p, m->seq);
+		probe_answered(p, m->seq);
 	}
 	if (p->quiet)
 		return;
@@ -412,6 +466,7 @@ static void on_error(struct ping *p, const struct icmp_rx *rx)
 	}
 	p->errors++;
 	p->failed[m->seq] = 1;
+	probe_answered(p, m->seq);
 	if (p->quiet)
 		return;
 	if (p->json) {
@@ -502,7 +557,9 @@ static void print_json_end(const struct ping *p)
 
 static void print_summary(const struct ping *p)
 {
-	int64_t elapsed_ms = (nh_now_us() - p->start_us) / 1000;
+	/* iputils' "time": from the start to the last probe, the wait for
+	 * its answer left out. */
+	int64_t span_us = p->tried ? p->last_send_us - p->start_us : 0;
 
 	printf("\n--- %s ping statistics ---\n", p->host);
 	printf("%llu packets transmitted, %llu received", (unsigned long long)p->transmitted,
@@ -515,7 +572,7 @@ static void print_summary(const struct ping *p)
 		printf(", %g%% packet loss",
 		       (double)(p->transmitted - (p->received < p->transmitted ? p->received : p->transmitted)) *
 			       100.0 / (double)p->transmitted);
-	printf(", time %lldms\n", (long long)elapsed_ms);
+	printf(", time %lldms\n", (long long)((span_us + 500) / 1000));
 	if (p->strays || p->malformed)
 		printf("%llu stray and %llu malformed packets ignored\n",
 		       (unsigned long long)p->strays, (unsigned long long)p->malformed);
@@ -529,7 +586,7 @@ static void print_summary(const struct ping *p)
 		printf(", pipe %d", p->pipe);
 	/* iputils: -f and -A add the mean gap between probes and the smoothed RTT. */
 	if ((p->flood || p->adaptive) && p->transmitted > 1 && p->received) {
-		int64_t ipg_us = (nh_now_us() - p->start_us) / (int64_t)(p->transmitted - 1);
+		int64_t ipg_us = span_us / (int64_t)(p->transmitted - 1);
 		printf(", ipg/ewma %d.%03d/%d.%03d ms", (int)(ipg_us / 1000), (int)(ipg_us % 1000),
 		       (int)(p->ewma_x8 / 8000), (int)(p->ewma_x8 / 8 % 1000));
 	}

@@ -3,7 +3,10 @@
 # iputils' own ping for the same options (times masked; -f byte for byte),
 # -A far faster than one probe a second, -f refused to a user as
 # iputils refuses it, and --json's NDJSON records parsed with python3
-# (replies, timeouts from a silent host, ICMP errors from a router).
+# (replies, timeouts from a silent host, ICMP errors from a router). How
+# a run ends, as iputils ends it: a lossy host (an nft rule dropping every
+# third echo request) is lingered for briefly, not -W, once replies came;
+# -f at a host that answers only with ICMP errors goes on at each error.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/icmp/netns.sh"
 need_root
@@ -25,10 +28,14 @@ IN_LO="ip netns exec $LO"
 
 # same_as_iputils ARGS...: both pings with ARGS, the same masked stdout
 # (compared as bytes: -f's dots and backspaces), stderr and exit status.
-same_as_iputils() {
-	$IN_LO ping "$@" > "$TMP/iputils.out" 2> "$TMP/iputils.err"
+# same_as_iputils_in "ip netns exec NS" ARGS...: the same from NS.
+same_as_iputils() { same_as_iputils_in "$IN_LO" "$@"; }
+same_as_iputils_in() {
+	local in=$1
+	shift
+	$in ping "$@" > "$TMP/iputils.out" 2> "$TMP/iputils.err"
 	local want=$?
-	$IN_LO "$NETHOST" ping "$@" > "$TMP/nethost.out" 2> "$TMP/nethost.err"
+	$in "$NETHOST" ping "$@" > "$TMP/nethost.out" 2> "$TMP/nethost.err"
 	local got=$?
 	mask "$TMP/iputils.out" > "$TMP/iputils.masked"
 	mask "$TMP/nethost.out" > "$TMP/nethost.masked"
@@ -104,6 +111,25 @@ ip -n "$NS" route add 10.216.9.0/24 via 10.216.0.2
 ip netns exec "$PEER" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$PEER" route add prohibit 10.216.9.9
 ns_silent "$SILENT"
+# 10.216.9.10, the host's second address, is refused by an nft rule
+# instead: the route's errors above are rate-limited by the kernel's
+# global route.error_cost (5 at once, then one a second), these only by
+# the router's own sysctls, which we lift.
+HAVE_NFT=
+if command -v nft >/dev/null 2>&1; then
+	ip -n "$TGT" addr add 10.216.9.10/24 dev nhj5
+	ip netns exec "$PEER" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 \
+		net.ipv4.icmp_msgs_burst=100000 || fail "ICMP rate limits in $PEER"
+	ip netns exec "$PEER" nft -f - <<'NFT' || fail "nft rule in $PEER"
+table ip refuse {
+	chain through {
+		type filter hook forward priority 0;
+		ip daddr 10.216.9.10 reject with icmp type admin-prohibited
+	}
+}
+NFT
+	HAVE_NFT=1
+fi
 
 # check_json FILE PYTHON-ASSERTIONS: every line one JSON object, the
 # records in R (a list), the last in S.
@@ -153,3 +179,49 @@ check_json "$TMP/j.out" 'assert len(R) == 6 and S["rcv"] == 5, R' || fail "--jso
 "$NETHOST" ping --json -O -c 1 127.0.0.1 > /dev/null 2>&1
 [ $? = 2 ] || fail "--json -O: not refused"
 ok "--json: NDJSON replies, timeouts, errors and a summary; -q, -D, -f; -O refused"
+
+# "time Nms" of a summary, from nethost's output.
+summary_ms() { sed -n 's/.* packet loss, time \([0-9]*\)ms$/\1/p' "$TMP/nethost.out"; }
+if [ -z "$HAVE_NFT" ]; then
+	echo "# SKIP how runs end: no nft (apt-get install nftables)"
+	exit 0
+fi
+
+# -f at a host that answers only with errors: as in iputils an error frees
+# the next probe as a reply does (not 10 ms later), and the run ends at the
+# last error; dots and E's byte for byte as iputils'.
+same_as_iputils_in "ip netns exec $NS" -f -c 50 -W 5 10.216.9.10
+grep -q '^50 packets transmitted, 0 received, +50 errors, 100% packet loss' "$TMP/nethost.out" ||
+	{ cat "$TMP/nethost.out" >&2; fail "-f, errors only: summary"; }
+ms=$(summary_ms)
+[ "${ms:-9999}" -lt 400 ] || fail "-f -c 50, errors only: time ${ms}ms, the next probe waited for the 10 ms tick"
+ok "-f at a host answering with errors: a probe per error, over in ${ms}ms, output as iputils'"
+
+# A lossy host: nft drops every third echo request (each run sends a
+# multiple of three, so both pings lose the same probes). The last probe
+# is lost: iputils waits twice the longest RTT, at least the interval,
+# once a reply came, not -W; nethost must too.
+LOSSY=$(ns_name plos)
+ns_add "$LOSSY"
+ip netns exec "$LOSSY" nft -f - <<'NFT' || fail "nft rule in $LOSSY"
+table inet lossy {
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request numgen inc mod 3 == 2 drop
+	}
+}
+NFT
+IN_LOSSY="ip netns exec $LOSSY"
+same_as_iputils_in "$IN_LOSSY" -f -c 6 -W 5 127.0.0.1
+grep -q '^6 packets transmitted, 4 received, 33.3333% packet loss' "$TMP/nethost.out" ||
+	{ cat "$TMP/nethost.out" >&2; fail "-f, lossy host: summary"; }
+same_as_iputils_in "$IN_LOSSY" -c 3 -i 0.2 -W 5 127.0.0.1
+start=$(date +%s%N)
+$IN_LOSSY "$NETHOST" ping -q -c 3 -i 0.2 -W 5 127.0.0.1 > "$TMP/nethost.out"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+grep -q '^3 packets transmitted, 2 received' "$TMP/nethost.out" ||
+	{ cat "$TMP/nethost.out" >&2; fail "-c 3, lossy host: summary"; }
+[ $ms -lt 2500 ] || fail "-c 3 -i 0.2 -W 5, last probe lost: ${ms}ms, waited -W"
+ms=$(summary_ms)
+[ "${ms:-9999}" -lt 1000 ] || fail "-c 3 -i 0.2, last probe lost: time ${ms}ms, not to the last probe"
+ok "a lost last probe is waited for briefly, not -W, once replies came (as iputils)"

@@ -7,7 +7,10 @@
  *           max_connections = 4096
  *           connect_timeout = 5s
  *           idle_timeout = 0            ; 0: never
+ *           send_proxy = off|v1|v2      ; PROXY header to the upstream
+ *           accept_proxy = off|on       ; PROXY header required from clients
  * CLI:      nethost forward LISTEN TARGET... [--allow CIDR]... [--deny CIDR]...
+ *           [--send-proxy v1|v2] [--accept-proxy]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,6 +58,30 @@ static int add_listen_text(struct fwd_conf *c, const char *text, nh_error *err)
 	return rc < 0 ? nh_error_set(err, -rc, "out of memory") : 0;
 }
 
+/* One of names[] (NULL-terminated) as its index into *out. 0, or
+ * -EINVAL reported at the key with the choices. */
+static int conf_enum(const nh_section *sec, const char *key, const char *const *names, int def,
+		     int *out)
+{
+	const char *v;
+	char choices[80] = "";
+
+	if (nh_conf_get_str(sec, key, names[def], &v) < 0)
+		return -EINVAL;
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+			 i ? "|" : "", names[i]);
+	}
+	return nh_conf_error(sec, key, "'%s' is none of %s", v, choices);
+}
+
+static const char *const send_proxy_names[] = { "off", "v1", "v2", NULL };
+static const char *const on_off_names[] = { "off", "on", NULL };
+
 static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
 	struct fwd_conf c = { 0 };
@@ -71,6 +98,8 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	bad |= nh_conf_get_duration_ms(sec, "connect_timeout", DEF_CONNECT_TIMEOUT_MS,
 				       &c.connect_timeout_ms) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 0, &c.idle_timeout_ms) < 0;
+	bad |= conf_enum(sec, "send_proxy", send_proxy_names, 0, &c.send_proxy) < 0;
+	bad |= conf_enum(sec, "accept_proxy", on_off_names, 0, &c.accept_proxy) < 0;
 	if (nh_conf_count(sec, "listen") == 0)
 		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
 	if (nh_conf_count(sec, "to") == 0)
@@ -170,6 +199,8 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "max-connections", required_argument, NULL, 'm' },
+		{ "send-proxy", required_argument, NULL, 'P' },
+		{ "accept-proxy", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, rc = 0;
@@ -192,6 +223,14 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 			rc = nh_opt_int(ctx, "--max-connections", optarg, 1, MAX_MAX_CONNS,
 					&c->max_conns);
 			break;
+		case 'P':
+			if (strcmp(optarg, "v1") == 0 || strcmp(optarg, "v2") == 0)
+				c->send_proxy = optarg[1] - '0';
+			else
+				rc = nh_cli_usage_error(ctx, "--send-proxy: '%s' is neither v1 nor v2",
+							optarg);
+			break;
+		case 'A': c->accept_proxy = 1; break;
 		default: rc = nh_cli_usage_error(ctx, "unknown option"); break;
 		}
 	}
@@ -253,6 +292,8 @@ static const struct nh_conf_key forward_keys[] = {
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
 	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never)" },
+	{ .name = "send_proxy", .help = "off|v1|v2: send upstream a PROXY header with the client's address (default off)" },
+	{ .name = "accept_proxy", .help = "off|on: clients must start with a PROXY header v1/v2; its address is the client (default off)" },
 	{ .name = NULL },
 };
 
@@ -269,6 +310,9 @@ static const struct nh_command forward_commands[] = {
 	  "  -c, --connect-timeout DUR   per upstream attempt (default 5s)\n"
 	  "  -i, --idle-timeout DUR      close connections idle this long (default never)\n"
 	  "  -m, --max-connections N     relay at most N at once (default 4096)\n"
+	  "      --send-proxy v1|v2      send each TARGET a PROXY header (client address)\n"
+	  "      --accept-proxy          clients must start with a PROXY header v1 or v2;\n"
+	  "                              the address in it is the client (for --allow too)\n"
 	  "  Example: nethost forward 127.0.0.1:8080 www.example.org:80 --allow 127.0.0.0/8\n"
 	  "  Exit: 0 stopped by a signal, 1 failed while running, 2 usage or cannot listen.",
 	  "relay TCP connections from a local port to a remote HOST:PORT", forward_cmd },

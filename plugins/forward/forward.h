@@ -59,7 +59,35 @@ struct fwd_conf {
 	long max_conns;
 	int64_t connect_timeout_ms;
 	int64_t idle_timeout_ms; /* 0: never */
+	int send_proxy;          /* PROXY header version sent upstream; 0: none */
+	int accept_proxy;        /* clients must start with a PROXY header */
+	int balance;             /* enum fwd_balance */
+	int check;               /* 1: tcp connect checks */
+	int64_t check_interval_ms, check_timeout_ms;
+	long rise, fall;
 };
+
+enum fwd_balance { FWD_FIRST, FWD_ROUNDROBIN, FWD_LEASTCONN, FWD_SOURCE };
+
+/* One address of a `to` line, with its health and counters
+ * (forward_balance.c; checked by forward_check.c). Series as in
+ * fwd_stats: `own` until fwd_upstream_metrics_open(). */
+struct fwd_upstream {
+	struct fwd *f;
+	nh_addr addr;
+	char name[NH_ADDR_STRLEN];
+	int up;             /* gets new clients */
+	long ok_run, fail_run; /* consecutive successes / failures */
+	long active;        /* clients relayed to it now */
+	nh_timer *check;    /* next check */
+	nh_connect *probe;  /* the check under way */
+	nh_counter *connected, *failed, *check_ok, *check_failed;
+	nh_gauge *up_g, *active_g;
+	nh_counter own[4];
+	nh_gauge own_g[2];
+};
+
+struct fwd_wait;
 
 struct fwd_conn;
 
@@ -72,6 +100,9 @@ struct fwd {
 	int64_t fds_log_ms; /* last "no fd for an upstream" warning; -1: none yet */
 	int64_t full_log_ms; /* last max_connections line; -1: none yet */
 	struct fwd_conn *conns;
+	struct fwd_wait *waiting; /* accept_proxy clients before their header */
+	struct fwd_upstream *ups; /* conf.n_up of them */
+	int rr_next;              /* roundrobin: where the next pick starts */
 	struct fwd_pipe {
 		int fd[2];
 		size_t cap; /* what the kernel granted, maybe less than asked */
@@ -115,11 +146,41 @@ void fwd_out_of_fds(struct fwd *f, int err);
 void fwd_conn_gone(struct fwd *f);
 
 /* forward_relay.c */
-/* Take over an accepted client fd and start connecting upstream. 0, or
+/* Take over an accepted client fd and start connecting upstream; local
+ * is the address the client reached (NULL: the socket's own). 0, or
  * -ENOMEM with fd still the caller's. */
-int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer);
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *local);
 /* Close every connection (instance going away). */
 void fwd_conn_close_all(struct fwd *f);
 void fwd_pool_free(struct fwd *f);
+
+/* forward_accept_proxy.c */
+/* Take over fd and wait (connect_timeout at most) for its PROXY header,
+ * then hand it to fwd_conn_new() with the addresses inside. 0, or -ENOMEM
+ * with fd still the caller's. */
+int fwd_wait_proxy(struct fwd *f, int fd, const nh_addr *peer);
+void fwd_wait_close_all(struct fwd *f);
+
+/* forward_balance.c */
+/* Give f its upstreams from conf.up. 0 or -ENOMEM. */
+int fwd_upstreams_new(struct fwd *f);
+void fwd_upstreams_free(struct fwd *f);
+int fwd_upstream_metrics_open(struct fwd *f);
+/* The upstream for a connection's attempt: *scan is 0 before its first
+ * and advances past each pick; *first is set by the first. -1 when no
+ * upstream that is up is left to try. */
+int fwd_balance_pick(struct fwd *f, const nh_addr *client, int *first, int *scan);
+/* What a connect to u gave: counts it, and with checks on a failure
+ * counts toward fall. */
+void fwd_upstream_result(struct fwd_upstream *u, int ok);
+/* A check result or a client's failure moved u across rise/fall. */
+void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why);
+int fwd_upstreams_up(const struct fwd *f);
+void fwd_upstreams_report(struct fwd *f);
+
+/* forward_check.c */
+/* Start / stop the tcp checks of every upstream. 0 or -errno. */
+int fwd_checks_start(struct fwd *f);
+void fwd_checks_stop(struct fwd *f);
 
 #endif

@@ -103,7 +103,9 @@ static int acl_filter(int fd, const struct sockaddr *sa, socklen_t salen, void *
 
 	nh_counter_inc(f->st.accepted);
 	sync_pauses(f);
-	if (fwd_acl_permits(&f->conf, sa))
+	/* Behind a proxy the client is the one its header names: checked
+	 * once the header is in (forward_accept_proxy.c). */
+	if (f->conf.accept_proxy || fwd_acl_permits(&f->conf, sa))
 		return 0;
 	nh_counter_inc(f->st.refused);
 	nh_addr peer = peer_addr(sa, salen);
@@ -116,7 +118,8 @@ static void client_accepted(int fd, const struct sockaddr *sa, socklen_t salen, 
 	struct fwd *f = arg;
 	nh_addr peer = peer_addr(sa, salen);
 
-	if (fwd_conn_new(f, fd, &peer) < 0) {
+	int r = f->conf.accept_proxy ? fwd_wait_proxy(f, fd, &peer) : fwd_conn_new(f, fd, &peer, NULL);
+	if (r < 0) {
 		char text[NH_ADDR_STRLEN];
 		nh_warn(f->ctx, "%s: out of memory; closed",
 			nh_addr_format(&peer, 1, text, sizeof(text)));
@@ -195,6 +198,7 @@ void fwd_free(struct fwd *f)
 	if (!f)
 		return;
 	fwd_stop(f);
+	fwd_wait_close_all(f);
 	fwd_conn_close_all(f);
 	nh_timer_del(f->trim); /* the closes above may have armed it */
 	fwd_pool_free(f);

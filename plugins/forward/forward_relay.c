@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "forward_proxy.h"
 
 enum { CLIENT = 0, UPSTREAM = 1 };
 
@@ -58,7 +59,8 @@ struct fwd_conn {
 	nh_timer *idle;
 	nh_timer *retry;      /* connect again once fds are free */
 	int64_t start_ms, last_ms;
-	nh_addr peer;
+	nh_addr peer;         /* the client (from its PROXY header with accept_proxy) */
+	nh_addr local;        /* where it connected to; len 0: ask the socket */
 	const nh_addr *up;    /* connected to, or last tried */
 };
 
@@ -407,11 +409,36 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
+/* send_proxy: the header goes out before any byte of the client's. It
+ * is smaller than an MSS and the socket is new, so it leaves in one send
+ * or the upstream is gone (the spec's sender rule). 0 or -errno. */
+static int send_proxy_header(struct fwd_conn *c)
+{
+	uint8_t hdr[FWD_PROXY_BUILD_MAX];
+
+	if (c->local.len == 0) {
+		socklen_t len = sizeof(c->local.u);
+		if (getsockname(c->fd[CLIENT], &c->local.u.sa, &len) < 0)
+			return -errno;
+		c->local.len = len;
+	}
+	size_t n = fwd_proxy_build(c->f->conf.send_proxy, &c->peer, &c->local, hdr);
+	ssize_t sent = send(c->fd[UPSTREAM], hdr, n, MSG_NOSIGNAL);
+	if (sent < 0)
+		return -errno;
+	return (size_t)sent == n ? 0 : -EAGAIN;
+}
+
 static void conn_relay(struct fwd_conn *c, int upfd)
 {
-	int one = 1;
+	int one = 1, r;
 
 	c->fd[UPSTREAM] = upfd;
+	if (c->f->conf.send_proxy && (r = send_proxy_header(c)) < 0) {
+		nh_counter_inc(c->f->st.closed);
+		conn_close(c, CLIENT, "cannot send the PROXY header: %s", strerror(-r));
+		return;
+	}
 	/* Relay what arrives when it arrives: the endpoints chose their
 	 * write sizes, Nagle on our hop would only add latency. (Clients
 	 * inherit TCP_NODELAY from the listener.) */
@@ -488,7 +515,7 @@ static void conn_connect(struct fwd_conn *c)
 		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
 }
 
-int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *local)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
 
@@ -500,6 +527,8 @@ int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 	for (int s = 0; s < 2; s++)
 		c->h[s].pipe[0] = c->h[s].pipe[1] = -1;
 	c->peer = *peer;
+	if (local)
+		c->local = *local;
 	c->start_ms = nh_loop_now_ms(f->loop);
 	c->next = f->conns;
 	if (f->conns)

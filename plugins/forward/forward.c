@@ -2,7 +2,9 @@
  *
  * Service:  [forward NAME]
  *           listen = 127.0.0.1:8080     ; repeatable
- *           to = www.example.org:80     ; repeatable, tried in order
+ *           to = www.example.org:80     ; repeatable; each address an upstream
+ *           balance = first|roundrobin|leastconn|source
+ *           check = none|tcp            ; check_interval, check_timeout, rise, fall
  *           allow = 127.0.0.0/8, ::1    ; deny = ...; deny wins
  *           max_connections = 4096
  *           connect_timeout = 5s
@@ -24,6 +26,10 @@
 #define DEF_MAX_CONNS 4096
 #define MAX_MAX_CONNS 1000000L
 #define DEF_CONNECT_TIMEOUT_MS 5000
+#define DEF_CHECK_INTERVAL_MS 2000
+#define DEF_CHECK_TIMEOUT_MS 1000
+#define DEF_RISE 2
+#define DEF_FALL 3
 
 /* ---- [forward NAME] ------------------------------------------------- */
 
@@ -81,6 +87,8 @@ static int conf_enum(const nh_section *sec, const char *key, const char *const *
 
 static const char *const send_proxy_names[] = { "off", "v1", "v2", NULL };
 static const char *const on_off_names[] = { "off", "on", NULL };
+static const char *const balance_names[] = { "first", "roundrobin", "leastconn", "source", NULL };
+static const char *const check_names[] = { "none", "tcp", NULL };
 
 static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
@@ -100,6 +108,14 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 0, &c.idle_timeout_ms) < 0;
 	bad |= conf_enum(sec, "send_proxy", send_proxy_names, 0, &c.send_proxy) < 0;
 	bad |= conf_enum(sec, "accept_proxy", on_off_names, 0, &c.accept_proxy) < 0;
+	bad |= conf_enum(sec, "balance", balance_names, FWD_FIRST, &c.balance) < 0;
+	bad |= conf_enum(sec, "check", check_names, 0, &c.check) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "check_interval", DEF_CHECK_INTERVAL_MS,
+				       &c.check_interval_ms) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "check_timeout", DEF_CHECK_TIMEOUT_MS,
+				       &c.check_timeout_ms) < 0;
+	bad |= nh_conf_get_int(sec, "rise", DEF_RISE, 1, 1000, &c.rise) < 0;
+	bad |= nh_conf_get_int(sec, "fall", DEF_FALL, 1, 1000, &c.fall) < 0;
 	if (nh_conf_count(sec, "listen") == 0)
 		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
 	if (nh_conf_count(sec, "to") == 0)
@@ -108,6 +124,10 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = nh_conf_error(sec, "connect_timeout", "must be at least 1ms") < 0;
 	if (!bad && c.idle_timeout_ms < 0)
 		bad = nh_conf_error(sec, "idle_timeout", "must not be negative") < 0;
+	if (!bad && c.check_interval_ms < 10)
+		bad = nh_conf_error(sec, "check_interval", "must be at least 10ms") < 0;
+	if (!bad && c.check_timeout_ms < 1)
+		bad = nh_conf_error(sec, "check_timeout", "must be at least 1ms") < 0;
 	if (bad) {
 		fwd_conf_free(&c);
 		return -EINVAL;
@@ -207,6 +227,10 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 
 	c->max_conns = DEF_MAX_CONNS;
 	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
+	c->check_interval_ms = DEF_CHECK_INTERVAL_MS;
+	c->check_timeout_ms = DEF_CHECK_TIMEOUT_MS;
+	c->rise = DEF_RISE;
+	c->fall = DEF_FALL;
 	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': rc = cli_add_cidrs(ctx, "--allow", optarg, &c->allow, &c->n_allow); break;
@@ -286,12 +310,18 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 
 static const struct nh_conf_key forward_keys[] = {
 	{ .name = "listen", .help = "ADDR:PORT to accept on ([::]:PORT is dual-stack)", .multi = 1 },
-	{ .name = "to", .help = "HOST:PORT to relay to, tried in order on connect failure", .multi = 1 },
+	{ .name = "to", .help = "HOST:PORT to relay to; each address is an upstream (see balance)", .multi = 1 },
 	{ .name = "allow", .help = "CIDRs allowed in (default all); deny wins", .multi = 1 },
 	{ .name = "deny", .help = "CIDRs refused", .multi = 1 },
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
 	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never)" },
+	{ .name = "balance", .help = "first|roundrobin|leastconn|source: which upstream a client gets (default first: in order, fail-over)" },
+	{ .name = "check", .help = "none|tcp: connect to each upstream every check_interval (default none)" },
+	{ .name = "check_interval", .help = "time between checks of an upstream (default 2s)" },
+	{ .name = "check_timeout", .help = "a check's connect deadline (default 1s)" },
+	{ .name = "rise", .help = "checks passed in a row that bring a down upstream up (default 2)" },
+	{ .name = "fall", .help = "failures in a row (checks or client connects) that take an upstream down (default 3)" },
 	{ .name = "send_proxy", .help = "off|v1|v2: send upstream a PROXY header with the client's address (default off)" },
 	{ .name = "accept_proxy", .help = "off|on: clients must start with a PROXY header v1/v2; its address is the client (default off)" },
 	{ .name = NULL },

@@ -2,6 +2,7 @@
  * address (it accepts in batches, pauses when fds run out and at
  * max_connections), allow/deny as its filter, clients handed to the relay. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -23,6 +24,11 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 	fwd_stats_init(&f->st);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
+	if (fwd_upstreams_new(f) < 0) {
+		*conf = f->conf; /* still the caller's */
+		free(f);
+		return NULL;
+	}
 	/* read()/write() instead of splice(): to compare, to test the
 	 * fallback, or to step around a kernel whose splice misbehaves. */
 	const char *ns = getenv("NETHOST_FORWARD_NO_SPLICE");
@@ -157,7 +163,7 @@ int fwd_start(struct fwd *f)
 	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 	int r = fwd_metrics_open(f);
 
-	if (r < 0)
+	if (r < 0 || (r = fwd_upstream_metrics_open(f)) < 0)
 		return r;
 	o.max_clients = (unsigned)f->conf.max_conns;
 	o.at_max = NH_LISTEN_PAUSE;
@@ -174,12 +180,22 @@ int fwd_start(struct fwd *f)
 			fwd_stop(f);
 			return r;
 		}
-	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
+	if ((r = fwd_checks_start(f)) < 0) {
+		fwd_stop(f);
+		return r;
+	}
+	static const char *const how[] = { "first", "roundrobin", "leastconn", "source" };
+	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN], more[64] = "";
+	if (f->conf.n_up > 1 && f->conf.balance == FWD_FIRST)
+		snprintf(more, sizeof(more), " and its fail-overs");
+	else if (f->conf.n_up > 1)
+		snprintf(more, sizeof(more), " and %d more, %s", f->conf.n_up - 1,
+			 how[f->conf.balance]);
 	for (int i = 0; i < f->conf.n_listen; i++)
-		nh_notice(f->ctx, "listening on %s, relaying to %s%s",
+		nh_notice(f->ctx, "listening on %s, relaying to %s%s%s",
 			  nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
-			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
-			  f->conf.n_up > 1 ? " and its fail-overs" : "");
+			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)), more,
+			  f->conf.check ? ", checked" : "");
 	return 0;
 }
 
@@ -191,6 +207,7 @@ void fwd_stop(struct fwd *f)
 	f->listener = NULL;
 	nh_timer_del(f->trim);
 	f->trim = NULL;
+	fwd_checks_stop(f);
 }
 
 void fwd_free(struct fwd *f)
@@ -202,6 +219,7 @@ void fwd_free(struct fwd *f)
 	fwd_conn_close_all(f);
 	nh_timer_del(f->trim); /* the closes above may have armed it */
 	fwd_pool_free(f);
+	fwd_upstreams_free(f);
 	fwd_conf_free(&f->conf);
 	free(f);
 }
@@ -220,4 +238,6 @@ void fwd_report(struct fwd *f)
 		(unsigned long long)s->failed->value, s->active, (unsigned long long)s->closed->value,
 		(unsigned long long)s->bytes_up->value, (unsigned long long)s->bytes_down->value,
 		(unsigned long long)s->emfile->value, full ? " (accepts paused)" : "");
+	if (f->conf.n_up > 1 || f->conf.check)
+		fwd_upstreams_report(f);
 }

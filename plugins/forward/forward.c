@@ -138,6 +138,7 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		fwd_conf_free(&c);
 		return -ENOMEM;
 	}
+	fwd_heir_register(f); /* may take over from the running [forward NAME] */
 	*state = f;
 	return 0;
 }

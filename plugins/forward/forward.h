@@ -89,6 +89,13 @@ struct fwd_upstream {
 
 struct fwd_wait;
 
+/* A listening socket and its address: opened by an instance, or handed
+ * to it by the one it replaces (forward_reload.c). */
+struct fwd_handed {
+	int fd;
+	nh_addr addr;
+};
+
 struct fwd_conn;
 
 struct fwd {
@@ -103,6 +110,15 @@ struct fwd {
 	struct fwd_wait *waiting; /* accept_proxy clients before their header */
 	struct fwd_upstream *ups; /* conf.n_up of them */
 	int rr_next;              /* roundrobin: where the next pick starts */
+	/* Reload (forward_reload.c). */
+	struct fwd_handed *lfd;   /* the listener's sockets; not owned */
+	int n_lfd;
+	struct fwd_handed *handed; /* sockets the replaced instance left us */
+	int n_handed;
+	struct fwd *heir_next;    /* in the list of instances not started yet */
+	struct fwd *heir;         /* as a predecessor: who relays on for us */
+	struct fwd *preds, *pred_next; /* replaced instances still relaying */
+	nh_defer *reap;           /* frees a drained predecessor */
 	struct fwd_pipe {
 		int fd[2];
 		size_t cap; /* what the kernel granted, maybe less than asked */
@@ -136,7 +152,11 @@ static inline void fwd_active_add(struct fwd *f, long d)
 	nh_gauge_set(f->st.active_g, (double)f->st.active);
 }
 void fwd_stop(struct fwd *f);
+/* destroy(): hands the open connections to the instance replacing f, if
+ * one waits, else releases everything. */
 void fwd_free(struct fwd *f);
+/* Release everything now: connections closed. */
+void fwd_release(struct fwd *f);
 void fwd_report(struct fwd *f);
 /* No fd for an upstream socket (err): the client waits and tries again
  * in FWD_EMFILE_PAUSE_MS. Logs it, at most once a second. */
@@ -177,6 +197,24 @@ void fwd_upstream_result(struct fwd_upstream *u, int ok);
 void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why);
 int fwd_upstreams_up(const struct fwd *f);
 void fwd_upstreams_report(struct fwd *f);
+
+/* forward_reload.c */
+/* create() of a service instance: it may take over from the running
+ * instance of its section name. start() and destroy() unregister. */
+void fwd_heir_register(struct fwd *f);
+void fwd_heir_unregister(struct fwd *f);
+/* stop(): give the listening sockets to the instance waiting to replace f. */
+void fwd_hand_listeners(struct fwd *f);
+/* A socket handed to f listening on a, now f's; -1 when none. */
+int fwd_take_listener(struct fwd *f, const nh_addr *a);
+void fwd_close_handed(struct fwd *f);
+/* destroy(): give f's connections and f itself to its heir; 1 when done
+ * (f lives on as the heir's predecessor), 0 when f is to be released. */
+int fwd_hand_connections(struct fwd *f);
+/* A predecessor's connection ended: free it once it has none. */
+void fwd_pred_check_done(struct fwd *f);
+/* Release every predecessor of f, closing their connections. */
+void fwd_preds_free(struct fwd *f);
 
 /* forward_check.c */
 /* Start / stop the tcp checks of every upstream. 0 or -errno. */

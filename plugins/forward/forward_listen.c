@@ -87,6 +87,7 @@ void fwd_conn_gone(struct fwd *f)
 	sync_pauses(f);
 	if (f->st.active == 0 && f->n_pool > 0 && !f->trim)
 		f->trim = nh_timer_add(f->loop, FWD_TRIM_MS, trim_pool, f);
+	fwd_pred_check_done(f);
 }
 
 static nh_addr peer_addr(const struct sockaddr *sa, socklen_t salen)
@@ -145,16 +146,29 @@ static void client_accepted(int fd, const struct sockaddr *sa, socklen_t salen, 
 static int listen_on(struct fwd *f, const nh_addr *a)
 {
 	nh_error err;
-	int one = 1, fd = nh_listen_tcp(a, 0, 0, &err);
+	/* On a reload, the socket of the instance replaced: its accept
+	 * queue and all, nothing refused in between. */
+	int one = 1, fd = fwd_take_listener(f, a);
 
-	if (fd < 0) {
+	if (fd < 0 && (fd = nh_listen_tcp(a, 0, 0, &err)) < 0) {
 		nh_error(f->ctx, "listen %s", err.msg);
 		return fd;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct fwd_handed *more = realloc(f->lfd, (size_t)(f->n_lfd + 1) * sizeof(*more));
+	if (!more) {
+		close(fd);
+		nh_error(f->ctx, "listen: out of memory");
+		return -ENOMEM;
+	}
+	f->lfd = more;
+	f->lfd[f->n_lfd].fd = fd;
+	f->lfd[f->n_lfd++].addr = *a;
 	int r = nh_listener_add_fd(f->listener, fd, &err);
-	if (r < 0)
+	if (r < 0) {
+		f->n_lfd--; /* closed by the listener already */
 		nh_error(f->ctx, "listen %s", err.msg);
+	}
 	return r;
 }
 
@@ -163,6 +177,7 @@ int fwd_start(struct fwd *f)
 	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 	int r = fwd_metrics_open(f);
 
+	fwd_heir_unregister(f);
 	if (r < 0 || (r = fwd_upstream_metrics_open(f)) < 0)
 		return r;
 	o.max_clients = (unsigned)f->conf.max_conns;
@@ -180,6 +195,7 @@ int fwd_start(struct fwd *f)
 			fwd_stop(f);
 			return r;
 		}
+	fwd_close_handed(f); /* addresses no longer listened on */
 	if ((r = fwd_checks_start(f)) < 0) {
 		fwd_stop(f);
 		return r;
@@ -203,6 +219,7 @@ int fwd_start(struct fwd *f)
 void fwd_stop(struct fwd *f)
 {
 	sync_pauses(f);
+	fwd_hand_listeners(f);
 	nh_listener_free(f->listener);
 	f->listener = NULL;
 	nh_timer_del(f->trim);
@@ -215,10 +232,21 @@ void fwd_free(struct fwd *f)
 	if (!f)
 		return;
 	fwd_stop(f);
+	fwd_heir_unregister(f);
+	if (!fwd_hand_connections(f))
+		fwd_release(f);
+}
+
+void fwd_release(struct fwd *f)
+{
+	fwd_stop(f);
 	fwd_wait_close_all(f);
 	fwd_conn_close_all(f);
+	fwd_preds_free(f);
 	nh_timer_del(f->trim); /* the closes above may have armed it */
 	fwd_pool_free(f);
+	fwd_close_handed(f);
+	free(f->lfd);
 	fwd_upstreams_free(f);
 	fwd_conf_free(&f->conf);
 	free(f);

@@ -5,7 +5,7 @@ plugins_forward_forward_la_SOURCES = plugins/forward/forward.c plugins/forward/f
 	plugins/forward/forward_relay.c plugins/forward/forward_metrics.c \
 	plugins/forward/forward_proxy.c plugins/forward/forward_proxy.h \
 	plugins/forward/forward_accept_proxy.c plugins/forward/forward_balance.c \
-	plugins/forward/forward_check.c
+	plugins/forward/forward_check.c plugins/forward/forward_reload.c
 plugins_forward_forward_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_forward_forward_la_LIBADD = $(PLUGIN_LIBADD)
 EXTRA_DIST += plugins/forward/README.md

@@ -11,8 +11,10 @@ tests_forward_test_forward_conf_CFLAGS = $(CHECK_TEST_CFLAGS)
 tests_forward_test_forward_conf_LDADD = $(CHECK_TEST_LDADD)
 TESTS += tests/forward/test_forward_conf tests/forward/test_forward_proxy tests/forward/test_forward_relay.sh \
 	tests/forward/test_forward_policy.sh tests/forward/test_forward_cli.sh \
-	tests/forward/test_forward_proxyproto.sh tests/forward/test_forward_balance.sh
+	tests/forward/test_forward_proxyproto.sh tests/forward/test_forward_balance.sh \
+	tests/forward/test_forward_reload.sh
 EXTRA_DIST += tests/forward/test_forward_relay.sh tests/forward/test_forward_policy.sh \
 	tests/forward/test_forward_cli.sh tests/forward/common.sh tests/forward/fwdtool.py \
 	tests/forward/test_forward_proxyproto.sh tests/forward/proxytool.py \
-	tests/forward/test_forward_balance.sh tests/forward/pooltool.py
+	tests/forward/test_forward_balance.sh tests/forward/pooltool.py \
+	tests/forward/test_forward_reload.sh

@@ -353,7 +353,7 @@ static const struct nh_command forward_commands[] = {
 NH_PLUGIN_DEFINE(
 	.name = "forward",
 	.version = "1.0",
-	.summary = "TCP port forwarder: splice() relay, allow/deny, upstream fail-over",
+	.summary = "TCP port forwarder: splice() relay, allow/deny, balanced checked upstreams, PROXY protocol",
 	.keys = forward_keys,
 	.create = forward_create,
 	.start = forward_start,

@@ -5,9 +5,12 @@
                                         "PORT\\n" at once, then the connection
                                         stays open until the client closes
                                         (ready line once all listen)
-  pooltool.py count HOST PORT N [FROM]  N connections one after the other (from
-                                        FROM); print "PORT=COUNT ..." sorted by
-                                        port, "refused=COUNT" for those closed
+  pooltool.py count HOST PORT N [FROM] [--proxy SRC]
+                                        N connections one after the other (from
+                                        FROM; each starting with a PROXY v1
+                                        header naming SRC as the client); print
+                                        "PORT=COUNT ..." sorted by port,
+                                        "refused=COUNT" for those closed
                                         without a line
   pooltool.py leastconn HOST PORT       hold one connection per upstream, close
                                         one, and see that the next client goes
@@ -50,13 +53,15 @@ def servers(host, ports):
         time.sleep(3600)
 
 
-def one(host, port, source=None):
+def one(host, port, source=None, proxy=None):
     """Connect, return (socket, upstream port) or (None, None) if refused."""
     s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     s.settimeout(10)
     if source:
         s.bind((source, 0))
     s.connect((host, int(port)))
+    if proxy:
+        s.sendall(b"PROXY TCP4 %s %s 40000 %d\r\n" % (proxy.encode(), host.encode(), int(port)))
     line = b""
     try:
         while not line.endswith(b"\n"):
@@ -72,10 +77,10 @@ def one(host, port, source=None):
     return s, int(line)
 
 
-def count(host, port, n, source=None):
+def count(host, port, n, source=None, proxy=None):
     seen = {}
     for _ in range(int(n)):
-        s, up = one(host, port, source)
+        s, up = one(host, port, source, proxy)
         key = "refused" if up is None else str(up)
         seen[key] = seen.get(key, 0) + 1
         if s:
@@ -106,7 +111,12 @@ def main():
     if a[0] == "servers":
         servers(a[1], a[2:])
     elif a[0] == "count":
-        count(a[1], a[2], a[3], a[4] if len(a) > 4 else None)
+        proxy = None
+        if "--proxy" in a:
+            i = a.index("--proxy")
+            proxy = a[i + 1]
+            del a[i:i + 2]
+        count(a[1], a[2], a[3], a[4] if len(a) > 4 else None, proxy)
     elif a[0] == "leastconn":
         leastconn(a[1], a[2])
     else:

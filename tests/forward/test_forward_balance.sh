@@ -14,7 +14,7 @@ POOL="python3 $top_srcdir/tests/forward/pooltool.py"
 
 U1=$(free_port); U2=$(free_port); U3=$(free_port); D1=$(free_port); D2=$(free_port)
 LF=$(free_port); LR=$(free_port); LL=$(free_port); LS=$(free_port); LC=$(free_port)
-LX=$(free_port); LY=$(free_port); M=$(free_port)
+LX=$(free_port); LY=$(free_port); LP=$(free_port); M=$(free_port)
 # U1 and U3 in one process, U2 in its own: the one the check test stops.
 $POOL servers 127.0.0.1 "$U1" "$U3" >"$TMP/pool13.out" 2>&1 &
 at_exit "kill $! 2>/dev/null"
@@ -50,6 +50,13 @@ balance = leastconn
 listen = [::]:$LS
 $(pool)
 balance = source
+
+; behind a proxy: the client in the PROXY header picks the upstream
+[forward srcproxy]
+listen = 127.0.0.1:$LP
+$(pool)
+balance = source
+accept_proxy = on
 
 [forward checked]
 listen = 127.0.0.1:$LC
@@ -112,6 +119,19 @@ n=$(echo "$used" | tr ' ' '\n' | sort -u | grep -c .)
 again=$(counts "$LS" 3 127.0.0.5)
 [ "${again%%=*}" = "$(echo "$used" | awk '{ print $4 }')" ] || fail "source: 127.0.0.5 moved: $again vs $used"
 ok "source: each of 8 client addresses sticks to one upstream; $n upstreams used"
+
+# With accept_proxy the header's client decides, whoever carries it.
+used=
+for c in 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6; do
+	a=$(counts "$LP" 2 127.0.0.2 --proxy $c)
+	b=$(counts "$LP" 2 127.0.0.3 --proxy $c)
+	case $a in *" "*|refused*) fail "source behind a proxy: $c spread over '$a'";; esac
+	[ "$a" = "$b" ] || fail "source: $c via 127.0.0.2 '$a', via 127.0.0.3 '$b'"
+	used="$used ${a%%=*}"
+done
+n=$(echo "$used" | tr ' ' '\n' | sort -u | grep -c .)
+[ "$n" -ge 2 ] || fail "source behind a proxy: 6 header clients all on one upstream ($used)"
+ok "source with accept_proxy: the header's client sticks, whichever proxy address carries it"
 
 # ---- checks -------------------------------------------------------------
 got=$(counts "$LC" 9)

@@ -194,6 +194,8 @@ else
 fi
 
 # ---- CLI ----------------------------------------------------------------
+"$NETHOST" forward --help | grep -q -- "--send-proxy v1|v2" || fail "--help has no --send-proxy"
+"$NETHOST" forward --help | grep -q -- "--accept-proxy" || fail "--help has no --accept-proxy"
 timeout 10 "$NETHOST" forward --send-proxy v3 127.0.0.1:"$C" 127.0.0.1:"$R" >"$TMP/u.out" 2>&1
 [ $? = 2 ] && grep -q -- "--send-proxy: 'v3' is neither v1 nor v2" "$TMP/u.out" ||
 	fail "--send-proxy v3: $(cat "$TMP/u.out")"

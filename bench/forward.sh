@@ -4,6 +4,8 @@
 #
 #   bench/forward.sh            (from a built tree; RUNS=3 DUR=5 by default)
 #   RUNS=5 DUR=10 bench/forward.sh
+#   PARTS="proxy checks" bench/forward.sh   only some parts, of:
+#     tcp (the table below), proxy, checks, udp; default all four
 #
 # Every forwarder runs from the start and the rounds take them in turn, so
 # load that comes and goes on the machine falls on all alike. Figures,
@@ -21,13 +23,18 @@
 # iperf3, socat, redir, rinetd, haproxy, cc.
 #
 # The UDP part (request/response against socat and rinetd, misrouted replies
-# counted) is bench/forward_udp.sh, run after this one; PARTS=tcp or
-# PARTS=udp runs only one of them.
+# counted) is bench/forward_udp.sh, run after the others.
+# The PROXY part: conn/s through nethost with send_proxy = v2 against
+# plain nethost, rounds in turn (the echo server skips the header). The
+# checks part: one forwarder with CHECK_UPS (1,000) upstreams checked every
+# second; the host's CPU (utime + stime from /proc) over CHECK_SECS, in %
+# of one core.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-PARTS=${PARTS:-tcp udp}
-case " $PARTS " in *" tcp "*) ;; *) exec "$top/bench/forward_udp.sh" ;; esac
+PARTS=${PARTS:-tcp proxy checks udp}
+has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+has_part tcp || has_part proxy || has_part checks || exec "$top/bench/forward_udp.sh"
 NETHOST=${NETHOST:-$top/host/nethost}
 RUNS=${RUNS:-3}
 DUR=${DUR:-5}
@@ -37,7 +44,9 @@ IPERF_PORT=${IPERF_PORT:-25201}
 ECHO_PORT=${ECHO_PORT:-25202}
 LPORT=${LPORT:-25210}  # and the 15 ports after it
 
-for tool in iperf3 socat redir rinetd haproxy cc ss python3; do
+needs="cc ss python3"
+has_part tcp && needs="iperf3 socat redir rinetd haproxy $needs"
+for tool in $needs; do
 	command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
 done
 [ -x "$NETHOST" ] || { echo "bench: no $NETHOST (build first)" >&2; exit 2; }
@@ -89,7 +98,18 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static int echo(struct sockaddr_in a)
+/* The length of the PROXY header at the start of buf (n bytes): 0 if none. */
+static size_t pp_len(const unsigned char *buf, size_t n)
+{
+	if (n >= 16 && !memcmp(buf, "\r\n\r\n\0\r\nQUIT\n", 12))
+		return 16 + (size_t)(buf[14] << 8 | buf[15]);
+	const unsigned char *e = n > 6 && !memcmp(buf, "PROXY ", 6) ? memchr(buf, '\n', n) : NULL;
+	return e ? (size_t)(e - buf) + 1 : 0;
+}
+
+static unsigned char pp_seen[65536]; /* per fd: its header is skipped */
+
+static int echo_pp(struct sockaddr_in a, int pp)
 {
 	int one = 1, l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -115,11 +135,53 @@ static int echo(struct sockaddr_in a)
 			}
 			char buf[65536];
 			ssize_t r = read(fd, buf, sizeof(buf));
-			if (r > 0 && write(fd, buf, r) == r)
+			size_t skip = 0;
+			if (pp && r > 0 && fd < 65536 && !pp_seen[fd]) {
+				pp_seen[fd] = 1;
+				skip = pp_len((unsigned char *)buf, (size_t)r);
+			}
+			if (r > 0 && (size_t)r == skip)
+				continue;
+			if (r > 0 && write(fd, buf + skip, r - skip) == r - (ssize_t)skip)
 				continue;
 			if (r < 0)
 				continue;
+			if (fd < 65536)
+				pp_seen[fd] = 0;
 			close(fd);
+		}
+	}
+}
+
+static int echo(struct sockaddr_in a)
+{
+	return echo_pp(a, 0);
+}
+
+/* Listen on n ports from a's: every connection accepted and closed (the
+ * upstreams of the checks part). */
+static int many(struct sockaddr_in a, int n)
+{
+	int one = 1, ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in b = a;
+		b.sin_port = htons(ntohs(a.sin_port) + i);
+		int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(l, (void *)&b, sizeof(b)) || listen(l, 128))
+			return perror("many: bind"), 1;
+		ev.data.fd = l;
+		epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int k = epoll_wait(ep, evs, 256, -1);
+		for (int i = 0; i < k; i++) {
+			int c;
+			while ((c = accept4(evs[i].data.fd, NULL, NULL, 0)) >= 0)
+				close(c);
 		}
 	}
 }
@@ -159,11 +221,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "echo"))
 		return echo(addr(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "echo-pp"))
+		return echo_pp(addr(argv[2]), 1);
+	if (argc == 4 && !strcmp(argv[1], "many"))
+		return many(addr(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "rate"))
 		return rate(addr(argv[2]), atof(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return hold(addr(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: fb echo PORT | rate PORT SECS | hold PORT N\n");
+	fprintf(stderr, "usage: fb echo|echo-pp PORT | rate PORT SECS | hold PORT N | many PORT N\n");
 	return 2;
 }
 EOF
@@ -196,6 +262,91 @@ port_rss() {
 	done
 	echo $kb
 }
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# ---- the PROXY part: send_proxy = v2 against plain, rounds in turn ------
+proxy_part() {
+	local pe=$((LPORT + 20)) plain=$((LPORT + 21)) v2=$((LPORT + 22)) r a b
+	bg "$FB" echo-pp $pe >"$TMP/echo-pp.out"
+	wait_line "$TMP/echo-pp.out" ready || exit 1
+	bg "$NETHOST" -q forward 127.0.0.1:$plain 127.0.0.1:$pe --max-connections 20000 2>>"$TMP/pp.log"
+	bg "$NETHOST" -q forward --send-proxy v2 127.0.0.1:$v2 127.0.0.1:$pe --max-connections 20000 \
+		2>>"$TMP/pp.log"
+	wait_port $plain && wait_port $v2 || exit 1
+	local P= V=
+	for r in $(seq $RUNS); do
+		echo "bench: PROXY round $r" >&2
+		P="$P $("$FB" rate $plain $RATE_SECS)"
+		V="$V $("$FB" rate $v2 $RATE_SECS)"
+	done
+	a=$(echo $P | tr ' ' '\n' | median)
+	b=$(echo $V | tr ' ' '\n' | median)
+	echo
+	echo "PROXY protocol: conn/s through nethost forward, medians of $RUNS x $RATE_SECS s"
+	awk "BEGIN {printf \"plain %s conn/s, send_proxy = v2 %s conn/s: %.1f%% of plain\n\", $a, $b, 100 * $b / $a}"
+}
+
+# ---- the checks part: CHECK_UPS upstreams checked every second ---------
+checks_part() {
+	local ups=${CHECK_UPS:-1000} secs=${CHECK_SECS:-10} base=${CHECK_BASE:-$((LPORT + 2000))} i
+	local l hz t0 t1
+	l=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	bg "$FB" many $base $ups >"$TMP/many.out"
+	wait_line "$TMP/many.out" ready || exit 1
+	{
+		echo "[forward pool]"
+		echo "listen = 127.0.0.1:$l"
+		for i in $(seq 0 $((ups - 1))); do echo "to = 127.0.0.1:$((base + i))"; done
+		echo "balance = roundrobin"
+		echo "check = tcp"
+		echo "check_interval = 1s"
+	} >"$TMP/checks.ini"
+	"$NETHOST" -q -c "$TMP/checks.ini" >>"$TMP/checks.log" 2>&1 &
+	local hp=$!
+	PIDS="$PIDS $hp"
+	wait_port $l || { cat "$TMP/checks.log" >&2; exit 1; }
+	sleep 2 # the first round of checks spread over its second
+	hz=$(getconf CLK_TCK)
+	t0=$(awk '{print $14 + $15}' /proc/$hp/stat)
+	sleep "$secs"
+	t1=$(awk '{print $14 + $15}' /proc/$hp/stat)
+	local down
+	down=$(grep -c " is down" "$TMP/checks.log")
+	kill $hp
+	# The anchor: HAProxy checking the same upstreams the same way.
+	local h0=0 h1=0
+	if command -v haproxy >/dev/null; then
+		{
+			printf 'global\n    maxconn 4096\ndefaults\n    mode tcp\n    timeout connect 1s\n'
+			printf '    timeout client 1m\n    timeout server 1m\nlisten pool\n    bind 127.0.0.1:%s\n' $l
+			printf '    balance roundrobin\n'
+			for i in $(seq 0 $((ups - 1))); do
+				printf '    server s%d 127.0.0.1:%d check inter 1s\n' $i $((base + i))
+			done
+		} >"$TMP/checks.cfg"
+		haproxy -db -f "$TMP/checks.cfg" >>"$TMP/checks-haproxy.log" 2>&1 &
+		local ha=$!
+		PIDS="$PIDS $ha"
+		wait_port $l || exit 1
+		sleep 2
+		h0=$(awk '{print $14 + $15}' /proc/$ha/stat)
+		sleep "$secs"
+		h1=$(awk '{print $14 + $15}' /proc/$ha/stat)
+		kill $ha
+	fi
+	echo
+	echo "Checks: $ups upstreams, check = tcp every 1s, over $secs s (CPU: utime + stime)"
+	awk "BEGIN {printf \"nethost  %.1f%% of one core (%d ticks of 1/%d s); %d upstreams went down\n\", 100 * ($t1 - $t0) / ($secs * $hz), $t1 - $t0, $hz, $down}"
+	[ "$h1" = 0 ] || awk "BEGIN {printf \"haproxy  %.1f%% of one core (%d ticks): nethost uses %.2fx its CPU\n\", 100 * ($h1 - $h0) / ($secs * $hz), $h1 - $h0, ($t1 - $t0) / ($h1 - $h0)}"
+}
+
+if ! has_part tcp; then
+	has_part proxy && proxy_part
+	has_part checks && checks_part
+	has_part udp && { echo; "$top/bench/forward_udp.sh"; }
+	exit 0
+fi
 
 bg iperf3 -s -p $IPERF_PORT -B 127.0.0.1 >/dev/null 2>&1
 bg "$FB" echo $ECHO_PORT >"$TMP/echo.out"
@@ -238,7 +389,6 @@ CFG
 	wait_port $l || exit 1
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 iperf() { # iperf PORT STREAMS -> Gbit/s received
 	iperf3 -c 127.0.0.1 -p $1 -P $2 -t $DUR -J 2>/dev/null |
 		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
@@ -318,4 +468,6 @@ echo
 for name in nethost min-splice min-copy; do
 	awk "BEGIN {printf \"%s 1 stream = %.0f%% of direct\n\", \"$name\", 100 * ${G1[$name]} / ${G1[direct]}}"
 done
-case " $PARTS " in *" udp "*) echo; "$top/bench/forward_udp.sh" ;; esac
+has_part proxy && proxy_part
+has_part checks && checks_part
+has_part udp && { echo; "$top/bench/forward_udp.sh"; }

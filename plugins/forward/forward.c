@@ -2,13 +2,18 @@
  *
  * Service:  [forward NAME]
  *           listen = 127.0.0.1:8080     ; repeatable
- *           to = www.example.org:80     ; repeatable, tried in order
+ *           to = www.example.org:80     ; repeatable; each address an upstream
+ *           balance = first|roundrobin|leastconn|source
+ *           check = none|tcp            ; check_interval, check_timeout, rise, fall
  *           allow = 127.0.0.0/8, ::1    ; deny = ...; deny wins
  *           max_connections = 4096
  *           connect_timeout = 5s
  *           idle_timeout = 0            ; 0: never (UDP: default 60s)
  *           protocol = tcp              ; or udp (forward_udp.c)
+ *           send_proxy = off|v1|v2      ; PROXY header to the upstream (tcp)
+ *           accept_proxy = off|on       ; PROXY header required from clients (tcp)
  * CLI:      nethost forward [--udp] LISTEN TARGET... [--allow CIDR]... [--deny CIDR]...
+ *           [--send-proxy v1|v2] [--accept-proxy]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +28,10 @@
 #define DEF_MAX_CONNS 4096
 #define MAX_MAX_CONNS 1000000L
 #define DEF_CONNECT_TIMEOUT_MS 5000
+#define DEF_CHECK_INTERVAL_MS 2000
+#define DEF_CHECK_TIMEOUT_MS 1000
+#define DEF_RISE 2
+#define DEF_FALL 3
 
 /* ---- [forward NAME] ------------------------------------------------- */
 
@@ -57,18 +66,37 @@ static int add_listen_text(struct fwd_conf *c, const char *text, nh_error *err)
 	return rc < 0 ? nh_error_set(err, -rc, "out of memory") : 0;
 }
 
-/* protocol = tcp|udp into c->udp; 0 or -EINVAL (reported). */
-static int conf_protocol(const nh_section *sec, struct fwd_conf *c)
+/* One of names[] (NULL-terminated) as its index into *out. 0, or
+ * -EINVAL reported at the key with the choices. */
+static int conf_enum(const nh_section *sec, const char *key, const char *const *names, int def,
+		     int *out)
 {
-	const char *p;
+	const char *v;
+	char choices[80] = "";
 
-	if (nh_conf_get_str(sec, "protocol", "tcp", &p) < 0)
+	if (nh_conf_get_str(sec, key, names[def], &v) < 0)
 		return -EINVAL;
-	if (strcmp(p, "tcp") != 0 && strcmp(p, "udp") != 0)
-		return nh_conf_error(sec, "protocol", "'%s': must be tcp or udp", p);
-	c->udp = strcmp(p, "udp") == 0;
-	return 0;
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+			 i ? "|" : "", names[i]);
+	}
+	return nh_conf_error(sec, key, "'%s' is none of %s", v, choices);
 }
+
+static const char *const send_proxy_names[] = { "off", "v1", "v2", NULL };
+static const char *const on_off_names[] = { "off", "on", NULL };
+static const char *const balance_names[] = { "first", "roundrobin", "leastconn", "source", NULL };
+static const char *const check_names[] = { "none", "tcp", NULL };
+static const char *const protocol_names[] = { "tcp", "udp", NULL };
+
+/* Keys that only a TCP relay has: refused with protocol = udp. */
+static const char *const tcp_only_keys[] = { "send_proxy", "accept_proxy", "balance", "check",
+					      "check_interval", "check_timeout", "rise", "fall",
+					      NULL };
 
 static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
@@ -76,7 +104,7 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	long max_conns;
 	int bad = 0;
 
-	bad |= conf_protocol(sec, &c) < 0;
+	bad |= conf_enum(sec, "protocol", protocol_names, 0, &c.udp) < 0;
 
 	/* Read every key before giving up, so -t lists every problem. */
 	bad |= conf_each(sec, "listen", &c, add_listen_text) > 0;
@@ -89,6 +117,19 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 				       &c.connect_timeout_ms) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", c.udp ? FWD_UDP_IDLE_DEFAULT_MS : 0,
 				       &c.idle_timeout_ms) < 0;
+	bad |= conf_enum(sec, "send_proxy", send_proxy_names, 0, &c.send_proxy) < 0;
+	bad |= conf_enum(sec, "accept_proxy", on_off_names, 0, &c.accept_proxy) < 0;
+	bad |= conf_enum(sec, "balance", balance_names, FWD_FIRST, &c.balance) < 0;
+	bad |= conf_enum(sec, "check", check_names, 0, &c.check) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "check_interval", DEF_CHECK_INTERVAL_MS,
+				       &c.check_interval_ms) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "check_timeout", DEF_CHECK_TIMEOUT_MS,
+				       &c.check_timeout_ms) < 0;
+	bad |= nh_conf_get_int(sec, "rise", DEF_RISE, 1, 1000, &c.rise) < 0;
+	bad |= nh_conf_get_int(sec, "fall", DEF_FALL, 1, 1000, &c.fall) < 0;
+	for (int i = 0; c.udp && tcp_only_keys[i]; i++)
+		if (nh_conf_count(sec, tcp_only_keys[i]) > 0)
+			bad |= nh_conf_error(sec, tcp_only_keys[i], "applies to protocol = tcp only") < 0;
 	if (nh_conf_count(sec, "listen") == 0)
 		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
 	if (nh_conf_count(sec, "to") == 0)
@@ -97,6 +138,10 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = nh_conf_error(sec, "connect_timeout", "must be at least 1ms") < 0;
 	if (!bad && c.idle_timeout_ms < 0)
 		bad = nh_conf_error(sec, "idle_timeout", "must not be negative") < 0;
+	if (!bad && c.check_interval_ms < 10)
+		bad = nh_conf_error(sec, "check_interval", "must be at least 10ms") < 0;
+	if (!bad && c.check_timeout_ms < 1)
+		bad = nh_conf_error(sec, "check_timeout", "must be at least 1ms") < 0;
 	if (bad) {
 		fwd_conf_free(&c);
 		return -EINVAL;
@@ -107,6 +152,8 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		fwd_conf_free(&c);
 		return -ENOMEM;
 	}
+	if (!c.udp)
+		fwd_heir_register(f); /* may take over from the running [forward NAME] */
 	*state = f;
 	return 0;
 }
@@ -215,6 +262,8 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "udp", no_argument, NULL, 'u' },
+		{ "send-proxy", required_argument, NULL, 'P' },
+		{ "accept-proxy", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, rc = 0;
@@ -222,6 +271,10 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 	c->max_conns = DEF_MAX_CONNS;
 	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
 	c->idle_timeout_ms = -1; /* not given: the protocol's default */
+	c->check_interval_ms = DEF_CHECK_INTERVAL_MS;
+	c->check_timeout_ms = DEF_CHECK_TIMEOUT_MS;
+	c->rise = DEF_RISE;
+	c->fall = DEF_FALL;
 	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:u", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u': c->udp = 1; break;
@@ -239,6 +292,14 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 			rc = nh_opt_int(ctx, "--max-connections", optarg, 1, MAX_MAX_CONNS,
 					&c->max_conns);
 			break;
+		case 'P':
+			if (strcmp(optarg, "v1") == 0 || strcmp(optarg, "v2") == 0)
+				c->send_proxy = optarg[1] - '0';
+			else
+				rc = nh_cli_usage_error(ctx, "--send-proxy: '%s' is neither v1 nor v2",
+							optarg);
+			break;
+		case 'A': c->accept_proxy = 1; break;
 		default: rc = nh_cli_usage_error(ctx, "unknown option"); break;
 		}
 	}
@@ -246,6 +307,8 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		return NH_EXIT_USAGE;
 	if (c->idle_timeout_ms < 0)
 		c->idle_timeout_ms = c->udp ? FWD_UDP_IDLE_DEFAULT_MS : 0;
+	if (c->udp && (c->send_proxy || c->accept_proxy))
+		return nh_cli_usage_error(ctx, "--send-proxy and --accept-proxy are for TCP, not --udp");
 	if (argc - optind < 2)
 		return nh_cli_usage_error(ctx, "need LISTEN and at least one TARGET");
 	if (cli_listen(ctx, argv[optind], c))
@@ -296,13 +359,21 @@ static int forward_cmd(nh_ctx *ctx, int argc, char **argv)
 
 static const struct nh_conf_key forward_keys[] = {
 	{ .name = "listen", .help = "ADDR:PORT to accept on ([::]:PORT is dual-stack)", .multi = 1 },
-	{ .name = "to", .help = "HOST:PORT to relay to, tried in order on connect failure", .multi = 1 },
+	{ .name = "to", .help = "HOST:PORT to relay to; each address is an upstream (see balance)", .multi = 1 },
 	{ .name = "allow", .help = "CIDRs allowed in (default all); deny wins", .multi = 1 },
 	{ .name = "deny", .help = "CIDRs refused", .multi = 1 },
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
 	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never; udp: 60s)" },
 	{ .name = "protocol", .help = "tcp or udp (default tcp); udp: a session per client address" },
+	{ .name = "balance", .help = "first|roundrobin|leastconn|source: which upstream a client gets (default first: in order, fail-over)" },
+	{ .name = "check", .help = "none|tcp: connect to each upstream every check_interval (default none)" },
+	{ .name = "check_interval", .help = "time between checks of an upstream (default 2s)" },
+	{ .name = "check_timeout", .help = "a check's connect deadline (default 1s)" },
+	{ .name = "rise", .help = "checks passed in a row that bring a down upstream up (default 2)" },
+	{ .name = "fall", .help = "failures in a row (checks or client connects) that take an upstream down (default 3)" },
+	{ .name = "send_proxy", .help = "off|v1|v2: send upstream a PROXY header with the client's address (default off)" },
+	{ .name = "accept_proxy", .help = "off|on: clients must start with a PROXY header v1/v2; its address is the client (default off)" },
 	{ .name = NULL },
 };
 
@@ -323,6 +394,9 @@ static const struct nh_command forward_commands[] = {
 	  "                              address, ended after --idle-timeout (default 60s)\n"
 	  "                              or when the upstream answers ICMP unreachable;\n"
 	  "                              --max-connections bounds the sessions\n"
+	  "      --send-proxy v1|v2      send each TARGET a PROXY header (client address)\n"
+	  "      --accept-proxy          clients must start with a PROXY header v1 or v2;\n"
+	  "                              the address in it is the client (for --allow too)\n"
 	  "  Example: nethost forward 127.0.0.1:8080 www.example.org:80 --allow 127.0.0.0/8\n"
 	  "           nethost forward --udp 127.0.0.1:5353 192.0.2.53:53\n"
 	  "  Exit: 0 stopped by a signal, 1 failed while running, 2 usage or cannot listen.",
@@ -333,7 +407,7 @@ static const struct nh_command forward_commands[] = {
 NH_PLUGIN_DEFINE(
 	.name = "forward",
 	.version = "1.0",
-	.summary = "TCP and UDP port forwarder: splice() relay, UDP sessions, allow/deny, upstream fail-over",
+	.summary = "TCP and UDP port forwarder: splice() relay, UDP sessions, allow/deny, balanced checked upstreams, PROXY protocol",
 	.keys = forward_keys,
 	.create = forward_create,
 	.start = forward_start,

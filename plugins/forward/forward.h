@@ -59,7 +59,42 @@ struct fwd_conf {
 	long max_conns;
 	int64_t connect_timeout_ms;
 	int64_t idle_timeout_ms; /* 0: never */
-	int udp; /* protocol = udp: datagrams, forward_udp.c */
+	int udp;                 /* protocol = udp: datagrams, forward_udp.c */
+	int send_proxy;          /* PROXY header version sent upstream; 0: none */
+	int accept_proxy;        /* clients must start with a PROXY header */
+	int balance;             /* enum fwd_balance */
+	int check;               /* 1: tcp connect checks */
+	int64_t check_interval_ms, check_timeout_ms;
+	long rise, fall;
+};
+
+enum fwd_balance { FWD_FIRST, FWD_ROUNDROBIN, FWD_LEASTCONN, FWD_SOURCE };
+
+/* One address of a `to` line, with its health and counters
+ * (forward_balance.c; checked by forward_check.c). Series as in
+ * fwd_stats: `own` until fwd_upstream_metrics_open(). */
+struct fwd_upstream {
+	struct fwd *f;
+	nh_addr addr;
+	char name[NH_ADDR_STRLEN];
+	int up;             /* gets new clients */
+	long ok_run, fail_run; /* consecutive successes / failures */
+	long active;        /* clients relayed to it now */
+	nh_timer *check;    /* next check */
+	nh_connect *probe;  /* the check under way */
+	nh_counter *connected, *failed, *check_ok, *check_failed;
+	nh_gauge *up_g, *active_g;
+	nh_counter own[4];
+	nh_gauge own_g[2];
+};
+
+struct fwd_wait;
+
+/* A listening socket and its address: opened by an instance, or handed
+ * to it by the one it replaces (forward_reload.c). */
+struct fwd_handed {
+	int fd;
+	nh_addr addr;
 };
 
 struct fwd_conn;
@@ -74,6 +109,18 @@ struct fwd {
 	int64_t fds_log_ms; /* last "no fd for an upstream" warning; -1: none yet */
 	int64_t full_log_ms; /* last max_connections line; -1: none yet */
 	struct fwd_conn *conns;
+	struct fwd_wait *waiting; /* accept_proxy clients before their header */
+	struct fwd_upstream *ups; /* conf.n_up of them */
+	int rr_next;              /* roundrobin: where the next pick starts */
+	/* Reload (forward_reload.c). */
+	struct fwd_handed *lfd;   /* the listener's sockets; not owned */
+	int n_lfd;
+	struct fwd_handed *handed; /* sockets the replaced instance left us */
+	int n_handed;
+	struct fwd *heir_next;    /* in the list of instances not started yet */
+	struct fwd *heir;         /* as a predecessor: who relays on for us */
+	struct fwd *preds, *pred_next; /* replaced instances still relaying */
+	nh_defer *reap;           /* frees a drained predecessor */
 	struct fwd_pipe {
 		int fd[2];
 		size_t cap; /* what the kernel granted, maybe less than asked */
@@ -108,7 +155,11 @@ static inline void fwd_active_add(struct fwd *f, long d)
 	nh_gauge_set(f->st.active_g, (double)f->st.active);
 }
 void fwd_stop(struct fwd *f);
+/* destroy(): hands the open connections to the instance replacing f, if
+ * one waits, else releases everything. */
 void fwd_free(struct fwd *f);
+/* Release everything now: connections closed. */
+void fwd_release(struct fwd *f);
 void fwd_report(struct fwd *f);
 /* No fd for an upstream socket (err): the client waits and tries again
  * in FWD_EMFILE_PAUSE_MS. Logs it, at most once a second. */
@@ -118,9 +169,10 @@ void fwd_out_of_fds(struct fwd *f, int err);
 void fwd_conn_gone(struct fwd *f);
 
 /* forward_relay.c */
-/* Take over an accepted client fd and start connecting upstream. 0, or
+/* Take over an accepted client fd and start connecting upstream; local
+ * is the address the client reached (NULL: the socket's own). 0, or
  * -ENOMEM with fd still the caller's. */
-int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer);
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *local);
 /* Close every connection (instance going away). */
 void fwd_conn_close_all(struct fwd *f);
 void fwd_pool_free(struct fwd *f);
@@ -139,5 +191,52 @@ void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *c
 
 /* forward_ctl.c: the control commands of [forward NAME] (ABI 2.1). */
 extern const struct nh_ctl_command fwd_ctl_commands[];
+
+/* forward_accept_proxy.c */
+/* Take over fd and wait (connect_timeout at most) for its PROXY header,
+ * then hand it to fwd_conn_new() with the addresses inside. 0, or -ENOMEM
+ * with fd still the caller's. */
+int fwd_wait_proxy(struct fwd *f, int fd, const nh_addr *peer);
+void fwd_wait_close_all(struct fwd *f);
+
+/* forward_balance.c */
+/* Give f its upstreams from conf.up. 0 or -ENOMEM. */
+int fwd_upstreams_new(struct fwd *f);
+void fwd_upstreams_free(struct fwd *f);
+int fwd_upstream_metrics_open(struct fwd *f);
+/* The upstream for a connection's attempt: *scan is 0 before its first
+ * and advances past each pick; *first is set by the first. -1 when no
+ * upstream that is up is left to try. */
+int fwd_balance_pick(struct fwd *f, const nh_addr *client, int *first, int *scan);
+/* What a connect to u gave: counts it, and with checks on a failure
+ * counts toward fall. */
+void fwd_upstream_result(struct fwd_upstream *u, int ok);
+/* A check result or a client's failure moved u across rise/fall. */
+void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why);
+int fwd_upstreams_up(const struct fwd *f);
+void fwd_upstreams_report(struct fwd *f);
+
+/* forward_reload.c */
+/* create() of a service instance: it may take over from the running
+ * instance of its section name. start() and destroy() unregister. */
+void fwd_heir_register(struct fwd *f);
+void fwd_heir_unregister(struct fwd *f);
+/* stop(): give the listening sockets to the instance waiting to replace f. */
+void fwd_hand_listeners(struct fwd *f);
+/* A socket handed to f listening on a, now f's; -1 when none. */
+int fwd_take_listener(struct fwd *f, const nh_addr *a);
+void fwd_close_handed(struct fwd *f);
+/* destroy(): give f's connections and f itself to its heir; 1 when done
+ * (f lives on as the heir's predecessor), 0 when f is to be released. */
+int fwd_hand_connections(struct fwd *f);
+/* A predecessor's connection ended: free it once it has none. */
+void fwd_pred_check_done(struct fwd *f);
+/* Release every predecessor of f, closing their connections. */
+void fwd_preds_free(struct fwd *f);
+
+/* forward_check.c */
+/* Start / stop the tcp checks of every upstream. 0 or -errno. */
+int fwd_checks_start(struct fwd *f);
+void fwd_checks_stop(struct fwd *f);
 
 #endif

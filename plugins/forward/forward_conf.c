@@ -39,10 +39,16 @@ int fwd_conf_add_upstream(struct fwd_conf *c, const char *text, nh_error *err)
 	nh_addr *up = realloc(c->up, (size_t)(c->n_up + n) * sizeof(*up));
 	if (!up)
 		return nh_error_set(err, ENOMEM, "out of memory");
-	/* Every address of a name is a fail-over candidate, in resolver order. */
-	memcpy(up + c->n_up, found, (size_t)n * sizeof(*up));
 	c->up = up;
-	c->n_up += n;
+	/* Every address of a name is an upstream, in resolver order; one
+	 * named twice (two names for one host) is one upstream. */
+	for (int i = 0; i < n; i++) {
+		int dup = 0;
+		for (int k = 0; k < c->n_up && !dup; k++)
+			dup = nh_addr_equal(&c->up[k], &found[i]);
+		if (!dup)
+			c->up[c->n_up++] = found[i];
+	}
 	return 0;
 }
 

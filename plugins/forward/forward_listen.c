@@ -2,6 +2,7 @@
  * address (it accepts in batches, pauses when fds run out and at
  * max_connections), allow/deny as its filter, clients handed to the relay. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -23,6 +24,11 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 	fwd_stats_init(&f->st);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
+	if (fwd_upstreams_new(f) < 0) {
+		*conf = f->conf; /* still the caller's */
+		free(f);
+		return NULL;
+	}
 	/* read()/write() instead of splice(): to compare, to test the
 	 * fallback, or to step around a kernel whose splice misbehaves. */
 	const char *ns = getenv("NETHOST_FORWARD_NO_SPLICE");
@@ -81,6 +87,7 @@ void fwd_conn_gone(struct fwd *f)
 	sync_pauses(f);
 	if (f->st.active == 0 && f->n_pool > 0 && !f->trim)
 		f->trim = nh_timer_add(f->loop, FWD_TRIM_MS, trim_pool, f);
+	fwd_pred_check_done(f);
 }
 
 static nh_addr peer_addr(const struct sockaddr *sa, socklen_t salen)
@@ -103,7 +110,9 @@ static int acl_filter(int fd, const struct sockaddr *sa, socklen_t salen, void *
 
 	nh_counter_inc(f->st.accepted);
 	sync_pauses(f);
-	if (fwd_acl_permits(&f->conf, sa))
+	/* Behind a proxy the client is the one its header names: checked
+	 * once the header is in (forward_accept_proxy.c). */
+	if (f->conf.accept_proxy || fwd_acl_permits(&f->conf, sa))
 		return 0;
 	nh_counter_inc(f->st.refused);
 	nh_addr peer = peer_addr(sa, salen);
@@ -116,7 +125,8 @@ static void client_accepted(int fd, const struct sockaddr *sa, socklen_t salen, 
 	struct fwd *f = arg;
 	nh_addr peer = peer_addr(sa, salen);
 
-	if (fwd_conn_new(f, fd, &peer) < 0) {
+	int r = f->conf.accept_proxy ? fwd_wait_proxy(f, fd, &peer) : fwd_conn_new(f, fd, &peer, NULL);
+	if (r < 0) {
 		char text[NH_ADDR_STRLEN];
 		nh_warn(f->ctx, "%s: out of memory; closed",
 			nh_addr_format(&peer, 1, text, sizeof(text)));
@@ -136,16 +146,29 @@ static void client_accepted(int fd, const struct sockaddr *sa, socklen_t salen, 
 static int listen_on(struct fwd *f, const nh_addr *a)
 {
 	nh_error err;
-	int one = 1, fd = nh_listen_tcp(a, 0, 0, &err);
+	/* On a reload, the socket of the instance replaced: its accept
+	 * queue and all, nothing refused in between. */
+	int one = 1, fd = fwd_take_listener(f, a);
 
-	if (fd < 0) {
+	if (fd < 0 && (fd = nh_listen_tcp(a, 0, 0, &err)) < 0) {
 		nh_error(f->ctx, "listen %s", err.msg);
 		return fd;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct fwd_handed *more = realloc(f->lfd, (size_t)(f->n_lfd + 1) * sizeof(*more));
+	if (!more) {
+		close(fd);
+		nh_error(f->ctx, "listen: out of memory");
+		return -ENOMEM;
+	}
+	f->lfd = more;
+	f->lfd[f->n_lfd].fd = fd;
+	f->lfd[f->n_lfd++].addr = *a;
 	int r = nh_listener_add_fd(f->listener, fd, &err);
-	if (r < 0)
+	if (r < 0) {
+		f->n_lfd--; /* closed by the listener already */
 		nh_error(f->ctx, "listen %s", err.msg);
+	}
 	return r;
 }
 
@@ -154,7 +177,8 @@ int fwd_start(struct fwd *f)
 	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 	int r = fwd_metrics_open(f);
 
-	if (r < 0)
+	fwd_heir_unregister(f);
+	if (r < 0 || (r = fwd_upstream_metrics_open(f)) < 0)
 		return r;
 	o.max_clients = (unsigned)f->conf.max_conns;
 	o.at_max = NH_LISTEN_PAUSE;
@@ -171,12 +195,23 @@ int fwd_start(struct fwd *f)
 			fwd_stop(f);
 			return r;
 		}
-	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
+	fwd_close_handed(f); /* addresses no longer listened on */
+	if ((r = fwd_checks_start(f)) < 0) {
+		fwd_stop(f);
+		return r;
+	}
+	static const char *const how[] = { "first", "roundrobin", "leastconn", "source" };
+	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN], more[64] = "";
+	if (f->conf.n_up > 1 && f->conf.balance == FWD_FIRST)
+		snprintf(more, sizeof(more), " and its fail-overs");
+	else if (f->conf.n_up > 1)
+		snprintf(more, sizeof(more), " and %d more, %s", f->conf.n_up - 1,
+			 how[f->conf.balance]);
 	for (int i = 0; i < f->conf.n_listen; i++)
-		nh_notice(f->ctx, "listening on %s, relaying to %s%s",
+		nh_notice(f->ctx, "listening on %s, relaying to %s%s%s",
 			  nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
-			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
-			  f->conf.n_up > 1 ? " and its fail-overs" : "");
+			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)), more,
+			  f->conf.check ? ", checked" : "");
 	return 0;
 }
 
@@ -184,10 +219,12 @@ int fwd_start(struct fwd *f)
 void fwd_stop(struct fwd *f)
 {
 	sync_pauses(f);
+	fwd_hand_listeners(f);
 	nh_listener_free(f->listener);
 	f->listener = NULL;
 	nh_timer_del(f->trim);
 	f->trim = NULL;
+	fwd_checks_stop(f);
 }
 
 void fwd_free(struct fwd *f)
@@ -195,9 +232,22 @@ void fwd_free(struct fwd *f)
 	if (!f)
 		return;
 	fwd_stop(f);
+	fwd_heir_unregister(f);
+	if (!fwd_hand_connections(f))
+		fwd_release(f);
+}
+
+void fwd_release(struct fwd *f)
+{
+	fwd_stop(f);
+	fwd_wait_close_all(f);
 	fwd_conn_close_all(f);
+	fwd_preds_free(f);
 	nh_timer_del(f->trim); /* the closes above may have armed it */
 	fwd_pool_free(f);
+	fwd_close_handed(f);
+	free(f->lfd);
+	fwd_upstreams_free(f);
 	fwd_conf_free(&f->conf);
 	free(f);
 }
@@ -216,4 +266,6 @@ void fwd_report(struct fwd *f)
 		(unsigned long long)s->failed->value, s->active, (unsigned long long)s->closed->value,
 		(unsigned long long)s->bytes_up->value, (unsigned long long)s->bytes_down->value,
 		(unsigned long long)s->emfile->value, full ? " (accepts paused)" : "");
+	if (f->conf.n_up > 1 || f->conf.check)
+		fwd_upstreams_report(f);
 }

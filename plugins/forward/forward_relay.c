@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "forward_proxy.h"
 
 enum { CLIENT = 0, UPSTREAM = 1 };
 
@@ -53,12 +54,16 @@ struct fwd_conn {
 	nh_io *io[2];
 	struct fwd_half h[2]; /* h[CLIENT]: client -> upstream */
 	nh_connect *connecting;
-	int up_next;          /* the next upstream to try */
+	int up_first, up_scan; /* fwd_balance_pick()'s place */
+	int upi;              /* index of up in f->ups; -1 before the first pick */
+	unsigned again : 1;   /* connect to upi again (it was out of fds) */
+	unsigned relayed : 1; /* counted in ups[upi].active */
 	int up_err;           /* why the last one failed */
 	nh_timer *idle;
 	nh_timer *retry;      /* connect again once fds are free */
 	int64_t start_ms, last_ms;
-	nh_addr peer;
+	nh_addr peer;         /* the client (from its PROXY header with accept_proxy) */
+	nh_addr local;        /* where it connected to; len 0: ask the socket */
 	const nh_addr *up;    /* connected to, or last tried */
 };
 
@@ -305,6 +310,10 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		f->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->relayed) {
+		struct fwd_upstream *u = &f->ups[c->upi];
+		nh_gauge_set(u->active_g, (double)--u->active);
+	}
 	free(c);
 	fwd_active_add(f, -1);
 	fwd_conn_gone(f);
@@ -407,11 +416,36 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
+/* send_proxy: the header goes out before any byte of the client's. It
+ * is smaller than an MSS and the socket is new, so it leaves in one send
+ * or the upstream is gone (the spec's sender rule). 0 or -errno. */
+static int send_proxy_header(struct fwd_conn *c)
+{
+	uint8_t hdr[FWD_PROXY_BUILD_MAX];
+
+	if (c->local.len == 0) {
+		socklen_t len = sizeof(c->local.u);
+		if (getsockname(c->fd[CLIENT], &c->local.u.sa, &len) < 0)
+			return -errno;
+		c->local.len = len;
+	}
+	size_t n = fwd_proxy_build(c->f->conf.send_proxy, &c->peer, &c->local, hdr);
+	ssize_t sent = send(c->fd[UPSTREAM], hdr, n, MSG_NOSIGNAL);
+	if (sent < 0)
+		return -errno;
+	return (size_t)sent == n ? 0 : -EAGAIN;
+}
+
 static void conn_relay(struct fwd_conn *c, int upfd)
 {
-	int one = 1;
+	int one = 1, r;
 
 	c->fd[UPSTREAM] = upfd;
+	if (c->f->conf.send_proxy && (r = send_proxy_header(c)) < 0) {
+		nh_counter_inc(c->f->st.closed);
+		conn_close(c, CLIENT, "cannot send the PROXY header: %s", strerror(-r));
+		return;
+	}
 	/* Relay what arrives when it arrives: the endpoints chose their
 	 * write sizes, Nagle on our hop would only add latency. (Clients
 	 * inherit TCP_NODELAY from the listener.) */
@@ -437,15 +471,19 @@ static void conn_connected(int fd, int result, void *arg)
 	struct fwd_conn *c = arg;
 	char up[NH_ADDR_STRLEN];
 
+	struct fwd_upstream *u = &c->f->ups[c->upi];
+
 	c->connecting = NULL;
+	fwd_upstream_result(u, result == 0);
 	if (result < 0) {
 		c->up_err = -result;
-		if (c->up_next < c->f->conf.n_up)
-			nh_debug(c->f->ctx, "upstream %s: %s; trying the next one",
-				 nh_addr_format(c->up, 1, up, sizeof(up)), strerror(-result));
+		nh_debug(c->f->ctx, "upstream %s: %s; trying another one if there is",
+			 nh_addr_format(c->up, 1, up, sizeof(up)), strerror(-result));
 		conn_connect(c);
 		return;
 	}
+	c->relayed = 1;
+	nh_gauge_set(u->active_g, (double)++u->active);
 	conn_relay(c, fd);
 }
 
@@ -458,8 +496,9 @@ static int64_t conn_retry(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
-/* Try the upstreams in order from up_next; close the client when none
- * is left, saying why the last one failed. Out of fds, the client waits
+/* Try the upstreams balance picks, each once; close the client when none
+ * is left, saying why the last one failed (at once when every upstream
+ * is down). Out of fds, the client waits
  * (within connect_timeout; the listener pauses by itself when accept()
  * runs out too), rather than being turned away for a shortage that
  * closing connections will end. */
@@ -467,8 +506,13 @@ static void conn_connect(struct fwd_conn *c)
 {
 	struct fwd *f = c->f;
 
-	while (c->up_next < f->conf.n_up) {
-		c->up = &f->conf.up[c->up_next++];
+	for (;;) {
+		int i = c->again ? c->upi : fwd_balance_pick(f, &c->peer, &c->up_first, &c->up_scan);
+		c->again = 0;
+		if (i < 0)
+			break;
+		c->upi = i;
+		c->up = &f->conf.up[i];
 		c->connecting = nh_connect_start(f->loop, c->up, f->conf.connect_timeout_ms,
 						 conn_connected, c);
 		if (c->connecting)
@@ -477,18 +521,25 @@ static void conn_connect(struct fwd_conn *c)
 		if ((errno == EMFILE || errno == ENFILE) &&
 		    nh_loop_now_ms(f->loop) - c->start_ms < f->conf.connect_timeout_ms) {
 			fwd_out_of_fds(f, errno);
-			c->up_next--;
+			c->again = 1;
 			c->retry = nh_timer_add(f->loop, FWD_EMFILE_PAUSE_MS, conn_retry, c);
 			if (c->retry)
 				return;
+			c->again = 0;
+		} else {
+			fwd_upstream_result(&f->ups[i], 0);
 		}
 	}
 	nh_counter_inc(f->st.failed);
+	if (c->upi < 0) {
+		conn_close(c, -1, "refused: every upstream is down");
+		return;
+	}
 	conn_close(c, -1, "upstream unreachable (%s)",
 		   c->up_err == ETIMEDOUT ? "connect timeout" : strerror(c->up_err));
 }
 
-int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
+int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *local)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
 
@@ -500,6 +551,9 @@ int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 	for (int s = 0; s < 2; s++)
 		c->h[s].pipe[0] = c->h[s].pipe[1] = -1;
 	c->peer = *peer;
+	c->upi = -1;
+	if (local)
+		c->local = *local;
 	c->start_ms = nh_loop_now_ms(f->loop);
 	c->next = f->conns;
 	if (f->conns)

@@ -2,7 +2,10 @@
 pkglib_LTLIBRARIES += plugins/forward/forward.la
 plugins_forward_forward_la_SOURCES = plugins/forward/forward.c plugins/forward/forward.h \
 	plugins/forward/forward_conf.c plugins/forward/forward_listen.c \
-	plugins/forward/forward_relay.c plugins/forward/forward_metrics.c
+	plugins/forward/forward_relay.c plugins/forward/forward_metrics.c \
+	plugins/forward/forward_proxy.c plugins/forward/forward_proxy.h \
+	plugins/forward/forward_accept_proxy.c plugins/forward/forward_balance.c \
+	plugins/forward/forward_check.c plugins/forward/forward_reload.c
 # UDP: sessions per client address (protocol = udp).
 plugins_forward_forward_la_SOURCES += plugins/forward/forward_udp.c plugins/forward/forward_udp.h \
 	plugins/forward/forward_udp_metrics.c

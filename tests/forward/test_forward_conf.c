@@ -84,6 +84,9 @@ START_TEST(upstreams_in_order)
 	ck_assert_msg(strstr(e.msg, "'127.0.0.1'"), "error does not quote the text: %s", e.msg);
 	ck_assert_int_lt(fwd_conf_add_upstream(&c, "127.0.0.1:70000", &e), 0);
 	ck_assert_int_eq(c.n_up, 2); /* failures add nothing */
+	/* An address named twice is one upstream (one set of series). */
+	ck_assert_int_eq(fwd_conf_add_upstream(&c, "127.0.0.1:80", &e), 0);
+	ck_assert_int_eq(c.n_up, 2);
 	nh_addr l = addr("[::]:7070");
 	ck_assert_int_eq(fwd_conf_add_listen(&c, &l), 0);
 	ck_assert_int_eq(c.n_listen, 1);

@@ -205,6 +205,6 @@ INI
 "$NETHOST" -t -c "$TMP/bad.ini" >"$TMP/bad.out" 2>&1
 rc=$?
 [ $rc = 2 ] || fail "bad config: exit $rc, want 2: $(cat "$TMP/bad.out")"
-grep -q "bad.ini:2: \[forward bad\] protocol: 'sctp': must be tcp or udp" "$TMP/bad.out" ||
+grep -q "bad.ini:2: \[forward bad\] protocol: 'sctp' is none of tcp|udp" "$TMP/bad.out" ||
 	fail "bad config: $(cat "$TMP/bad.out")"
 ok "protocol = sctp: file:line, exit 2"

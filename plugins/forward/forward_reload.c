@@ -1,0 +1,182 @@
+/* Reload without a gap. A reload creates the new instance of a changed
+ * section before it stops and destroys the old one, then starts the new
+ * one (host/reload.c), all in one turn of the loop. So:
+ *
+ *   create()   the new instance says it is waiting to succeed NAME;
+ *   stop()     the old one hands each listening socket to it (a dup, so
+ *              the socket and the clients in its accept queue live on);
+ *   destroy()  the old one hands it its open connections and waiting
+ *              PROXY clients too, and stays, as a predecessor, until
+ *              they are done: they finish on the settings they began on;
+ *   start()    the new one listens on the sockets it was given where its
+ *              `listen` names the same address, and closes the others.
+ *
+ * No connect is refused and none is reset: the listening socket never
+ * closes. Only sockets pass between instances of the one plugin file in
+ * one process, synchronously; a forwarder that is not started (a refused
+ * reload, a CLI run) closes what it was given as it would its own.
+ *
+ * The successors waiting are the one list here that is not an instance's
+ * own: instances of one plugin file, one section name each.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forward.h"
+
+static struct fwd *waiting_heirs; /* created, not started yet */
+
+void fwd_heir_register(struct fwd *f)
+{
+	const char *name = nh_ctx_instance(f->ctx);
+
+	if (!name || !*name)
+		return;
+	f->heir_next = waiting_heirs;
+	waiting_heirs = f;
+}
+
+void fwd_heir_unregister(struct fwd *f)
+{
+	for (struct fwd **p = &waiting_heirs; *p; p = &(*p)->heir_next)
+		if (*p == f) {
+			*p = f->heir_next;
+			break;
+		}
+	f->heir_next = NULL;
+}
+
+/* The instance waiting to succeed f: same section name, not f. */
+static struct fwd *heir_of(const struct fwd *f)
+{
+	const char *name = nh_ctx_instance(f->ctx);
+
+	for (struct fwd *h = waiting_heirs; name && h; h = h->heir_next)
+		if (h != f && strcmp(nh_ctx_instance(h->ctx), name) == 0)
+			return h;
+	return NULL;
+}
+
+void fwd_hand_listeners(struct fwd *f)
+{
+	struct fwd *h = heir_of(f);
+
+	for (int i = 0; h && i < f->n_lfd; i++) {
+		struct fwd_handed *more = realloc(h->handed, (size_t)(h->n_handed + 1) * sizeof(*more));
+		if (!more)
+			break; /* this one closes with the listener: a new bind */
+		h->handed = more;
+		int fd = dup(f->lfd[i].fd);
+		if (fd < 0)
+			break;
+		h->handed[h->n_handed].fd = fd;
+		h->handed[h->n_handed++].addr = f->lfd[i].addr;
+	}
+	f->n_lfd = 0;
+}
+
+int fwd_take_listener(struct fwd *f, const nh_addr *a)
+{
+	for (int i = 0; i < f->n_handed; i++)
+		if (nh_addr_equal(&f->handed[i].addr, a)) {
+			int fd = f->handed[i].fd;
+			f->handed[i] = f->handed[--f->n_handed];
+			return fd;
+		}
+	return -1;
+}
+
+void fwd_close_handed(struct fwd *f)
+{
+	for (int i = 0; i < f->n_handed; i++)
+		close(f->handed[i].fd);
+	free(f->handed);
+	f->handed = NULL;
+	f->n_handed = 0;
+}
+
+/* Counters of a predecessor: its series went with its context, the
+ * connections it still relays count on in its own storage. */
+static void rehome_stats(struct fwd *p)
+{
+	struct fwd_stats *st = &p->st;
+	nh_counter *series[] = { st->accepted, st->refused, st->failed, st->closed,
+				 st->bytes_up, st->bytes_down, st->emfile };
+	uint64_t v[sizeof(series) / sizeof(series[0])];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		v[i] = series[i]->value;
+	fwd_stats_init(st);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		st->own[i].value = v[i];
+	for (int i = 0; i < p->conf.n_up; i++) {
+		struct fwd_upstream *u = &p->ups[i];
+		nh_counter **c[4] = { &u->connected, &u->failed, &u->check_ok, &u->check_failed };
+		for (int k = 0; k < 4; k++) {
+			u->own[k].value = (*c[k])->value;
+			*c[k] = &u->own[k];
+		}
+		u->up_g = &u->own_g[0];
+		u->active_g = &u->own_g[1];
+	}
+}
+
+int fwd_hand_connections(struct fwd *f)
+{
+	struct fwd *h = heir_of(f);
+
+	if (!h || (!f->conns && !f->waiting && !f->preds))
+		return 0;
+	rehome_stats(f);
+	/* f's own predecessors go along: h outlives them all. */
+	while (f->preds) {
+		struct fwd *p = f->preds;
+		f->preds = p->pred_next;
+		p->pred_next = h->preds;
+		h->preds = p;
+		p->heir = h;
+		p->ctx = h->ctx;
+	}
+	f->heir = h;
+	f->ctx = h->ctx; /* f's context is freed once destroy() returns */
+	f->pred_next = h->preds;
+	h->preds = f;
+	nh_info(h->ctx, "%ld connection%s of the previous settings relayed on until they end",
+		f->st.active, f->st.active == 1 ? "" : "s");
+	return 1;
+}
+
+static void reap(nh_loop *loop, void *arg)
+{
+	struct fwd *p = arg, *h = p->heir;
+
+	p->reap = NULL; /* the loop frees it after this call */
+	for (struct fwd **q = &h->preds; *q; q = &(*q)->pred_next)
+		if (*q == p) {
+			*q = p->pred_next;
+			break;
+		}
+	p->heir = NULL;
+	fwd_release(p);
+}
+
+void fwd_pred_check_done(struct fwd *p)
+{
+	/* Not from here: a connection's close is still on the stack. */
+	if (p->heir && !p->conns && !p->waiting && !p->reap)
+		p->reap = nh_defer_add(p->loop, reap, p);
+}
+
+void fwd_preds_free(struct fwd *f)
+{
+	while (f->preds) {
+		struct fwd *p = f->preds;
+		f->preds = p->pred_next;
+		nh_defer_del(p->reap);
+		p->reap = NULL;
+		p->heir = NULL;
+		fwd_release(p);
+	}
+}

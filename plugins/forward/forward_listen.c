@@ -173,10 +173,15 @@ int fwd_start(struct fwd *f)
 		}
 	char l[NH_ADDR_STRLEN], u[NH_ADDR_STRLEN];
 	for (int i = 0; i < f->conf.n_listen; i++)
-		nh_notice(f->ctx, "listening on %s, relaying to %s%s",
+		nh_notice(f->ctx, "listening on %s%s, relaying to %s%s%s",
 			  nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
+			  f->conf.tls_down ? " (TLS)" : "",
 			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
+			  f->conf.tls_up ? " over TLS" : "",
 			  f->conf.n_up > 1 ? " and its fail-overs" : "");
+	const char *warn = fwd_tls_warning(&f->conf);
+	if (warn)
+		nh_warn(f->ctx, "%s", warn);
 	return 0;
 }
 

@@ -15,6 +15,12 @@
  * READ on a source whose half has room, WRITE on a destination with bytes
  * waiting. A socket that needs nothing is taken off the loop, so a
  * hang-up it keeps reporting cannot spin us.
+ *
+ * A side that speaks TLS (forward_tls.c) is read with SSL_read and
+ * written with SSL_write through the copy buffer; halves touching it
+ * never splice. OpenSSL may need the other readiness than the call's
+ * (a read that must write, a write that must read): the half records
+ * it (rd_want_write, wr_want_read) and the watcher asks for that.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +50,9 @@ struct fwd_half {
 	unsigned full : 1;      /* no room in the pipe or buffer */
 	unsigned eof : 1;       /* source said EOF */
 	unsigned shut : 1;      /* EOF passed on: shutdown(dst, SHUT_WR) */
+	unsigned copy : 1;      /* source or destination is TLS: never splice */
+	unsigned rd_want_write : 1; /* TLS source: the read waits for writable */
+	unsigned wr_want_read : 1;  /* TLS destination: the write waits for readable */
 };
 
 struct fwd_conn {
@@ -60,6 +69,8 @@ struct fwd_conn {
 	int64_t start_ms, last_ms;
 	nh_addr peer;
 	const nh_addr *up;    /* connected to, or last tried */
+	struct ssl_st *tls[2]; /* per side, NULL: plain TCP */
+	unsigned tls_done[2];  /* its handshake completed (and was counted) */
 };
 
 static const char *const side_name[2] = { "client", "upstream" };
@@ -123,7 +134,7 @@ static int half_hold(struct fwd *f, struct fwd_half *h)
 {
 	if (h->pipe[0] >= 0 || h->buf)
 		return 0;
-	if (h->bulk && !f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
+	if (h->bulk && !h->copy && !f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
 		return 0;
 	if (!(h->buf = malloc(FWD_BUF_SIZE)))
 		return -ENOMEM;
@@ -181,6 +192,58 @@ static ssize_t half_out(struct fwd_half *h, int dst)
 	return n < 0 ? -errno : n;
 }
 
+/* A TLS side made progress: count its handshake once it completed. */
+static void tls_progress(struct fwd_conn *c, int side)
+{
+	if (c->tls_done[side] || !fwd_tls_done(c->tls[side]))
+		return;
+	c->tls_done[side] = 1;
+	nh_counter_inc(c->f->st.tls_ok);
+}
+
+/* A TLS error on side: a handshake that failed is counted as such. */
+static ssize_t tls_failed(struct fwd_conn *c, int side, ssize_t n)
+{
+	if (n == -EPROTO && !c->tls_done[side])
+		nh_counter_inc(c->f->st.tls_failed);
+	return n;
+}
+
+/* Half s reads TLS from its source into the buffer. Short reads do not
+ * mean drained here (one record a call): only WANT_* does. */
+static ssize_t half_in_tls(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+	int want = 0;
+
+	if (h->pending == 0) {
+		h->off = 0;
+	} else if (h->off + h->pending == h->cap) {
+		memmove(h->buf, h->buf + h->off, h->pending);
+		h->off = 0;
+	}
+	ssize_t n = fwd_tls_read(c->tls[s], h->buf + h->off + h->pending,
+				 h->cap - h->off - h->pending, &want, c->f->tls_why,
+				 sizeof(c->f->tls_why));
+	tls_progress(c, s);
+	if (n == -EAGAIN)
+		h->rd_want_write = want == NH_WRITE;
+	return tls_failed(c, s, n);
+}
+
+static ssize_t half_out_tls(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+	int want = 0;
+	ssize_t n = fwd_tls_write(c->tls[!s], h->buf + h->off, h->pending, &want, c->f->tls_why,
+				  sizeof(c->f->tls_why));
+
+	tls_progress(c, !s);
+	if (n == -EAGAIN)
+		h->wr_want_read = want == NH_READ;
+	return tls_failed(c, !s, n);
+}
+
 /* Move what can be moved now from src to dst. 0, or -errno of the first
  * hard socket error with *fault set to the side that failed. */
 static int half_pump(struct fwd_conn *c, int s, int *fault)
@@ -197,11 +260,13 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				return -ENOMEM;
 			}
 			size_t want = h->cap - h->pending;
-			ssize_t n = want ? half_in(c->f, h, src, want) : -EAGAIN;
+			ssize_t n = !want	  ? -EAGAIN
+				    : c->tls[s] ? half_in_tls(c, s)
+						: half_in(c->f, h, src, want);
 			if (n > 0) {
 				h->pending += (size_t)n;
 				progress = 1;
-				if ((size_t)n < want)
+				if ((size_t)n < want && !c->tls[s])
 					h->can_read = 0; /* drained, most likely */
 				if (h->pending >= h->cap) {
 					h->full = 1;
@@ -222,7 +287,7 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 			}
 		}
 		if (h->pending && h->can_write) {
-			ssize_t n = half_out(h, dst);
+			ssize_t n = c->tls[!s] ? half_out_tls(c, s) : half_out(h, dst);
 			if (n > 0) {
 				h->pending -= (size_t)n;
 				h->off += (size_t)n;
@@ -233,7 +298,7 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 					nh_counter_add(c->f->st.bytes_down, (uint64_t)n);
 				h->full = 0;
 				progress = 1;
-				if (h->pending)
+				if (h->pending && !c->tls[!s])
 					h->can_write = 0; /* socket buffer full */
 			} else if (n == -EAGAIN) {
 				h->can_write = 0;
@@ -247,7 +312,10 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 		half_release(c->f, h);
 	if (h->eof && h->pending == 0 && !h->shut) {
 		/* Half-close: the other direction keeps flowing. When it is
-		 * done already, the close() that follows sends the FIN. */
+		 * done already, the close() that follows sends the FIN. TLS
+		 * says it first with close_notify. */
+		if (c->tls[!s])
+			fwd_tls_close_notify(c->tls[!s]);
 		if (!c->h[!s].shut)
 			shutdown(dst, SHUT_WR);
 		h->shut = 1;
@@ -265,7 +333,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 {
 	struct fwd *f = c->f;
-	char why[200], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
+	char why[300], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-", tls[2][80] = { "", "" };
 	va_list ap;
 
 	if (nh_log_enabled(f->ctx, NH_LOG_INFO)) {
@@ -276,16 +344,23 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		if (c->up)
 			nh_addr_format(c->up, 1, up, sizeof(up));
 		int64_t ms = nh_loop_now_ms(f->loop) - c->start_ms;
-		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s", peer, up,
+		for (int s = 0; s < 2; s++)
+			if (c->tls_done[s]) {
+				char d[64];
+				fwd_tls_describe(c->tls[s], d, sizeof(d));
+				snprintf(tls[s], sizeof(tls[s]), "; %s TLS %s", side_name[s], d);
+			}
+		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s%s%s", peer, up,
 			why, (unsigned long long)c->h[CLIENT].bytes,
 			(unsigned long long)c->h[UPSTREAM].bytes, (long long)(ms / 1000),
-			(long long)(ms % 1000));
+			(long long)(ms % 1000), tls[CLIENT], tls[UPSTREAM]);
 	}
 
 	nh_connect_cancel(c->connecting);
 	nh_timer_del(c->idle);
 	nh_timer_del(c->retry);
 	for (int s = 0; s < 2; s++) {
+		fwd_tls_free(c->tls[s]);
 		if (c->fd[s] < 0)
 			continue;
 		if (reset == s) {
@@ -322,15 +397,16 @@ void fwd_conn_close_all(struct fwd *f)
 
 static void conn_io(nh_loop *loop, int fd, int events, void *arg);
 static void conn_connect(struct fwd_conn *c);
+static int conn_tls_start(struct fwd_conn *c);
 
 /* Watch each socket for exactly what its state needs. */
 static int conn_watch(struct fwd_conn *c)
 {
 	for (int s = 0; s < 2; s++) {
 		int mask = 0;
-		if (!c->h[s].eof && !c->h[s].full)
+		if ((!c->h[s].eof && !c->h[s].full) || c->h[!s].wr_want_read)
 			mask |= NH_READ;
-		if (c->h[!s].pending)
+		if ((c->h[!s].pending && !c->h[!s].wr_want_read) || c->h[s].rd_want_write)
 			mask |= NH_WRITE;
 		if (!mask) {
 			nh_io_del(c->io[s]);
@@ -352,6 +428,13 @@ static void conn_pump(struct fwd_conn *c)
 
 	for (int s = 0; s < 2 && !err; s++)
 		err = half_pump(c, s, &fault);
+	if (err == -EPROTO && c->tls[fault]) {
+		/* The peer broke TLS (or failed verification): nothing to reset. */
+		nh_counter_inc(c->f->st.closed);
+		conn_close(c, -1, "%s TLS %s (%s)", side_name[fault],
+			   c->tls_done[fault] ? "error" : "handshake failed", c->f->tls_why);
+		return;
+	}
 	if (err) {
 		nh_counter_inc(c->f->st.closed);
 		/* The failed side is gone already; reset the other one. */
@@ -386,10 +469,20 @@ static void conn_io(nh_loop *loop, int fd, int events, void *arg)
 			return;
 		}
 	}
-	if (events & (NH_READ | NH_HANGUP | NH_ERROR))
+	if (events & (NH_READ | NH_HANGUP | NH_ERROR)) {
 		c->h[s].can_read = 1;
-	if (events & NH_WRITE)
+		if (c->h[!s].wr_want_read) {
+			c->h[!s].wr_want_read = 0;
+			c->h[!s].can_write = 1;
+		}
+	}
+	if (events & NH_WRITE) {
 		c->h[!s].can_write = 1;
+		if (c->h[s].rd_want_write) {
+			c->h[s].rd_want_write = 0;
+			c->h[s].can_read = 1;
+		}
+	}
 	conn_pump(c);
 }
 
@@ -416,6 +509,8 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 	 * write sizes, Nagle on our hop would only add latency. (Clients
 	 * inherit TCP_NODELAY from the listener.) */
 	setsockopt(upfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (conn_tls_start(c) < 0)
+		return;
 	/* The client may have sent already; the new upstream has not. */
 	c->h[CLIENT].can_read = 1;
 	c->h[CLIENT].can_write = 1;
@@ -428,6 +523,34 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 		return;
 	}
 	conn_pump(c);
+}
+
+/* Put TLS on the sides that speak it, now that both sockets exist: the
+ * client's handshake waits for the upstream (its reply would have
+ * nowhere to go), the upstream's starts at once (a read sends the
+ * ClientHello). 0, or -1 with the connection closed. */
+static int conn_tls_start(struct fwd_conn *c)
+{
+	struct fwd *f = c->f;
+	struct ssl_st **t = c->tls;
+	nh_error err;
+
+	if (f->conf.tls_down &&
+	    !(t[CLIENT] = fwd_tls_new(f->conf.tls_down, c->fd[CLIENT], 1, NULL, NULL, &err)))
+		goto fail;
+	if (f->conf.tls_up) {
+		const char *host = f->conf.up_host[c->up - f->conf.up];
+		if (!(t[UPSTREAM] = fwd_tls_new(f->conf.tls_up, c->fd[UPSTREAM], 0, host,
+						 f->conf.tls.sni, &err)))
+			goto fail;
+		c->h[UPSTREAM].can_read = 1;
+	}
+	c->h[CLIENT].copy = c->h[UPSTREAM].copy = t[CLIENT] || t[UPSTREAM];
+	return 0;
+fail:
+	nh_counter_inc(f->st.closed);
+	conn_close(c, -1, "%s", err.msg);
+	return -1;
 }
 
 /* ---- connecting ----------------------------------------------------- */

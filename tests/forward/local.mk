@@ -4,7 +4,7 @@ check_PROGRAMS += tests/forward/test_forward_conf
 tests_forward_test_forward_conf_SOURCES = tests/forward/test_forward_conf.c \
 	plugins/forward/forward_conf.c plugins/forward/forward.h
 tests_forward_test_forward_conf_CFLAGS = $(CHECK_TEST_CFLAGS)
-tests_forward_test_forward_conf_LDADD = $(CHECK_TEST_LDADD)
+tests_forward_test_forward_conf_LDADD = $(CHECK_TEST_LDADD) $(SSL_LIBS)
 TESTS += tests/forward/test_forward_conf tests/forward/test_forward_relay.sh \
 	tests/forward/test_forward_policy.sh tests/forward/test_forward_cli.sh
 EXTRA_DIST += tests/forward/test_forward_relay.sh tests/forward/test_forward_policy.sh \

@@ -21,6 +21,10 @@
  * never splice. OpenSSL may need the other readiness than the call's
  * (a read that must write, a write that must read): the half records
  * it (rd_want_write, wr_want_read) and the watcher asks for that.
+ *
+ * With http_host, the client's bytes go through the request rewriter
+ * (forward_http.c) before they reach the copy buffer; the answers come
+ * back as they are (spliced where both sides are plain).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +38,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "forward_http.h"
 
 enum { CLIENT = 0, UPSTREAM = 1 };
 
@@ -70,6 +75,7 @@ struct fwd_conn {
 	nh_addr peer;
 	const nh_addr *up;    /* connected to, or last tried */
 	struct ssl_st *tls[2]; /* per side, NULL: plain TCP */
+	struct fwd_http *http; /* http_host: rewrites the client's requests */
 	unsigned tls_done[2];  /* its handshake completed (and was counted) */
 };
 
@@ -209,26 +215,73 @@ static ssize_t tls_failed(struct fwd_conn *c, int side, ssize_t n)
 	return n;
 }
 
-/* Half s reads TLS from its source into the buffer. Short reads do not
- * mean drained here (one record a call): only WANT_* does. */
-static ssize_t half_in_tls(struct fwd_conn *c, int s)
+/* Read from side s's socket, through TLS where it speaks it. */
+static ssize_t side_read(struct fwd_conn *c, int s, char *buf, size_t len)
 {
-	struct fwd_half *h = &c->h[s];
 	int want = 0;
 
+	if (!c->tls[s]) {
+		ssize_t n = read(c->fd[s], buf, len);
+		return n < 0 ? -errno : n;
+	}
+	ssize_t n = fwd_tls_read(c->tls[s], buf, len, &want, c->f->tls_why, sizeof(c->f->tls_why));
+	tls_progress(c, s);
+	if (n == -EAGAIN)
+		c->h[s].rd_want_write = want == NH_WRITE;
+	return tls_failed(c, s, n);
+}
+
+/* The buffer's free room in one piece. */
+static void half_compact(struct fwd_half *h)
+{
 	if (h->pending == 0) {
 		h->off = 0;
 	} else if (h->off + h->pending == h->cap) {
 		memmove(h->buf, h->buf + h->off, h->pending);
 		h->off = 0;
 	}
-	ssize_t n = fwd_tls_read(c->tls[s], h->buf + h->off + h->pending,
-				 h->cap - h->off - h->pending, &want, c->f->tls_why,
-				 sizeof(c->f->tls_why));
-	tls_progress(c, s);
-	if (n == -EAGAIN)
-		h->rd_want_write = want == NH_WRITE;
-	return tls_failed(c, s, n);
+}
+
+/* Does the half hold bytes beyond its socket's (OpenSSL records, the
+ * rewriter's input)? Then a short read does not mean drained: only
+ * EAGAIN does. */
+static int half_buffers(const struct fwd_conn *c, int s)
+{
+	return c->tls[s] || (s == CLIENT && c->http);
+}
+
+/* Half s reads TLS from its source into the buffer. */
+static ssize_t half_in_tls(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+
+	half_compact(h);
+	return side_read(c, s, h->buf + h->off + h->pending, h->cap - h->off - h->pending);
+}
+
+/* The client's half under http_host: bytes go through the rewriter, and
+ * only what it hands out enters the buffer. Reads until it has some. */
+static ssize_t half_in_http(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+
+	half_compact(h);
+	for (;;) {
+		ssize_t o = fwd_http_run(c->http, h->buf + h->off + h->pending,
+					 h->cap - h->off - h->pending);
+		if (o != 0)
+			return o;
+		size_t space;
+		char *in = fwd_http_space(c->http, &space);
+		if (!in)
+			return -ENOMEM;
+		if (space == 0)
+			return -EAGAIN; /* a head waits for the buffer to drain */
+		ssize_t n = side_read(c, s, in, space);
+		if (n <= 0)
+			return n; /* EOF drops a head left unfinished */
+		fwd_http_added(c->http, (size_t)n);
+	}
 }
 
 static ssize_t half_out_tls(struct fwd_conn *c, int s)
@@ -260,13 +313,14 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				return -ENOMEM;
 			}
 			size_t want = h->cap - h->pending;
-			ssize_t n = !want	  ? -EAGAIN
-				    : c->tls[s] ? half_in_tls(c, s)
-						: half_in(c->f, h, src, want);
+			ssize_t n = !want		       ? -EAGAIN
+				    : s == CLIENT && c->http ? half_in_http(c, s)
+				    : c->tls[s]		       ? half_in_tls(c, s)
+							       : half_in(c->f, h, src, want);
 			if (n > 0) {
 				h->pending += (size_t)n;
 				progress = 1;
-				if ((size_t)n < want && !c->tls[s])
+				if ((size_t)n < want && !half_buffers(c, s))
 					h->can_read = 0; /* drained, most likely */
 				if (h->pending >= h->cap) {
 					h->full = 1;
@@ -298,6 +352,8 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 					nh_counter_add(c->f->st.bytes_down, (uint64_t)n);
 				h->full = 0;
 				progress = 1;
+				if (s == CLIENT && c->http && fwd_http_held(c->http))
+					h->can_read = 1; /* the rewriter has more */
 				if (h->pending && !c->tls[!s])
 					h->can_write = 0; /* socket buffer full */
 			} else if (n == -EAGAIN) {
@@ -380,6 +436,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		f->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	fwd_http_free(c->http);
 	free(c);
 	fwd_active_add(f, -1);
 	fwd_conn_gone(f);
@@ -421,6 +478,20 @@ static int conn_watch(struct fwd_conn *c)
 	return 0;
 }
 
+/* A short answer of our own to the client, best effort (the socket
+ * has room for it unless the client stopped reading). */
+static void conn_reply(struct fwd_conn *c, const char *text)
+{
+	size_t len = strlen(text);
+	int want;
+	char why[64];
+
+	if (c->tls[CLIENT])
+		fwd_tls_write(c->tls[CLIENT], text, len, &want, why, sizeof(why));
+	else if (send(c->fd[CLIENT], text, len, MSG_NOSIGNAL) < 0)
+		nh_debug(c->f->ctx, "400 not sent: %s", strerror(errno));
+}
+
 static void conn_pump(struct fwd_conn *c)
 {
 	int fault = -1, err = 0;
@@ -428,6 +499,14 @@ static void conn_pump(struct fwd_conn *c)
 
 	for (int s = 0; s < 2 && !err; s++)
 		err = half_pump(c, s, &fault);
+	if (err == -EBADMSG && fault == CLIENT && c->http) {
+		/* A request the parser refused: say so, then close. */
+		nh_counter_inc(c->f->st.http_bad);
+		nh_counter_inc(c->f->st.closed);
+		conn_reply(c, fwd_http_400);
+		conn_close(c, -1, "bad request (%s); answered 400", fwd_http_why(c->http));
+		return;
+	}
 	if (err == -EPROTO && c->tls[fault]) {
 		/* The peer broke TLS (or failed verification): nothing to reset. */
 		nh_counter_inc(c->f->st.closed);
@@ -528,7 +607,8 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 /* Put TLS on the sides that speak it, now that both sockets exist: the
  * client's handshake waits for the upstream (its reply would have
  * nowhere to go), the upstream's starts at once (a read sends the
- * ClientHello). 0, or -1 with the connection closed. */
+ * ClientHello). And the request rewriter, with http_host. 0, or -1
+ * with the connection closed. */
 static int conn_tls_start(struct fwd_conn *c)
 {
 	struct fwd *f = c->f;
@@ -545,7 +625,12 @@ static int conn_tls_start(struct fwd_conn *c)
 			goto fail;
 		c->h[UPSTREAM].can_read = 1;
 	}
+	if (f->conf.http_host && !(c->http = fwd_http_new(f->conf.http_host))) {
+		nh_error_set(&err, ENOMEM, "out of memory");
+		goto fail;
+	}
 	c->h[CLIENT].copy = c->h[UPSTREAM].copy = t[CLIENT] || t[UPSTREAM];
+	c->h[CLIENT].copy |= c->http != NULL;
 	return 0;
 fail:
 	nh_counter_inc(f->st.closed);

@@ -18,7 +18,10 @@
 # and min-copy (bench/relay_min.c), the least a relay can be (a blocking
 # thread per direction, splice() or read()/write() with 512 KiB chunks),
 # show what this kernel and machine allow any relay. Loopback only; needs
-# iperf3, socat, redir, rinetd, haproxy, cc.
+# iperf3, socat, redir, rinetd, haproxy, cc (and openssl for the TLS part).
+# The TLS part (bench/forward_tls.sh: termination, origination, handshakes,
+# RSS of idle TLS connections, next to HAProxy and socat) follows; TLS=0
+# skips it, TLS=only runs it alone.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +34,7 @@ IPERF_PORT=${IPERF_PORT:-25201}
 ECHO_PORT=${ECHO_PORT:-25202}
 LPORT=${LPORT:-25210}  # and the 15 ports after it
 
+[ "${TLS:-1}" = only ] && exec "$top/bench/forward_tls.sh"
 for tool in iperf3 socat redir rinetd haproxy cc ss python3; do
 	command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
 done
@@ -312,3 +316,7 @@ echo
 for name in nethost min-splice min-copy; do
 	awk "BEGIN {printf \"%s 1 stream = %.0f%% of direct\n\", \"$name\", 100 * ${G1[$name]} / ${G1[direct]}}"
 done
+if [ "${TLS:-1}" != 0 ]; then
+	echo
+	"$top/bench/forward_tls.sh"
+fi

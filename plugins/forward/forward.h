@@ -59,6 +59,15 @@ struct fwd_tls_keys {
 	char *sni, *ca;  /* tls_sni, tls_ca */
 	char *cert, *key, *client_ca; /* terminating side */
 	char *ciphers;   /* tls_ciphers: TLS 1.2 cipher list */
+	/* What the files looked like when the contexts were made: a renewed
+	 * certificate is seen by a change (forward_tls.c, fwd_tls_refresh). */
+	struct fwd_file_sig {
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		int64_t mtime_ns;
+	} sig[4];
+	int64_t checked_ms; /* last look at the files; 0: never */
 };
 
 /* What an instance runs with: read from [forward NAME] or the CLI. */
@@ -117,6 +126,11 @@ struct ssl_st;
  * now, so a bad file fails create() and a reload keeps what runs).
  * 0, or -errno with the reason in err and *key the key it concerns. */
 int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key);
+/* Files changed since the contexts were made (looked at once a second at
+ * most, as clients come): make new contexts; connections open keep the
+ * ones they have. A file that does not load keeps the running contexts,
+ * said once per change. */
+void fwd_tls_refresh(struct fwd *f);
 /* A warning worth logging at start (tls_verify off), or NULL. */
 const char *fwd_tls_warning(const struct fwd_conf *c);
 /* A TLS session over fd: server (terminating) or client to host (SNI

@@ -148,6 +148,73 @@ static size_t rewrite_head(const struct fwd_http *x, const char *head, size_t n,
 	return o;
 }
 
+static int is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* `METHOD SP TARGET SP HTTP/1.d` */
+static int request_line_ok(const char *l, size_t n)
+{
+	size_t i = 0, t;
+
+	while (i < n && ((l[i] >= 'A' && l[i] <= 'Z') || l[i] == '-'))
+		i++;
+	if (i == 0 || i == n || l[i++] != ' ')
+		return 0;
+	for (t = i; i < n && (unsigned char)l[i] > ' ' && (unsigned char)l[i] < 0x7f; i++)
+		;
+	if (i == t || n - i != 9 || memcmp(l + i, " HTTP/1.", 8))
+		return 0;
+	return l[n - 1] >= '0' && l[n - 1] <= '9';
+}
+
+/* The parser is built lenient: it lets a lone CR end a line, spaces into
+ * header names, a version of "H". A proxy that reads a head one way and
+ * hands it to a server that reads it another is how requests are
+ * smuggled, so the head must also be strictly well-formed: lines end in
+ * LF or CRLF, a request line, `name:` header lines (no obs-fold, which
+ * RFC 9112 lets a server refuse), an empty line. */
+static int head_strict_ok(const char *d, size_t n)
+{
+	size_t i = 0;
+	int first = 1;
+
+	for (;;) /* empty lines may lead; rewrite_head() drops them */
+		if (i < n && d[i] == '\n')
+			i++;
+		else if (i + 1 < n && d[i] == '\r' && d[i + 1] == '\n')
+			i += 2;
+		else
+			break;
+	while (i < n) {
+		const char *l = d + i, *nl = memchr(l, '\n', n - i);
+		if (!nl)
+			return 0;
+		size_t len = (size_t)(nl - l);
+		i += len + 1;
+		if (len && l[len - 1] == '\r')
+			len--;
+		if (memchr(l, '\r', len))
+			return 0;
+		if (len == 0)
+			return !first && i == n;
+		if (first) {
+			if (!request_line_ok(l, len))
+				return 0;
+			first = 0;
+			continue;
+		}
+		size_t k = 0;
+		while (k < len && is_tchar((unsigned char)l[k]))
+			k++;
+		if (k == 0 || k == len || l[k] != ':')
+			return 0;
+	}
+	return 0;
+}
+
 /* HEAD: feed what is new; once the head is complete, write it rewritten.
  * 0: need more bytes or room; >0 written; -EBADMSG. */
 static ssize_t run_head(struct fwd_http *x, char *out, size_t room)
@@ -169,6 +236,10 @@ static ssize_t run_head(struct fwd_http *x, char *out, size_t room)
 			return 0;
 		}
 		/* Paused at the head's end, on its last '\n' (not consumed). */
+		if (d[x->scanned] != '\n' || !head_strict_ok(d, x->scanned + 1))
+			return bad(x, "malformed request head");
+		if (x->p.http_major != 1) /* 0.9 has no headers to rewrite */
+			return bad(x, "not an HTTP/1.x request");
 		x->scanned++;
 	}
 	size_t head = x->scanned;

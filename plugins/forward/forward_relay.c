@@ -181,7 +181,7 @@ static ssize_t half_in(struct fwd *f, struct fwd_half *h, int src, size_t want)
 			h->off = 0;
 		size_t room = h->cap - h->off - h->pending;
 		if (room == 0)
-			return -EAGAIN; /* wrapped; drain first */
+			return -ENOBUFS; /* the tail is in use: drain first */
 		n = read(src, h->buf + h->off + h->pending, want < room ? want : room);
 	}
 	return n < 0 ? -errno : n;
@@ -335,6 +335,10 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				 * out of slots: wait for the writer to drain it. */
 				if (h->pending)
 					h->full = 1;
+			} else if (n == -ENOBUFS) {
+				/* The source may still have bytes: read on once the
+				 * buffer drained, without waiting for an event. */
+				h->full = 1;
 			} else if (n != -EINTR) {
 				*fault = s;
 				return (int)n;
@@ -615,6 +619,7 @@ static int conn_tls_start(struct fwd_conn *c)
 	struct ssl_st **t = c->tls;
 	nh_error err;
 
+	fwd_tls_refresh(f);
 	if (f->conf.tls_down &&
 	    !(t[CLIENT] = fwd_tls_new(f->conf.tls_down, c->fd[CLIENT], 1, NULL, NULL, &err)))
 		goto fail;

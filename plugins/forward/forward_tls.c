@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -178,9 +179,34 @@ static int wants_tls_to(const struct fwd_conf *c)
 	return c->http_host && c->n_up > 0 && nh_addr_port(&c->up[0]) == 443;
 }
 
+/* The files a context is made from, in a fixed order (NULL: not set). */
+static void tls_files(const struct fwd_tls_keys *k, const char *files[4])
+{
+	files[0] = k->cert;
+	files[1] = k->key;
+	files[2] = k->client_ca;
+	files[3] = k->ca;
+}
+
+static void file_sigs(const struct fwd_tls_keys *k, struct fwd_file_sig sig[4])
+{
+	const char *files[4];
+	struct stat st;
+
+	tls_files(k, files);
+	memset(sig, 0, 4 * sizeof(*sig));
+	for (int i = 0; i < 4; i++)
+		if (files[i] && stat(files[i], &st) == 0) {
+			sig[i].dev = st.st_dev;
+			sig[i].ino = st.st_ino;
+			sig[i].size = st.st_size;
+			sig[i].mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		}
+}
+
 int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 {
-	const struct fwd_tls_keys *k = &c->tls;
+	struct fwd_tls_keys *k = &c->tls;
 	int to = wants_tls_to(c);
 
 	*key = NULL;
@@ -200,6 +226,8 @@ int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 		*key = "tls_ciphers";
 		return nh_error_set(err, EINVAL, "needs tls_to or tls_cert");
 	}
+	/* Before loading: a file replaced meanwhile is seen as changed. */
+	file_sigs(k, k->sig);
 	if (k->cert && !(c->tls_down = ctx_server(k, err, key)))
 		return -EINVAL;
 	if (to && !(c->tls_up = ctx_client(k, err, key))) {
@@ -208,6 +236,49 @@ int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+#define TLS_REFRESH_MS 1000
+
+void fwd_tls_refresh(struct fwd *f)
+{
+	struct fwd_conf *c = &f->conf;
+	struct fwd_file_sig now[4];
+	int64_t t = nh_loop_now_ms(f->loop);
+
+	if (!c->tls_up && !c->tls_down)
+		return;
+	if (c->tls.checked_ms && t - c->tls.checked_ms < TLS_REFRESH_MS)
+		return;
+	c->tls.checked_ms = t;
+	file_sigs(&c->tls, now);
+	if (memcmp(now, c->tls.sig, sizeof(now)) == 0)
+		return;
+
+	SSL_CTX *up = c->tls_up, *down = c->tls_down;
+	nh_error err;
+	const char *key;
+	c->tls_up = c->tls_down = NULL;
+	if (fwd_tls_setup(c, &err, &key) < 0) {
+		c->tls_up = up;
+		c->tls_down = down;
+		memcpy(c->tls.sig, now, sizeof(now)); /* said once; the next change retries */
+		nh_error(f->ctx, "%s: %s; keeping the certificates in use", key ? key : "tls", err.msg);
+		return;
+	}
+	/* Open connections hold references to the old contexts. */
+	SSL_CTX_free(up);
+	SSL_CTX_free(down);
+	X509 *x = c->tls_down ? SSL_CTX_get0_certificate(c->tls_down) : NULL;
+	char *serial = NULL;
+	if (x) {
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+		serial = bn ? BN_bn2hex(bn) : NULL;
+		BN_free(bn);
+	}
+	nh_notice(f->ctx, "TLS files changed: reloaded%s%s", serial ? "; serving certificate serial " : "",
+		  serial ? serial : "");
+	OPENSSL_free(serial);
 }
 
 const char *fwd_tls_warning(const struct fwd_conf *c)

@@ -51,9 +51,9 @@ ok "100 keep-alive requests on one connection, 20 pipelined ones, all rewritten"
 
 head -c 10485760 /dev/urandom >"$TMP/post.bin"
 sum=$(sha256sum <"$TMP/post.bin" | cut -d' ' -f1)
-got=$(curl -s -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/post.bin" "http://127.0.0.1:$L/post")
+got=$(curl -s -H Expect: -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/post.bin" "http://127.0.0.1:$L/post")
 [ "$got" = "ok /post n=10485760 sha256=$sum" ] || fail "chunked POST: $got"
-got=$(curl -s --data-binary @"$TMP/post.bin" "http://127.0.0.1:$L/post")
+got=$(curl -s -H Expect: --data-binary @"$TMP/post.bin" "http://127.0.0.1:$L/post")
 [ "$got" = "ok /post n=10485760 sha256=$sum" ] || fail "Content-Length POST: $got"
 ok "10 MB POST, chunked and with Content-Length, arrives whole (sha256)"
 
@@ -86,6 +86,34 @@ verify noverify unknown "" --tls-verify off
 grep -q "warning.*tls_verify is off" "$TMP/noverify.log" || fail "no warning for --tls-verify off: $(cat "$TMP/noverify.log")"
 ok "wrong name, unknown CA, expired: refused with the reason; --tls-verify off connects and warns"
 
+# ---- configuration: files checked when read, named at their key; :443 + http_host is TLS
+cat >"$TMP/bad.ini" <<INI
+[forward a]
+listen = 127.0.0.1:1
+to = 127.0.0.1:2
+tls_cert = $TMP/none.pem
+tls_key = $C/srv.key
+
+[forward b]
+listen = 127.0.0.1:1
+to = 127.0.0.1:2
+tls_cert = $C/srv.pem
+tls_key = $C/cli.key
+
+[forward c]
+listen = 127.0.0.1:1
+to = 127.0.0.1:2
+tls_ca = $C/ca.pem
+INI
+"$NETHOST" -t -c "$TMP/bad.ini" >"$TMP/bad.out" 2>&1 && fail "a bad TLS file passed -t"
+grep -q "bad.ini:4: \[forward a\] tls_cert: .*none.pem': No such file" "$TMP/bad.out" || fail "missing cert: $(cat "$TMP/bad.out")"
+grep -q "bad.ini:11: \[forward b\] tls_key: .*cli.key': .*mismatch" "$TMP/bad.out" || fail "key mismatch: $(cat "$TMP/bad.out")"
+grep -q "\[forward c\] tls_ca: needs tls_to = on" "$TMP/bad.out" || fail "tls_ca without tls_to: $(cat "$TMP/bad.out")"
+P=$(free_port)
+fwd https.log "127.0.0.1:$P" 127.0.0.1:443 --http-host www.example.test
+grep -q "relaying to 127.0.0.1:443 over TLS" "$TMP/https.log" || fail "http_host with :443 is not TLS: $(cat "$TMP/https.log")"
+ok "bad TLS files are errors at their key (file:line); http_host with a :443 upstream speaks TLS"
+
 # ---- termination, in the service: curl, s_client, 100 MB each way,
 # client certificates, half-close and reset
 E=$(free_port); T=$(free_port); W=$(free_port); H=$(free_port); K=$(free_port)
@@ -95,8 +123,8 @@ cat >"$TMP/tls.ini" <<INI
 [forward term]
 listen = 127.0.0.1:$T
 to = 127.0.0.1:$E
-tls_cert = $C/srv.pem
-tls_key = $C/srv.key
+tls_cert = $C/live.pem
+tls_key = $C/live.key
 
 [forward web]
 listen = 127.0.0.1:$W
@@ -113,6 +141,7 @@ tls_key = $C/srv.key
 tls_client_ca = $C/ca.pem
 http_host = www.example.test
 INI
+cp "$C/srv.pem" "$C/live.pem"; cp "$C/srv.key" "$C/live.key"
 start_host "$TMP/tls.ini"
 got=$(curl -s --cacert "$C/ca.pem" --resolve "www.example.test:$W:127.0.0.1" "https://www.example.test:$W/t")
 case $got in "ok /t n=0 "*) ;; *) fail "curl https through tls_cert + http_host: '$got'";; esac
@@ -129,6 +158,25 @@ cc && fail "no client certificate, yet connected"
 cc --cert "$C/cli2.pem" --key "$C/cli2.key" && fail "a client certificate of another CA, yet connected"
 wait_count "client TLS handshake failed" 2 || fail "no log lines for refused client certificates"
 ok "tls_client_ca: a certificate of the CA is let in; none, or another CA's, refused"
+
+# A renewed certificate: served to new clients after SIGHUP, open ones go on;
+# one that does not load keeps the running one.
+swap() { cp "$1.pem" "$C/new.pem" && mv "$C/new.pem" "$C/live.pem"; cp "$1.key" "$C/new.key" && mv "$C/new.key" "$C/live.key"; }
+[ "$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)" = 03E9 ] || fail "not serving serial 1001 at start"
+tool hold hold "$T" "$C/ca.pem" www.example.test 1.5
+sleep 1.1 # the files are looked at once a second at most
+swap "$C/srv2"
+kill -HUP "$HOST_PID"
+got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
+[ "$got" = 03EA ] || fail "renewed certificate not served: serial $got"
+wait_for_log "$TMP/hold.out" 5 "hold ok" || fail "the open connection did not survive: $(cat "$TMP/hold.out")"
+sleep 1.1
+echo garbage >"$C/new.pem" && mv "$C/new.pem" "$C/live.pem"
+kill -HUP "$HOST_PID"
+got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
+[ "$got" = 03EA ] || fail "a bad certificate file changed what is served: serial $got"
+wait_count "keeping the certificates in use" 1 || fail "no error line for the bad certificate file"
+ok "renewed certificate served without a restart (file change; SIGHUP harmless), open connection goes on; a bad one kept out"
 stop_host
 
 # Half-close and reset across TLS: plain client -> forwarder -> TLS echo.

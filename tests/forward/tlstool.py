@@ -9,6 +9,8 @@
         what it got back and closes; a line "RST" makes it reset.
   bulk PORT CA NAME MB    TLS client: MB each way through an echo, checked.
   pipeline PORT N         plain client: N requests in one write, N answers.
+  serial PORT CA NAME     the serial number of the certificate served.
+  hold PORT CA NAME SECS  echo exchange, SECS pause, another on the same connection.
 """
 import hashlib
 import os
@@ -18,6 +20,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 
 
 def fail(msg):
@@ -195,6 +198,28 @@ def bulk(port, ca, name, mb):
     print("bulk ok %d MB each way %s" % (mb, s.version()))
 
 
+def serial(port, ca, name):
+    ctx = ssl.create_default_context(cafile=ca)
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                         server_hostname=name) as s:
+        return s.getpeercert()["serialNumber"]
+
+
+def hold(port, ca, name, secs):
+    """An echo exchange, a pause, another: the connection outlives a reload."""
+    ctx = ssl.create_default_context(cafile=ca)
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20),
+                        server_hostname=name)
+    for word in (b"before\n", b"after\n"):
+        s.sendall(word)
+        if s.recv(100) != word:
+            fail("hold: no echo of %r" % word)
+        if word == b"before\n":
+            print("ready serial=%s" % s.getpeercert()["serialNumber"], flush=True)
+            time.sleep(secs)
+    print("hold ok", flush=True)
+
+
 def pipeline(port, n):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     reqs = b"".join(b"GET /p%d HTTP/1.1\r\nHost: localhost\r\n\r\n" % i for i in range(n))
@@ -225,6 +250,10 @@ def main():
         echo(int(args[0]), args[1], args[2])
     elif cmd == "bulk":
         bulk(int(args[0]), args[1], args[2], int(args[3]))
+    elif cmd == "serial":
+        print(serial(int(args[0]), args[1], args[2]))
+    elif cmd == "hold":
+        hold(int(args[0]), args[1], args[2], float(args[3]))
     elif cmd == "pipeline":
         pipeline(int(args[0]), int(args[1]))
     else:

@@ -19,6 +19,7 @@ extra_sources() {
 	icmp) echo "-Iplugins/icmp plugins/icmp/icmp_packet.c plugins/icmp/tcp_packet.c" ;;
 	config) echo "-Ihost host/ini_file.c host/log.c host/ctx.c host/metrics.c" ;;
 	rtnl) echo "-Iplugins plugins/common/rtnl.c" ;;
+	http) echo "-Iplugins/forward plugins/forward/forward_http.c -lhttp_parser" ;;
 	esac
 }
 status=0

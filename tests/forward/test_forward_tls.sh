@@ -21,13 +21,23 @@ tool() { # tool NAME ARGS...: a tlstool peer until the test ends
 	at_exit "kill $! 2>/dev/null"
 	wait_for_log "$TMP/$name.out" 10 "ready" || fail "$name ($*) did not start: $(cat "$TMP/$name.out")"
 }
-FWDS=0
-fwd() { # fwd LOG ARGS...: nethost forward in the background until the test ends
+FWDS=
+fwd() { # fwd LOG ARGS...: nethost forward in the background (stop_fwds ends it)
 	local log=$1
 	shift
 	"$NETHOST" forward "$@" >"$TMP/$log" 2>&1 &
 	at_exit "kill $! 2>/dev/null"
+	FWDS="$FWDS $!:$log"
 	wait_for_log "$TMP/$log" 10 "listening on" || fail "forward $* did not start: $(cat "$TMP/$log")"
+}
+stop_fwds() { # SIGTERM each: exit 0 (under ASan: nothing leaked)
+	local f rc
+	for f in $FWDS; do
+		kill -TERM "${f%%:*}"
+		wait "${f%%:*}"
+		rc=$?
+		[ $rc = 0 ] || fail "forward (${f#*:}) exited $rc after SIGTERM: $(tail -20 "$TMP/${f#*:}")"
+	done
 }
 
 # ---- origination: a vhost that wants SNI localhost and Host www.example.test
@@ -187,3 +197,5 @@ $FWDTOOL halfclose 127.0.0.1 "$LU" >"$TMP/hc.out" 2>&1 || fail "half-close acros
 $FWDTOOL upreset 127.0.0.1 "$LU" >"$TMP/rst.out" 2>&1 || fail "reset across TLS: $(cat "$TMP/rst.out")"
 wait_for_log "$TMP/hc.log" 5 "upstream reset" || fail "no reset line: $(cat "$TMP/hc.log")"
 ok "half-close (shutdown -> close_notify -> echo -> EOF) and reset cross TLS"
+stop_fwds
+ok "every forwarder stops cleanly on SIGTERM"

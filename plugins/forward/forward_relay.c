@@ -250,13 +250,23 @@ static int half_buffers(const struct fwd_conn *c, int s)
 	return c->tls[s] || (s == CLIENT && c->http);
 }
 
-/* Half s reads TLS from its source into the buffer. */
+/* Half s reads TLS from its source into the buffer: records until it
+ * is full or the socket is drained, so that the writes on get big. */
 static ssize_t half_in_tls(struct fwd_conn *c, int s)
 {
 	struct fwd_half *h = &c->h[s];
+	size_t got = 0;
 
 	half_compact(h);
-	return side_read(c, s, h->buf + h->off + h->pending, h->cap - h->off - h->pending);
+	for (;;) {
+		size_t room = h->cap - h->off - h->pending - got;
+		if (room == 0)
+			return (ssize_t)got;
+		ssize_t n = side_read(c, s, h->buf + h->off + h->pending + got, room);
+		if (n <= 0) /* EOF, EAGAIN, an error: the next call sees it again */
+			return got ? (ssize_t)got : n;
+		got += (size_t)n;
+	}
 }
 
 /* The client's half under http_host: bytes go through the rewriter, and

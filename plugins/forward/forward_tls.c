@@ -24,6 +24,8 @@
 
 /* Modern defaults: TLS 1.2 with forward secrecy and AEAD only (TLS 1.3
  * suites are all of that already); tls_ciphers replaces the 1.2 list. */
+/* What one read() from a TLS socket may take: four full records. */
+#define TLS_READ_AHEAD (4 * (16384 + 512))
 #define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
 
 /* The reason OpenSSL queued, or the verification result when that is why. */
@@ -78,6 +80,10 @@ static SSL_CTX *ctx_common(const SSL_METHOD *m, const struct fwd_tls_keys *k, nh
 	 * release buffers: an idle connection holds no 16 KiB records. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				      SSL_MODE_RELEASE_BUFFERS);
+	/* Read several records a read(), not a header and a body each (the
+	 * relay reads on until WANT_READ, so nothing waits in OpenSSL). */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_AHEAD);
 	if (!SSL_CTX_set_cipher_list(ctx, k->ciphers ? k->ciphers : TLS12_CIPHERS)) {
 		*key = "tls_ciphers";
 		ctx_error(err, k->ciphers ? k->ciphers : TLS12_CIPHERS);

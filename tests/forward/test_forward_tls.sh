@@ -126,10 +126,13 @@ ok "bad TLS files are errors at their key (file:line); http_host with a :443 ups
 
 # ---- termination, in the service: curl, s_client, 100 MB each way,
 # client certificates, half-close and reset
-E=$(free_port); T=$(free_port); W=$(free_port); H=$(free_port); K=$(free_port)
+E=$(free_port); T=$(free_port); W=$(free_port); H=$(free_port); K=$(free_port); MP=$(free_port)
 start_tool echo echo 127.0.0.1 "$E"
 tool plainhost vhost "$H" - - - www.example.test plain
 cat >"$TMP/tls.ini" <<INI
+[http m]
+listen = 127.0.0.1:$MP
+
 [forward term]
 listen = 127.0.0.1:$T
 to = 127.0.0.1:$E
@@ -168,6 +171,27 @@ cc && fail "no client certificate, yet connected"
 cc --cert "$C/cli2.pem" --key "$C/cli2.key" && fail "a client certificate of another CA, yet connected"
 wait_count "client TLS handshake failed" 2 || fail "no log lines for refused client certificates"
 ok "tls_client_ca: a certificate of the CA is let in; none, or another CA's, refused"
+
+# A reset from a TLS client reaches the upstream as a reset, and is logged.
+python3 -c '
+import socket, ssl, struct, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="www.example.test")
+s.sendall(b"x\n"); assert s.recv(10) == b"x\n"
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()' "$T" "$C/ca.pem" ||
+	fail "TLS client for the reset failed"
+wait_count "forward/term: .*client reset (Connection reset by peer).*client TLS TLSv1.3" 1 ||
+	fail "no client reset line for a TLS client"
+curl -s "http://127.0.0.1:$MP/metrics" >"$TMP/metrics" || fail "scrape of /metrics failed"
+metric() { awk -v s="$1{plugin=\"forward\",instance=\"$2\"${3:+,$3}}" 'index($0, s " ") == 1 { print $2 }' "$TMP/metrics"; }
+[ "$(metric nethost_forward_tls_handshakes_total clientcert 'result="failed"')" = 2 ] ||
+	fail "handshakes failed on clientcert: $(grep tls_handshakes "$TMP/metrics")"
+[ "$(metric nethost_forward_tls_handshakes_total clientcert 'result="ok"')" = 1 ] ||
+	fail "handshakes ok on clientcert: $(grep tls_handshakes "$TMP/metrics")"
+[ "$(metric nethost_forward_tls_handshakes_total term 'result="ok"')" -ge 3 ] ||
+	fail "handshakes ok on term: $(grep tls_handshakes "$TMP/metrics")"
+[ "$(metric nethost_forward_http_bad_requests_total web)" = 0 ] || fail "bad requests on web: $(grep bad_requests "$TMP/metrics")"
+ok "a TLS client's reset crosses; handshakes counted by result in /metrics"
 
 # A renewed certificate: served to new clients after SIGHUP, open ones go on;
 # one that does not load keeps the running one.

@@ -163,6 +163,9 @@ got=$( (echo hello-tls; sleep 0.5) | openssl s_client -connect "127.0.0.1:$T" -s
 [ "$got" = hello-tls ] || fail "openssl s_client through tls_cert: '$got'"
 $TLSTOOL bulk "$T" "$C/ca.pem" www.example.test 100 >"$TMP/bulk.out" 2>&1 || fail "100 MB: $(cat "$TMP/bulk.out")"
 ok "termination: curl (https, Host rewritten), openssl s_client, 100 MB each way checked"
+$TLSTOOL halfclose "$T" "$C/ca.pem" www.example.test >"$TMP/thc.out" 2>&1 ||
+	fail "half-close from a TLS client: $(cat "$TMP/thc.out")"
+ok "half-close from a TLS client: close_notify -> shutdown, the echo comes back whole"
 
 cc() { curl -s --cacert "$C/ca.pem" --resolve "www.example.test:$K:127.0.0.1" "$@" "https://www.example.test:$K/"; }
 got=$(cc --cert "$C/cli.pem" --key "$C/cli.key")

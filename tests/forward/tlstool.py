@@ -11,6 +11,7 @@
   pipeline PORT N         plain client: N requests in one write, N answers.
   serial PORT CA NAME     the serial number of the certificate served.
   hold PORT CA NAME SECS  echo exchange, SECS pause, another on the same connection.
+  halfclose PORT CA NAME  send, close_notify, read the echo to its end.
 """
 import hashlib
 import os
@@ -220,6 +221,55 @@ def hold(port, ca, name, secs):
     print("hold ok", flush=True)
 
 
+def halfclose(port, ca, name):
+    """Send, then close_notify (our write side only), read the echo to its end.
+    Memory BIOs: the TLS object is driven by hand, so that reading goes on
+    after our close_notify is out."""
+    ctx = ssl.create_default_context(cafile=ca)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    rbio, wbio = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(rbio, wbio, server_hostname=name)
+
+    def flush():
+        data = wbio.read()
+        if data:
+            sock.sendall(data)
+
+    def feed():
+        data = sock.recv(65536)
+        if data:
+            rbio.write(data)
+        else:
+            rbio.write_eof()
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            flush()
+            feed()
+    flush()
+    msg = os.urandom(300000)
+    obj.write(msg)
+    flush()
+    try:
+        obj.unwrap()  # sends close_notify, then wants the peer's
+    except ssl.SSLWantReadError:
+        pass
+    flush()
+    back = b""
+    while True:
+        try:
+            back += obj.read(65536)
+        except ssl.SSLWantReadError:
+            feed()
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+    if back != msg:
+        fail("halfclose: got %d bytes back of %d" % (len(back), len(msg)))
+    print("halfclose ok")
+
+
 def pipeline(port, n):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     reqs = b"".join(b"GET /p%d HTTP/1.1\r\nHost: localhost\r\n\r\n" % i for i in range(n))
@@ -254,6 +304,8 @@ def main():
         print(serial(int(args[0]), args[1], args[2]))
     elif cmd == "hold":
         hold(int(args[0]), args[1], args[2], float(args[3]))
+    elif cmd == "halfclose":
+        halfclose(int(args[0]), args[1], args[2])
     elif cmd == "pipeline":
         pipeline(int(args[0]), int(args[1]))
     else:

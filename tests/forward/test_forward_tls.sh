@@ -156,6 +156,7 @@ http_host = www.example.test
 INI
 cp "$C/srv.pem" "$C/live.pem"; cp "$C/srv.key" "$C/live.key"
 start_host "$TMP/tls.ini"
+fds_before=$(fd_count "$HOST_PID")
 got=$(curl -s --cacert "$C/ca.pem" --resolve "www.example.test:$W:127.0.0.1" "https://www.example.test:$W/t")
 case $got in "ok /t n=0 "*) ;; *) fail "curl https through tls_cert + http_host: '$got'";; esac
 got=$( (echo hello-tls; sleep 0.5) | openssl s_client -connect "127.0.0.1:$T" -servername www.example.test \
@@ -214,6 +215,10 @@ got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
 [ "$got" = 03EA ] || fail "a bad certificate file changed what is served: serial $got"
 wait_count "keeping the certificates in use" 1 || fail "no error line for the bad certificate file"
 ok "renewed certificate served without a restart (file change; SIGHUP harmless), open connection goes on; a bad one kept out"
+i=0
+while [ "$(fd_count "$HOST_PID")" != "$fds_before" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(fd_count "$HOST_PID")" = "$fds_before" ] || fail "fds: $fds_before at start, $(fd_count "$HOST_PID") after every TLS connection closed"
+ok "no fd left behind by the TLS connections"
 stop_host
 
 # Half-close and reset across TLS: plain client -> forwarder -> TLS echo.

@@ -4,7 +4,9 @@
  * the file changes or removes are stopped (a changed one may need its old
  * port) and the new ones started. If one start() fails, the new ones are
  * stopped and the old ones created and started again from their old
- * sections: the running configuration stays, [nethost] included. The old
+ * sections: the running configuration stays, [nethost] included. Between
+ * the creates and the first stop, a changed section's new instance is told
+ * which old one it replaces (succeed()), so that it can take over. The old
  * config and its loader live until the new generation is committed. */
 #include "config.h"
 
@@ -140,6 +142,22 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 	return -EINVAL;
 }
 
+/* Before anything stops: tell each new instance of a changed section
+ * which running one it replaces (the descriptor's succeed(), plugin.h). */
+static void tell_successors(const struct generation *cur, const struct generation *next)
+{
+	for (int i = 0; i < next->n; i++) {
+		struct instance *in = next->inst[i];
+		if (generation_has(cur, in))
+			continue;
+		for (int j = 0; j < cur->n; j++)
+			if (instance_succeeds(in, cur->inst[j])) {
+				instance_succeed(in, cur->inst[j]);
+				break;
+			}
+	}
+}
+
 /* Stop what next changes or removes: retired, not freed, so that a
  * refused reload can bring it back. Returns how many. */
 static int retire_replaced(struct generation *cur, const struct generation *next)
@@ -263,6 +281,7 @@ static void reload_file(struct service *svc)
 	int kept = 0, started, r = 0;
 	for (int i = 0; i < next.n; i++)
 		kept += generation_has(&svc->cur, next.inst[i]);
+	tell_successors(&svc->cur, &next);
 	int stopped = retire_replaced(&svc->cur, &next);
 	struct instance *failed = start_new(&next, &started, &r);
 	if (failed) {

@@ -204,8 +204,6 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		fwd_conf_free(&c);
 		return -ENOMEM;
 	}
-	if (!c.udp)
-		fwd_heir_register(f); /* may take over from the running [forward NAME] */
 	*state = f;
 	return 0;
 }
@@ -229,6 +227,12 @@ static void instance_free(struct fwd *f)
 	if (f)
 		fwd_udp_free(f);
 	fwd_free(f);
+}
+
+/* A reload replaces the running [forward NAME] with state. */
+static void forward_succeed(void *state, void *predecessor)
+{
+	fwd_succeed(state, predecessor);
 }
 
 static int forward_start(void *state)
@@ -553,4 +557,5 @@ NH_PLUGIN_DEFINE(
 	.report = forward_report,
 	.commands = forward_commands,
 	.ctl_commands = fwd_ctl_commands,
+	.succeed = forward_succeed,
 );

@@ -144,7 +144,8 @@ struct fwd {
 	int n_lfd;
 	struct fwd_handed *handed; /* sockets the replaced instance left us */
 	int n_handed;
-	struct fwd *heir_next;    /* in the list of instances not started yet */
+	struct fwd *successor;    /* succeed(): who takes over at our stop/destroy */
+	struct fwd *replacing;    /* its other end: whom we take over from */
 	struct fwd *heir;         /* as a predecessor: who relays on for us */
 	struct fwd *preds, *pred_next; /* replaced instances still relaying */
 	nh_defer *reap;           /* frees a drained predecessor */
@@ -278,11 +279,12 @@ int fwd_upstreams_up(const struct fwd *f);
 void fwd_upstreams_report(struct fwd *f);
 
 /* forward_reload.c */
-/* create() of a service instance: it may take over from the running
- * instance of its section name. start() and destroy() unregister. */
-void fwd_heir_register(struct fwd *f);
+/* succeed(): f, created by a reload, replaces the running pred (the same
+ * [forward NAME]); pred hands f its sockets at its stop() and destroy(). */
+void fwd_succeed(struct fwd *f, struct fwd *pred);
+/* start() and destroy() of f: f takes over from nobody any more. */
 void fwd_heir_unregister(struct fwd *f);
-/* stop(): give the listening sockets to the instance waiting to replace f. */
+/* stop(): give the listening sockets to the instance replacing f. */
 void fwd_hand_listeners(struct fwd *f);
 /* A socket handed to f listening on a, now f's; -1 when none. */
 int fwd_take_listener(struct fwd *f, const nh_addr *a);

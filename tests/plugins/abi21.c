@@ -1,6 +1,8 @@
 /* A plugin built against the frozen ABI 2.1 headers (tests/abi/2.1), not
  * the current ones: every later host of major 2 must load and run it, and
- * its control command (tests/test_host_ctl.sh). */
+ * its control command (tests/test_host_ctl.sh). succeed() logs which
+ * instance replaced which, and each state's stop() and destroy(), so that
+ * tests/test_host_reload.sh checks the pair and the order. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 struct abi21 {
 	nh_ctx *ctx;
 	nh_timer *timer;
+	int running; /* between start() and stop() */
 	char word[64];
 };
 
@@ -33,6 +36,7 @@ static int64_t abi21_tick(nh_loop *loop, void *arg)
 {
 	struct abi21 *a = arg;
 
+	a->timer = NULL; /* gone once this returns */
 	nh_info(a->ctx, "tick (host ABI %u.%u)", NH_ABI_MAJOR_OF(nh_abi_host()),
 		NH_ABI_MINOR_OF(nh_abi_host()));
 	return NH_TIMER_STOP;
@@ -43,17 +47,36 @@ static int abi21_start(void *state)
 	struct abi21 *a = state;
 
 	a->timer = nh_timer_add(nh_ctx_loop(a->ctx), 0, abi21_tick, a);
+	a->running = a->timer != NULL;
 	return a->timer ? 0 : -errno;
 }
 
 static void abi21_stop(void *state)
 {
-	(void)state;
+	struct abi21 *a = state;
+
+	/* A reload may stop it before its tick. */
+	nh_timer_del(a->timer);
+	a->timer = NULL;
+	a->running = 0;
+	nh_info(a->ctx, "stop %s", a->word);
 }
 
 static void abi21_destroy(void *state)
 {
-	free(state);
+	struct abi21 *a = state;
+
+	nh_info(a->ctx, "destroy %s", a->word);
+	free(a);
+}
+
+/* Both states are this plugin's; the predecessor still runs. */
+static void abi21_succeed(void *state, void *predecessor)
+{
+	struct abi21 *a = state, *p = predecessor;
+
+	nh_info(a->ctx, "succeed: %s replaces %s (still running: %s)", a->word, p->word,
+		p->running ? "yes" : "no");
 }
 
 static int abi21_run(nh_ctx *ctx, int argc, char **argv)
@@ -106,4 +129,4 @@ static const struct nh_command abi21_commands[] = {
 NH_PLUGIN_DEFINE(.name = "abi21", .version = "2.1", .summary = "test: frozen ABI 2.1 headers",
 		 .keys = abi21_keys, .create = abi21_create, .start = abi21_start,
 		 .stop = abi21_stop, .destroy = abi21_destroy, .commands = abi21_commands,
-		 .ctl_commands = abi21_ctl);
+		 .ctl_commands = abi21_ctl, .succeed = abi21_succeed);

@@ -41,6 +41,8 @@
  *        nh_ctl_fail(), nh_ctl_call(). A 2.0 descriptor reads as having
  *        no control commands. Histogram series (metrics.h):
  *        nh_histogram_new(), nh_histogram_observe(), nh_histogram_del().
+ *        The descriptor's .succeed: the host tells a changed section's new
+ *        instance, on reload, which running one it replaces.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -121,6 +123,31 @@ struct nh_plugin {
 	/* 2.1: control commands of a running instance (see <nethost/ctl.h>),
 	 * ending with an entry whose name is NULL; or NULL. */
 	const struct nh_ctl_command *ctl_commands;
+
+	/* 2.1: on a reload, tell a changed section's new instance which
+	 * running one it replaces, so that it can take over (listening
+	 * sockets, open connections) without a gap. Optional; a 2.0
+	 * descriptor reads as having none. The host calls succeed(state,
+	 * predecessor) when the reloaded file changes a section [name
+	 * INSTANCE]: state is the new instance's, predecessor the running
+	 * one's, both made by this same plugin file. Never for a new, a
+	 * removed or an unchanged section, nor when the section's plugin
+	 * file changed. In order, in one turn of the loop:
+	 *   1. create() of every new and changed section: if one fails the
+	 *      reload is refused and succeed() is not called at all;
+	 *   2. succeed(state, predecessor) for each changed section, before
+	 *      anything is stopped: the predecessor still runs;
+	 *   3. the predecessor's stop(), then its destroy(): the moment to
+	 *      hand state what it should take over; state is created, not
+	 *      started. The host never passes the predecessor again;
+	 *   4. start(state), after every old instance the file changes or
+	 *      removes was stopped and destroyed.
+	 * If a start() of the reload fails, it rolls back: state is destroyed
+	 * (stopped first if it had started), then the predecessor's section
+	 * gets a fresh create() and start() from its old text, with no
+	 * succeed(); what state had taken over ends with state. So succeed()
+	 * only records the relation: it takes nothing and cannot fail. */
+	void (*succeed)(void *state, void *predecessor);
 	/* New fields go here, in a new minor. */
 };
 

@@ -47,6 +47,14 @@ static void plugin_succeed(struct instance *in, struct instance *pred)
 	crash_leave();
 }
 
+static int plugin_refresh(struct instance *in, int phase)
+{
+	crash_enter(in->plugin->name, in->sec->instance, "refresh()");
+	int r = in->plugin->desc->refresh(in->state, phase);
+	crash_leave();
+	return r;
+}
+
 static void plugin_report(struct instance *in)
 {
 	crash_enter(in->plugin->name, in->sec->instance, "report()");
@@ -173,6 +181,14 @@ void instance_succeed(struct instance *in, struct instance *pred)
 {
 	if (in->plugin->desc->succeed)
 		plugin_succeed(in, pred);
+}
+
+int instance_refresh(struct instance *in, int phase)
+{
+	if (!in->ctx || !in->plugin->desc->refresh)
+		return 1;
+	int r = plugin_refresh(in, phase);
+	return phase == NH_REFRESH_PREPARE ? (r < 0 ? r : 0) : 0;
 }
 
 void instance_report(struct instance *in)

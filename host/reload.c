@@ -7,7 +7,10 @@
  * sections: the running configuration stays, [nethost] included. Between
  * the creates and the first stop, a changed section's new instance is told
  * which old one it replaces (succeed()), so that it can take over. The old
- * config and its loader live until the new generation is committed. */
+ * config and its loader live until the new generation is committed.
+ * Unchanged instances re-read their files (refresh(), plugin.h) in two
+ * phases around all that: prepared before anything stops, committed with
+ * the generation, aborted with a refused reload. */
 #include "config.h"
 
 #include <errno.h>
@@ -140,6 +143,46 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 	free(out->inst);
 	memset(out, 0, sizeof(*out));
 	return -EINVAL;
+}
+
+/* PREPARE every kept instance's refresh(): 1 in prepared[i] for each
+ * that has something to commit or abort. NULL when all prepared, else
+ * the kept instance that refused (its PREPARE said why), the others
+ * aborted already. */
+static struct instance *refresh_prepare(const struct generation *cur, const struct generation *next,
+					char *prepared)
+{
+	for (int i = 0; i < next->n; i++) {
+		struct instance *in = next->inst[i];
+		if (!generation_has(cur, in))
+			continue;
+		int r = instance_refresh(in, NH_REFRESH_PREPARE);
+		if (r < 0) {
+			for (int j = 0; j < i; j++)
+				if (prepared[j])
+					instance_refresh(next->inst[j], NH_REFRESH_ABORT);
+			return in;
+		}
+		prepared[i] = r == 0;
+	}
+	return NULL;
+}
+
+static void refresh_end(const struct generation *next, const char *prepared, int phase)
+{
+	for (int i = 0; i < next->n; i++)
+		if (prepared[i])
+			instance_refresh(next->inst[i], phase);
+}
+
+/* next's own instances freed: nothing of it was started. */
+static void generation_drop(const struct generation *cur, struct generation *next)
+{
+	for (int i = 0; i < next->n; i++)
+		if (!generation_has(cur, next->inst[i]))
+			instance_free(next->inst[i]);
+	free(next->inst);
+	nh_config_free(next->cfg);
 }
 
 /* Before anything stops: tell each new instance of a changed section
@@ -281,6 +324,19 @@ static void reload_file(struct service *svc)
 	int kept = 0, started, r = 0;
 	for (int i = 0; i < next.n; i++)
 		kept += generation_has(&svc->cur, next.inst[i]);
+	char *prepared = calloc((size_t)next.n + 1, 1);
+	struct instance *stale = prepared ? refresh_prepare(&svc->cur, &next, prepared) : NULL;
+	if (!prepared || stale) {
+		if (stale)
+			host_logf(NH_LOG_ERR, "reload refused: [%s %s] cannot re-read its files; the "
+				  "running configuration stays", stale->sec->plugin, stale->sec->instance);
+		else
+			host_logf(NH_LOG_ERR, "reload refused: out of memory; the running configuration stays");
+		free(prepared);
+		generation_drop(&svc->cur, &next);
+		loaders_prune(svc);
+		return;
+	}
 	tell_successors(&svc->cur, &next);
 	int stopped = retire_replaced(&svc->cur, &next);
 	struct instance *failed = start_new(&next, &started, &r);
@@ -288,6 +344,8 @@ static void reload_file(struct service *svc)
 		/* Its section lives in next's config, which roll_back frees. */
 		char what[2 * NH_NAME_MAX + 8];
 		snprintf(what, sizeof(what), "[%s %s]", failed->sec->plugin, failed->sec->instance);
+		refresh_end(&next, prepared, NH_REFRESH_ABORT);
+		free(prepared);
 		int restored = roll_back(svc, &next);
 		loaders_prune(svc);
 		host_logf(NH_LOG_ERR, "reload refused: %s start failed: %s; the running configuration "
@@ -296,6 +354,8 @@ static void reload_file(struct service *svc)
 			  stopped == 1 ? "" : "s");
 		return;
 	}
+	refresh_end(&next, prepared, NH_REFRESH_COMMIT);
+	free(prepared);
 	commit(svc, &next, ld, &hs);
 	loaders_prune(svc);
 	host_logf(NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,

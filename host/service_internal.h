@@ -81,6 +81,10 @@ void instance_free(struct instance *in);
 int instance_succeeds(const struct instance *in, const struct instance *pred);
 /* The plugin's succeed(in's state, pred's), if it has one. */
 void instance_succeed(struct instance *in, struct instance *pred);
+/* The plugin's refresh(state, phase) (plugin.h). PREPARE: 0, -errno
+ * (logged), or 1 when the instance has no refresh() or is not running
+ * (nothing to commit or abort). COMMIT and ABORT return 0. */
+int instance_refresh(struct instance *in, int phase);
 /* The plugin's report(), if it has one (SIGUSR1). */
 void instance_report(struct instance *in);
 /* in's control command name; NULL when it has none or is not started. */

@@ -216,5 +216,30 @@ wait_for_log "$TMP/host.log" 5 "reloaded: 3 kept, 1 stopped, 1 started" || fail 
 [ "$(succeeds)" = 3 ] && grep -q "abi21/a: succeed: four replaces two (still running: yes)" "$TMP/host.log" ||
 	{ grep succeed "$TMP/host.log"; fail "after a rollback, the new a does not replace the restored old one"; }
 ok "succeed(): none when refused at create(); on rollback the restored a (two) is the next one's predecessor"
+
+# refresh(): b is unchanged, so the reload asks it to re-read its file:
+# prepared then committed; a "bad" file refuses the whole reload (a's
+# change is not applied either); a start() that fails aborts it.
+echo v1 > "$TMP/b.txt"
+sed -i "s|^word = same|word = same\nfile = $TMP/b.txt|" "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "abi21/b: succeed: same replaces same" || fail "reload giving b a file"
+echo v2 > "$TMP/b.txt"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "abi21/b: refresh commit same: v2" || fail "b's refresh was not committed: $(grep refresh "$TMP/host.log")"
+grep -q "abi21/b: refresh prepare same: v2" "$TMP/host.log" || fail "no PREPARE before COMMIT"
+echo bad > "$TMP/b.txt"
+sed -i 's/word = four/word = five/' "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: \[abi21 b\] cannot re-read its files" ||
+	fail "a refused refresh did not refuse the reload: $(tail -n 4 "$TMP/host.log")"
+grep -q "succeed: five replaces" "$TMP/host.log" && fail "half a reload: a was replaced although b refused"
+echo v3 > "$TMP/b.txt"
+printf '[echo6 sq]\nlisten = 127.0.0.1:%s\nudp = no\n' "$PC" >> "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: \[echo6 sq\] start failed" || fail "squatted port: not refused"
+wait_for_log "$TMP/host.log" 5 "abi21/b: refresh abort same: v2" || fail "a rolled-back reload did not abort b's refresh"
+grep -q "refresh commit same: v3" "$TMP/host.log" && fail "a refused reload committed b's refresh"
+ok "refresh(): an unchanged section re-reads its file, PREPARE then COMMIT; a refusal or a failed start refuses the reload and aborts"
 stop_host
 exit 0

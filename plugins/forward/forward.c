@@ -260,6 +260,21 @@ static void forward_report(void *state)
 	instance_report(state);
 }
 
+/* A reload that keeps the section: certificates renewed in place are
+ * re-read with it, all or nothing (forward_tls.c). */
+static int forward_refresh(void *state, int phase)
+{
+	struct fwd *f = state;
+
+	if (phase == NH_REFRESH_PREPARE)
+		return fwd_tls_prepare(f);
+	if (phase == NH_REFRESH_COMMIT)
+		fwd_tls_commit(f);
+	else
+		fwd_tls_abort(f);
+	return 0;
+}
+
 /* ---- nethost forward ------------------------------------------------ */
 
 /* One --allow or --deny value: CIDRs separated by commas or spaces. An
@@ -557,5 +572,6 @@ NH_PLUGIN_DEFINE(
 	.report = forward_report,
 	.commands = forward_commands,
 	.ctl_commands = fwd_ctl_commands,
+	.refresh = forward_refresh,
 	.succeed = forward_succeed,
 );

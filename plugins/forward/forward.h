@@ -59,15 +59,14 @@ struct fwd_tls_keys {
 	char *sni, *ca;  /* tls_sni, tls_ca */
 	char *cert, *key, *client_ca; /* terminating side */
 	char *ciphers;   /* tls_ciphers: TLS 1.2 cipher list */
-	/* What the files looked like when the contexts were made: a renewed
-	 * certificate is seen by a change (forward_tls.c, fwd_tls_refresh). */
+	/* What the files looked like when the contexts were made: a reload
+	 * re-reads them when they changed (forward_tls.c, fwd_tls_prepare). */
 	struct fwd_file_sig {
 		dev_t dev;
 		ino_t ino;
 		off_t size;
 		int64_t mtime_ns;
 	} sig[4];
-	int64_t checked_ms; /* last look at the files; 0: never */
 };
 
 /* What an instance runs with: read from [forward NAME] or the CLI. */
@@ -157,6 +156,11 @@ struct fwd {
 	int no_splice;      /* the kernel refused splice() once: read/write */
 	char tls_why[256];  /* the last TLS error, for the line that closes its connection */
 	struct fwd_stats st;
+	/* TLS contexts a reload made from renewed files, until it commits
+	 * (forward_tls.c, fwd_tls_prepare). */
+	struct ssl_ctx_st *staged_up, *staged_down;
+	struct fwd_file_sig staged_sig[4];
+	int staged;
 	struct fwd_udp *udp; /* protocol = udp: its sessions and sockets */
 };
 
@@ -177,11 +181,13 @@ struct ssl_st;
  * now, so a bad file fails create() and a reload keeps what runs).
  * 0, or -errno with the reason in err and *key the key it concerns. */
 int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key);
-/* Files changed since the contexts were made (looked at once a second at
- * most, as clients come): make new contexts; connections open keep the
- * ones they have. A file that does not load keeps the running contexts,
- * said once per change. */
-void fwd_tls_refresh(struct fwd *f);
+/* refresh(), for a reload that keeps the section: when a TLS file changed,
+ * PREPARE loads new contexts into f's staging (0, or -EINVAL logged: the
+ * reload is refused); COMMIT switches to them (open connections keep the
+ * old ones); ABORT drops them. */
+int fwd_tls_prepare(struct fwd *f);
+void fwd_tls_commit(struct fwd *f);
+void fwd_tls_abort(struct fwd *f);
 /* A warning worth logging at start (tls_verify off), or NULL. */
 const char *fwd_tls_warning(const struct fwd_conf *c);
 /* A TLS session over fd: server (terminating) or client to host (SNI

@@ -253,6 +253,7 @@ void fwd_release(struct fwd *f)
 	fwd_close_handed(f);
 	free(f->lfd);
 	fwd_upstreams_free(f);
+	fwd_tls_abort(f);
 	fwd_conf_free(&f->conf);
 	free(f);
 }

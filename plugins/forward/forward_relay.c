@@ -663,7 +663,6 @@ static int conn_tls_start(struct fwd_conn *c)
 	struct ssl_st **t = c->tls;
 	nh_error err;
 
-	fwd_tls_refresh(f);
 	if (f->conf.tls_down &&
 	    !(t[CLIENT] = fwd_tls_new(f->conf.tls_down, c->fd[CLIENT], 1, NULL, NULL, &err)))
 		goto fail;

@@ -244,47 +244,79 @@ int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 	return 0;
 }
 
-#define TLS_REFRESH_MS 1000
-
-void fwd_tls_refresh(struct fwd *f)
+/* The serial of the certificate a server context serves, as hex
+ * (OPENSSL_free it), or NULL. */
+static char *served_serial(SSL_CTX *ctx)
 {
-	struct fwd_conf *c = &f->conf;
-	struct fwd_file_sig now[4];
-	int64_t t = nh_loop_now_ms(f->loop);
-
-	if (!c->tls_up && !c->tls_down)
-		return;
-	if (c->tls.checked_ms && t - c->tls.checked_ms < TLS_REFRESH_MS)
-		return;
-	c->tls.checked_ms = t;
-	file_sigs(&c->tls, now);
-	if (memcmp(now, c->tls.sig, sizeof(now)) == 0)
-		return;
-
-	SSL_CTX *up = c->tls_up, *down = c->tls_down;
-	nh_error err;
-	const char *key;
-	c->tls_up = c->tls_down = NULL;
-	if (fwd_tls_setup(c, &err, &key) < 0) {
-		c->tls_up = up;
-		c->tls_down = down;
-		memcpy(c->tls.sig, now, sizeof(now)); /* said once; the next change retries */
-		nh_error(f->ctx, "%s: %s; keeping the certificates in use", key ? key : "tls", err.msg);
-		return;
-	}
-	/* Open connections hold references to the old contexts. */
-	SSL_CTX_free(up);
-	SSL_CTX_free(down);
-	X509 *x = c->tls_down ? SSL_CTX_get0_certificate(c->tls_down) : NULL;
+	X509 *x = ctx ? SSL_CTX_get0_certificate(ctx) : NULL;
 	char *serial = NULL;
+
 	if (x) {
 		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 		serial = bn ? BN_bn2hex(bn) : NULL;
 		BN_free(bn);
 	}
-	nh_notice(f->ctx, "TLS files changed: reloaded%s%s", serial ? "; serving certificate serial " : "",
+	return serial;
+}
+
+int fwd_tls_prepare(struct fwd *f)
+{
+	struct fwd_conf *c = &f->conf;
+	struct fwd_file_sig now[4], was[4];
+
+	if (!c->tls_up && !c->tls_down)
+		return 0;
+	file_sigs(&c->tls, now);
+	if (memcmp(now, c->tls.sig, sizeof(now)) == 0)
+		return 0;
+	/* fwd_tls_setup() fills c: build there, move the result to staging,
+	 * put the running contexts back. */
+	SSL_CTX *up = c->tls_up, *down = c->tls_down;
+	nh_error err;
+	const char *key;
+	memcpy(was, c->tls.sig, sizeof(was));
+	c->tls_up = c->tls_down = NULL;
+	int r = fwd_tls_setup(c, &err, &key);
+	f->staged_up = c->tls_up;
+	f->staged_down = c->tls_down;
+	memcpy(f->staged_sig, c->tls.sig, sizeof(now));
+	c->tls_up = up;
+	c->tls_down = down;
+	memcpy(c->tls.sig, was, sizeof(was));
+	if (r < 0) {
+		nh_error(f->ctx, "%s: %s; the certificates in use stay", key ? key : "tls", err.msg);
+		return -EINVAL;
+	}
+	f->staged = 1;
+	return 0;
+}
+
+void fwd_tls_commit(struct fwd *f)
+{
+	struct fwd_conf *c = &f->conf;
+
+	if (!f->staged)
+		return;
+	/* Open connections hold references to the old contexts. */
+	SSL_CTX_free(c->tls_up);
+	SSL_CTX_free(c->tls_down);
+	c->tls_up = f->staged_up;
+	c->tls_down = f->staged_down;
+	memcpy(c->tls.sig, f->staged_sig, sizeof(c->tls.sig));
+	f->staged_up = f->staged_down = NULL;
+	f->staged = 0;
+	char *serial = served_serial(c->tls_down);
+	nh_notice(f->ctx, "TLS files re-read%s%s", serial ? "; serving certificate serial " : "",
 		  serial ? serial : "");
 	OPENSSL_free(serial);
+}
+
+void fwd_tls_abort(struct fwd *f)
+{
+	SSL_CTX_free(f->staged_up);
+	SSL_CTX_free(f->staged_down);
+	f->staged_up = f->staged_down = NULL;
+	f->staged = 0;
 }
 
 const char *fwd_tls_warning(const struct fwd_conf *c)

@@ -42,7 +42,9 @@
  *        no control commands. Histogram series (metrics.h):
  *        nh_histogram_new(), nh_histogram_observe(), nh_histogram_del().
  *        The descriptor's .succeed: the host tells a changed section's new
- *        instance, on reload, which running one it replaces.
+ *        instance, on reload, which running one it replaces. The
+ *        descriptor's .refresh: a reload lets an unchanged instance re-read
+ *        the files its section names (certificates), all or nothing.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -148,8 +150,24 @@ struct nh_plugin {
 	 * succeed(); what state had taken over ends with state. So succeed()
 	 * only records the relation: it takes nothing and cannot fail. */
 	void (*succeed)(void *state, void *predecessor);
+	/* 2.1, optional: on a reload, a running instance whose section is
+	 * unchanged (so create() is not called) re-reads what lives outside
+	 * the file: certificates, keys, lists its keys name. Called with
+	 * NH_REFRESH_PREPARE after every create() of the reload succeeded and
+	 * before succeed() and any stop(): load and check everything into
+	 * staging, apply nothing; 0 (also when nothing changed), or -errno
+	 * with the problem logged: the reload is then refused, the running
+	 * configuration stays. Then exactly once, for each instance whose
+	 * PREPARE returned 0: NH_REFRESH_COMMIT when the reload is applied
+	 * (switch to what was staged; cannot fail), or NH_REFRESH_ABORT when
+	 * it is refused after all (another PREPARE or a start() failed: drop
+	 * the staging). */
+	int (*refresh)(void *state, int phase);
 	/* New fields go here, in a new minor. */
 };
+
+/* refresh()'s phase. */
+enum { NH_REFRESH_PREPARE, NH_REFRESH_COMMIT, NH_REFRESH_ABORT };
 
 #define NH_PLUGIN_DEFINE(...)                                                  \
 	__attribute__((visibility("default"))) const struct nh_plugin nethost_plugin = { \

@@ -197,24 +197,29 @@ metric() { awk -v s="$1{plugin=\"forward\",instance=\"$2\"${3:+,$3}}" 'index($0,
 [ "$(metric nethost_forward_http_bad_requests_total web)" = 0 ] || fail "bad requests on web: $(grep bad_requests "$TMP/metrics")"
 ok "a TLS client's reset crosses; handshakes counted by result in /metrics"
 
-# A renewed certificate: served to new clients after SIGHUP, open ones go on;
-# one that does not load keeps the running one.
+# A renewed certificate: served to new clients after SIGHUP (not before),
+# open ones go on; one that does not load refuses the reload and keeps the
+# running one.
 swap() { cp "$1.pem" "$C/new.pem" && mv "$C/new.pem" "$C/live.pem"; cp "$1.key" "$C/new.key" && mv "$C/new.key" "$C/live.key"; }
 [ "$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)" = 03E9 ] || fail "not serving serial 1001 at start"
 tool hold hold "$T" "$C/ca.pem" www.example.test 1.5
-sleep 1.1 # the files are looked at once a second at most
 swap "$C/srv2"
+sleep 0.2
+got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
+[ "$got" = 03E9 ] || fail "the renewed certificate was served before SIGHUP: serial $got"
 kill -HUP "$HOST_PID"
+wait_count "TLS files re-read; serving certificate serial 03EA" 1 || fail "SIGHUP did not re-read the TLS files"
 got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
 [ "$got" = 03EA ] || fail "renewed certificate not served: serial $got"
 wait_for_log "$TMP/hold.out" 5 "hold ok" || fail "the open connection did not survive: $(cat "$TMP/hold.out")"
-sleep 1.1
 echo garbage >"$C/new.pem" && mv "$C/new.pem" "$C/live.pem"
 kill -HUP "$HOST_PID"
+wait_count "reload refused: \[forward term\] cannot re-read its files" 1 ||
+	fail "a bad certificate file did not refuse the reload: $(tail -n 5 "$TMP/host.log")"
 got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)
 [ "$got" = 03EA ] || fail "a bad certificate file changed what is served: serial $got"
-wait_count "keeping the certificates in use" 1 || fail "no error line for the bad certificate file"
-ok "renewed certificate served without a restart (file change; SIGHUP harmless), open connection goes on; a bad one kept out"
+wait_count "the certificates in use stay" 1 || fail "no error line for the bad certificate file"
+ok "renewed certificate served after SIGHUP (not before), open connection goes on; a bad one refuses the reload"
 i=0
 while [ "$(fd_count "$HOST_PID")" != "$fds_before" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(fd_count "$HOST_PID")" = "$fds_before" ] || fail "fds: $fds_before at start, $(fd_count "$HOST_PID") after every TLS connection closed"

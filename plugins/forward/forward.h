@@ -252,6 +252,9 @@ struct fwd_conn_info {
 	int relaying;            /* connected upstream (else connecting) */
 	uint64_t bytes_up, bytes_down; /* delivered each way */
 	int64_t start_ms, last_ms;     /* loop clock: accepted, last bytes moved */
+	/* Each side's TLS: "TLSv1.3 TLS_AES_256_GCM_SHA384", "handshake" while
+	 * it runs, "-" for plain TCP. */
+	const char *tls_client, *tls_upstream;
 };
 /* Call fn for every live connection of f, newest first. */
 void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *ci, void *arg),

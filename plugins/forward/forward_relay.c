@@ -794,7 +794,18 @@ void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *c
 		   void *arg)
 {
 	for (const struct fwd_conn *c = f->conns; c; c = c->next) {
+		char tls[2][96];
+		for (int side = CLIENT; side <= UPSTREAM; side++) {
+			if (!c->tls[side])
+				snprintf(tls[side], sizeof(tls[side]), "-");
+			else if (!fwd_tls_done(c->tls[side]))
+				snprintf(tls[side], sizeof(tls[side]), "handshake");
+			else
+				fwd_tls_describe(c->tls[side], tls[side], sizeof(tls[side]));
+		}
 		struct fwd_conn_info ci = {
+			.tls_client = tls[CLIENT],
+			.tls_upstream = tls[UPSTREAM],
 			.client = &c->peer,
 			.upstream = c->up,
 			.relaying = c->fd[UPSTREAM] >= 0,

@@ -130,6 +130,9 @@ E=$(free_port); T=$(free_port); W=$(free_port); H=$(free_port); K=$(free_port); 
 start_tool echo echo 127.0.0.1 "$E"
 tool plainhost vhost "$H" - - - www.example.test plain
 cat >"$TMP/tls.ini" <<INI
+[nethost]
+control = $TMP/control.sock
+
 [http m]
 listen = 127.0.0.1:$MP
 
@@ -203,6 +206,16 @@ ok "a TLS client's reset crosses; handshakes counted by result in /metrics"
 swap() { cp "$1.pem" "$C/new.pem" && mv "$C/new.pem" "$C/live.pem"; cp "$1.key" "$C/new.key" && mv "$C/new.key" "$C/live.key"; }
 [ "$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)" = 03E9 ] || fail "not serving serial 1001 at start"
 tool hold hold "$T" "$C/ca.pem" www.example.test 1.5
+# nethost ctl conns names each side's TLS (the held connection).
+i=0
+until "$NETHOST" ctl -s "$TMP/control.sock" --json conns term >"$TMP/conns.json" 2>&1 &&
+	grep -q TLSv1 "$TMP/conns.json" || [ $i -ge 40 ]; do sleep 0.05; i=$((i + 1)); done
+python3 - "$TMP/conns.json" <<'PY' || fail "ctl conns: $(cat "$TMP/conns.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+conns = [c for inst in r["instances"] for c in inst["reply"]["conns"]]
+assert any(c["tls_client"].startswith("TLSv1.3 ") and c["tls_upstream"] == "-" for c in conns), conns
+PY
 swap "$C/srv2"
 sleep 0.2
 got=$($TLSTOOL serial "$T" "$C/ca.pem" www.example.test)

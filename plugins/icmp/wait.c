@@ -201,7 +201,9 @@ static void answered(const struct http_probe_result *r, void *arg)
 	char what[64], why[sizeof(t->last_error)];
 
 	t->probe = NULL;
-	t->http_status = r->code;
+	/* The last answer's: an attempt the deadline cut had none. */
+	if (r->code)
+		t->http_status = r->code;
 	snprintf(what, sizeof(what), "answered %ld", r->code);
 	if (!r->complete)
 		snprintf(why, sizeof(why), "%s", r->error);

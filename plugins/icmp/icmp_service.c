@@ -13,11 +13,14 @@
  *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
  *   nethost_icmp_rtt_seconds{target}        last round trip (NaN until one)
  *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
+ *   nethost_icmp_target_last_change_timestamp_seconds{target}
+ *                                           when up last changed (0 until the first round)
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "icmp.h"
 
@@ -26,7 +29,7 @@
 #define SERVICE_MAX_SERIES 4096
 
 struct target_metrics {
-	nh_gauge *up, *rtt;
+	nh_gauge *up, *rtt, *changed;
 	nh_counter *reply, *timeout, *error;
 };
 
@@ -75,10 +78,13 @@ static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target
 				  "result", "reply", NULL);
 	m->timeout = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
 				    "result", "timeout", NULL);
+	m->changed = nh_gauge_new(ctx, "nethost_icmp_target_last_change_timestamp_seconds",
+				  "When the target last went up or down, Unix time (the first "
+				  "round counts as a change; 0 before it)", "target", target, NULL);
 	if (url)
 		m->error = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target",
 					  target, "result", "error", NULL);
-	if (!m->up || !m->rtt || !m->reply || !m->timeout || (url && !m->error))
+	if (!m->up || !m->rtt || !m->changed || !m->reply || !m->timeout || (url && !m->error))
 		return -1;
 	m->rtt->value = NAN;
 	return 0;
@@ -88,6 +94,7 @@ static void metrics_del(struct target_metrics *m)
 {
 	nh_gauge_del(m->up);
 	nh_gauge_del(m->rtt);
+	nh_gauge_del(m->changed);
 	nh_counter_del(m->reply);
 	nh_counter_del(m->timeout);
 	nh_counter_del(m->error);
@@ -242,12 +249,30 @@ static void round_end(struct icmp_service *s)
 		nh_error(s->ctx, "cannot schedule the next round: %s", strerror(errno));
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+}
+
+/* was: -1 unknown (never probed), 0 down, 1 up. */
+static void mark_change(struct target_metrics *m, int was, int now, double when)
+{
+	if (was != now)
+		nh_gauge_set(m->changed, when);
+}
+
 static void sweep_metrics(struct icmp_service *s)
 {
+	double now = unix_now();
+
 	for (size_t i = 0; i < s->nhm; i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		struct target_metrics *m = &s->hm[i];
 		nh_gauge_set(m->up, h->alive);
+		mark_change(m, h->prev, h->alive, now);
 		if (h->alive)
 			nh_gauge_set(m->rtt, (double)h->rtt_us / 1e6);
 		/* Every probe but the one answered timed out. */
@@ -294,6 +319,7 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 		}
 	}
 	nh_gauge_set(u->m.up, r->ok);
+	mark_change(&u->m, u->prev, r->ok, unix_now());
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)

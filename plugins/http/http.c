@@ -9,6 +9,7 @@
  *           listen          = 127.0.0.1:9100   ; where to serve
  *           max_connections = 64               ; clients at once
  *           idle_timeout    = 10s              ; close a silent client
+ *           allow_reload    = no               ; POST /-/reload reloads the host
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +36,7 @@ static int http_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = nh_conf_error(sec, "listen", "%s", err.msg) < 0;
 	bad |= nh_conf_get_int(sec, "max_connections", 64, 1, 10000, &h->max_connections) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 10000, &h->idle_timeout_ms) < 0;
+	bad |= nh_conf_get_bool(sec, "allow_reload", 0, &h->allow_reload) < 0;
 	if (!bad && (h->idle_timeout_ms < 1000 || h->idle_timeout_ms % 1000))
 		bad = nh_conf_error(sec, "idle_timeout", "must be whole seconds, at least 1s") < 0;
 	/* MHD takes the timeout as an unsigned int of seconds. */
@@ -97,6 +99,7 @@ static const struct nh_conf_key http_keys[] = {
 	{ .name = "listen", .help = "ADDRESS:PORT to serve on (default " HTTP_DEFAULT_LISTEN ")" },
 	{ .name = "max_connections", .help = "clients served at once, 1-10000 (default 64)" },
 	{ .name = "idle_timeout", .help = "close a client silent this long, whole seconds, 1s-4294967295s (default 10s)" },
+	{ .name = "allow_reload", .help = "yes: POST /-/reload reloads the host's configuration (default no)" },
 	{ .name = NULL },
 };
 

@@ -1,7 +1,9 @@
 /* http plugin, private: the instance and what its files share.
  * http.c          the plugin: keys, start/stop, report
  * http_server.c   accepting clients and driving libmicrohttpd
- * http_routes.c   the answers: /metrics, /status, 400, 404, 405
+ * http_routes.c   the answers: /metrics, /status, 400, 404, 405, and the
+ *                 requests answered later (suspended, then resumed)
+ * http_lifecycle.c /-/healthy, /-/ready, POST /-/reload
  */
 #ifndef NETHOST_HTTP_H
 #define NETHOST_HTTP_H
@@ -14,13 +16,18 @@
 
 /* Answers we count, by status code (http_routes.c). */
 extern const unsigned int http_codes[];
-#define HTTP_NCODES 6
+#define HTTP_NCODES 7
+
+struct http_req;
+
+#define HTTP_TEXT "text/plain; charset=utf-8"
 
 struct http {
 	nh_ctx *ctx;
 	nh_addr listen;
 	long max_connections;
 	int64_t idle_timeout_ms;
+	int allow_reload;
 	nh_counter *requests[HTTP_NCODES];
 	nh_counter *accept_pauses; /* for lack of fds */
 
@@ -36,6 +43,27 @@ struct http {
 	int64_t emfile_log_ms;	/* last "pausing accepts" line */
 	int64_t mhd_log_ms;	/* start of the current MHD log second */
 	unsigned int mhd_logged, mhd_dropped;
+
+	/* http_routes.c: requests waiting for their answer */
+	struct http_req *suspended;
+};
+
+/* One request: what the access handler keeps between its calls. An
+ * answer that comes later (a probe, a reload) suspends the connection
+ * (http_req_suspend) and resumes it with http_req_finish(). */
+struct http_req {
+	struct http *h;
+	struct MHD_Connection *conn;
+	struct http_req *prev, *next; /* in h->suspended while suspended */
+	int suspended;
+	int answered;           /* the answer below is ready */
+	unsigned int code;
+	const char *type;
+	char *body;             /* malloc'd; NULL with answered: out of memory */
+	size_t len;
+	/* The work in flight: cancel() stops it without an answer. */
+	void (*cancel)(struct http_req *r);
+	void *job;
 };
 
 /* http_server.c */
@@ -48,5 +76,32 @@ void http_server_stop(struct http *h);
 enum MHD_Result http_answer(void *cls, struct MHD_Connection *conn, const char *url,
 			    const char *method, const char *version, const char *upload_data,
 			    size_t *upload_data_size, void **con_cls);
+/* MHD's MHD_OPTION_NOTIFY_COMPLETED: frees the request's state. */
+void http_request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+		       enum MHD_RequestTerminationCode why);
+/* Queue a response that owns body (malloc'd); NULL body: out of memory,
+ * answered 500. */
+enum MHD_Result http_reply(struct http *h, struct MHD_Connection *conn, unsigned int code,
+			   const char *type, char *body, size_t len);
+enum MHD_Result http_text(struct http *h, struct MHD_Connection *conn, unsigned int code,
+			  const char *text);
+/* Answer later: the connection sleeps until http_req_finish(); cancel
+ * (with job) ends the work if the request goes first (client gone,
+ * instance stopping). */
+void http_req_suspend(struct http_req *r, void (*cancel)(struct http_req *r), void *job);
+/* The answer (body malloc'd, owned from here; NULL: out of memory):
+ * wakes the connection, which sends it. */
+void http_req_finish(struct http_req *r, unsigned int code, const char *type, char *body,
+		     size_t len);
+void http_req_finish_text(struct http_req *r, unsigned int code, const char *text);
+/* Answer every suspended request 503 and cancel its work (stop). */
+void http_req_abort_all(struct http *h);
+/* Let MHD run soon (after a resume). */
+void http_server_kick(struct http *h);
+
+/* http_lifecycle.c: /-/healthy, /-/ready, POST /-/reload. */
+enum MHD_Result http_healthy(struct http_req *r);
+enum MHD_Result http_ready(struct http_req *r);
+enum MHD_Result http_reload(struct http_req *r);
 
 #endif

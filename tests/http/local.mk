@@ -14,5 +14,5 @@ TESTS += tests/http/test_metrics_ifaces.sh
 EXTRA_DIST += tests/http/test_metrics_ifaces.sh
 TESTS += tests/http/test_metrics_forward.sh
 EXTRA_DIST += tests/http/test_metrics_forward.sh
-TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh
-EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh
+TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh
+EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh

@@ -1,5 +1,6 @@
-/* http: serve the host's metrics (/metrics, Prometheus text format) and
- * status (/status, JSON) over HTTP.
+/* http: serve the host's metrics (/metrics, Prometheus text format),
+ * status (/status, JSON), blackbox-style probes (/probe) and the /-/
+ * lifecycle endpoints over HTTP.
  *
  * Built on libmicrohttpd, driven by the SDK loop (http_server.c); no
  * thread: handlers (http_routes.c) read metrics and status on the
@@ -16,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http.h"
+#include "probe.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:9100"
 
@@ -55,7 +56,11 @@ static int http_create(nh_ctx *ctx, const nh_section *sec, void **state)
 
 static void http_stop(void *state)
 {
-	http_server_stop(state);
+	struct http *h = state;
+
+	http_server_stop(h); /* cancels the probes in flight */
+	http_probes_free(h->web);
+	h->web = NULL;
 }
 
 static int http_start(void *state)
@@ -80,7 +85,10 @@ static int http_start(void *state)
 
 static void http_destroy(void *state)
 {
-	free(state);
+	struct http *h = state;
+
+	free(h->probe_buf);
+	free(h);
 }
 
 static void http_report(void *state)
@@ -106,7 +114,7 @@ static const struct nh_conf_key http_keys[] = {
 NH_PLUGIN_DEFINE(
 	.name = "http",
 	.version = "1.0",
-	.summary = "serves /metrics (Prometheus) and /status (JSON) over HTTP",
+	.summary = "serves /metrics (Prometheus), /status (JSON), /probe (blackbox-style) and /-/ over HTTP",
 	.keys = http_keys,
 	.create = http_create,
 	.start = http_start,

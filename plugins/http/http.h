@@ -4,6 +4,7 @@
  * http_routes.c   the answers: /metrics, /status, 400, 404, 405, and the
  *                 requests answered later (suspended, then resumed)
  * http_lifecycle.c /-/healthy, /-/ready, POST /-/reload
+ * probe*.c       /probe (probe.h)
  */
 #ifndef NETHOST_HTTP_H
 #define NETHOST_HTTP_H
@@ -46,6 +47,9 @@ struct http {
 
 	/* http_routes.c: requests waiting for their answer */
 	struct http_req *suspended;
+	/* probe*.c: made on the first /probe that needs them */
+	struct http_probes *web;
+	uint8_t *probe_buf;     /* HTTP_PROBE_BUF bytes (probe.h): ICMP receive */
 };
 
 /* One request: what the access handler keeps between its calls. An
@@ -103,5 +107,8 @@ void http_server_kick(struct http *h);
 enum MHD_Result http_healthy(struct http_req *r);
 enum MHD_Result http_ready(struct http_req *r);
 enum MHD_Result http_reload(struct http_req *r);
+
+/* probe.c: GET /probe?target=T&module=M */
+enum MHD_Result http_probe(struct http_req *r);
 
 #endif

@@ -14,5 +14,7 @@ TESTS += tests/http/test_metrics_ifaces.sh
 EXTRA_DIST += tests/http/test_metrics_ifaces.sh
 TESTS += tests/http/test_metrics_forward.sh
 EXTRA_DIST += tests/http/test_metrics_forward.sh
-TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh
-EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh
+TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh \
+	tests/http/test_probe_blackbox.sh tests/http/test_probe_prometheus.sh
+EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh \
+	tests/http/test_probe_blackbox.sh tests/http/test_probe_prometheus.sh

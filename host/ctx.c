@@ -29,6 +29,21 @@ static struct json_object *status(const nh_ctx *ctx)
 	return o;
 }
 
+static host_ctl_fn ctl_fn;
+static void *ctl_arg;
+
+void host_set_ctl(host_ctl_fn fn, void *arg)
+{
+	ctl_fn = fn;
+	ctl_arg = arg;
+}
+
+static int ctl_call(const nh_ctx *ctx, const char *instance, int argc, char **argv,
+		    struct json_object **out)
+{
+	return ctl_fn ? ctl_fn(ctl_arg, ctx, instance, argc, argv, out) : -ENOTSUP;
+}
+
 static char *metrics_text(const nh_ctx *ctx, size_t *len)
 {
 	return host_metrics_text(len);
@@ -40,6 +55,7 @@ static const struct nh_host_ops host_ops = {
 	.series_del = host_series_del,
 	.metrics_text = metrics_text,
 	.status = status,
+	.ctl_call = ctl_call,
 };
 
 static nh_ctx *ctx_new(nh_loop *loop, const char *name, const char *plugin, const char *instance)

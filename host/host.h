@@ -25,6 +25,10 @@ void host_log_set_target(enum host_log_target target, const char *ident);
 void host_log_set_stamps(int on);
 /* The level every context reads (nh_ctx.log_level). */
 const int *host_log_level(void);
+/* While lines is an array (NULL: off), every error and warning line is
+ * also appended to it, without a timestamp (nethost ctl reload's
+ * problems). */
+void host_log_capture(struct json_object *lines);
 /* nh_host_ops.log */
 void host_log_ops_line(const nh_ctx *ctx, int level, const char *msg);
 
@@ -43,6 +47,10 @@ int host_metrics_count(void);
 
 /* The status builder the service installs (NULL: none, as for CLI). */
 void host_set_status(struct json_object *(*fn)(void *arg), void *arg);
+/* What runs nh_ctl_call() (the service installs it; NULL: -ENOTSUP). */
+typedef int (*host_ctl_fn)(void *arg, const nh_ctx *caller, const char *instance, int argc,
+			   char **argv, struct json_object **out);
+void host_set_ctl(host_ctl_fn fn, void *arg);
 /* A context for instance [plugin instance], or for CLI command cmd.
  * NULL with errno set. */
 nh_ctx *host_ctx_new(nh_loop *loop, const char *plugin, const char *instance);

@@ -159,3 +159,22 @@ void instance_report(struct instance *in)
 	if (in->ctx && in->plugin->desc->report)
 		plugin_report(in);
 }
+
+const struct nh_ctl_command *instance_ctl_find(const struct instance *in, const char *name)
+{
+	if (!in->started || !in->ctx)
+		return NULL;
+	for (const struct nh_ctl_command *c = in->plugin->desc->ctl_commands; c && c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int instance_ctl(struct instance *in, const struct nh_ctl_command *c, int argc, char **argv,
+		 nh_ctl_reply *reply)
+{
+	crash_enter(in->plugin->name, in->sec->instance, "a control command's run()");
+	int r = c->run(in->state, argc, argv, reply);
+	crash_leave();
+	return r;
+}

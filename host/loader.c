@@ -389,6 +389,17 @@ static int check_descriptor(const struct nh_plugin *d, const char *name, const c
 		else if (!c->run)
 			return nh_error_set(err, EINVAL, "plugin '%s' (%s): command '%s' has no run()",
 					    name, path, c->name);
+	if (d->ctl_commands && !d->keys)
+		return nh_error_set(err, EINVAL, "plugin '%s' (%s): has control commands but runs "
+				    "no instances (no config keys)", name, path);
+	for (const struct nh_ctl_command *c = d->ctl_commands; c && c->name; c++)
+		if (strlen(c->name) > NH_NAME_MAX || strchr(c->name, '/') || !c->name[0])
+			return nh_error_set(err, EINVAL, "plugin '%s' (%s): control command name "
+					    "'%.20s' is empty, has a '/' or is longer than %d characters",
+					    name, path, c->name, NH_NAME_MAX);
+		else if (!c->run)
+			return nh_error_set(err, EINVAL, "plugin '%s' (%s): control command '%s' has "
+					    "no run()", name, path, c->name);
 	return 0;
 }
 

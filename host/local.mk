@@ -17,6 +17,11 @@ host_nethost_SOURCES = \
 	host/completion.h \
 	host/crash.c \
 	host/crash.h \
+	host/control.c \
+	host/ctl_client.c \
+	host/ctl_client.h \
+	host/ctl_dispatch.c \
+	host/ctl_text.c \
 	host/descriptor.c \
 	host/descriptor.h \
 	host/loader.c \

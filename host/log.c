@@ -17,6 +17,7 @@
 static int log_level = NH_LOG_INFO;
 static enum host_log_target log_target = HOST_LOG_STDERR;
 static int log_stamps = 1;
+static struct json_object *capture; /* host_log_capture() */
 
 static const char *const level_names[] = {
 	[NH_LOG_ERR] = "error",   [NH_LOG_WARN] = "warning", [NH_LOG_NOTICE] = "notice",
@@ -76,6 +77,11 @@ static void write_line(const char *name, int level, const char *raw)
 	char msg[4 * 2048];
 
 	nh_escape(raw, msg, sizeof(msg));
+	if (capture && level <= NH_LOG_WARN) {
+		char line[sizeof(msg) + 2 * NH_NAME_MAX + 4];
+		snprintf(line, sizeof(line), "%s%s%s", name ? name : "", name ? ": " : "", msg);
+		json_object_array_add(capture, json_object_new_string(line));
+	}
 	if (level < NH_LOG_ERR)
 		level = NH_LOG_ERR;
 	if (level > NH_LOG_DEBUG)
@@ -105,6 +111,11 @@ static void write_line(const char *name, int level, const char *raw)
 		fprintf(stderr, "%s%s: %s: %s\n", stamp, level_names[level], name, msg);
 	else
 		fprintf(stderr, "%s%s: %s\n", stamp, level_names[level], msg);
+}
+
+void host_log_capture(struct json_object *lines)
+{
+	capture = lines;
 }
 
 void host_log_ops_line(const nh_ctx *ctx, int level, const char *msg)

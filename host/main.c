@@ -13,6 +13,7 @@
 
 #include "completion.h"
 #include "crash.h"
+#include "ctl_client.h"
 #include "loader.h"
 #include "host.h"
 #include "service.h"
@@ -22,6 +23,7 @@ static const char usage_text[] =
 	"       nethost [OPTIONS] -t -c FILE         check FILE and its plugins, then exit\n"
 	"       nethost [OPTIONS] serve -c FILE      same as -c FILE\n"
 	"       nethost [OPTIONS] plugins [--json]   list the plugins found\n"
+	"       nethost [OPTIONS] ctl COMMAND        ask the running service (nethost ctl --help)\n"
 	"       nethost [OPTIONS] COMMAND [ARGS...]  run a plugin's command\n"
 	"       nethost [OPTIONS] completion bash    print the bash completion script\n"
 	"       nethost help [COMMAND|PLUGIN]        show help (also: nethost COMMAND --help)\n"
@@ -168,6 +170,7 @@ static const struct builtin_command builtin_help[] = {
 		     "List every plugin found on the search path: name, version, summary, file;\n"
 		     "with --json also its commands and config keys. Exit 1 if one was refused.\n"
 		     "      --json       a JSON array of the plugins\n" },
+	{ "ctl", ctl_usage },
 	{ "help", "usage: nethost help [COMMAND | PLUGIN]\n\n"
 		  "Show the host's help, a command's usage, or a plugin's commands and keys.\n" },
 	{ "completion", "usage: nethost [OPTIONS] completion bash\n\n"
@@ -424,6 +427,8 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "plugins") == 0) {
 		code = list_plugins(&ld, argc, argv);
+	} else if (strcmp(cmd, "ctl") == 0) {
+		code = ctl_main(&opt, argc, argv);
 	} else if (strcmp(cmd, "completion") == 0) {
 		code = print_completion(&ld, argc, argv);
 	} else {

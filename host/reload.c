@@ -228,6 +228,7 @@ static void commit(struct service *svc, struct generation *next, struct loader *
 	}
 	apply_log_settings(hs, svc->opt);
 	set_pid_file(svc, hs->pid_file);
+	control_apply(svc, hs->control);
 	svc->reloads++;
 }
 
@@ -282,7 +283,7 @@ static void reload_file(struct service *svc)
 		  started);
 }
 
-void reload(struct service *svc)
+int reload(struct service *svc)
 {
 	struct timespec ts;
 
@@ -295,4 +296,5 @@ void reload(struct service *svc)
 	reload_file(svc);
 	notify_ready(svc, svc->reloads != before ? "reloaded" :
 			  "reload failed, the running configuration stays");
+	return svc->reloads != before ? 0 : -EINVAL;
 }

@@ -90,6 +90,8 @@ static int service_prepare(struct service *svc, const struct host_options *opt,
 static void service_cleanup(struct service *svc)
 {
 	host_set_status(NULL, NULL);
+	host_set_ctl(NULL, NULL);
+	control_close(svc);
 	generation_free(&svc->cur);
 	set_pid_file(svc, NULL);
 	loaders_free(svc);
@@ -133,6 +135,7 @@ int service_run(const struct host_options *opt)
 	svc.started_us = nh_now_us();
 	svc.started_at = time(NULL);
 	host_set_status(status_build, &svc);
+	host_set_ctl(ctl_plugin_call, &svc);
 
 	for (int i = 0; i < svc.cur.n; i++)
 		if (instance_start(svc.cur.inst[i]) < 0) {
@@ -142,6 +145,10 @@ int service_run(const struct host_options *opt)
 			return 1;
 		}
 	set_pid_file(&svc, hs.pid_file);
+	if (control_open(&svc, hs.control, &hs) < 0) {
+		service_cleanup(&svc);
+		return 1;
+	}
 	/* Privileged sockets are open now: give up what opened them. */
 	if (drop_privileges(&hs) < 0) {
 		service_cleanup(&svc);

@@ -37,6 +37,7 @@ struct host_settings {
 	uid_t uid; /* (uid_t)-1: keep the user we started as */
 	gid_t gid;
 	const char *user;
+	const char *control; /* the control socket's path, or NULL: none */
 };
 
 struct service {
@@ -55,6 +56,8 @@ struct service {
 	int64_t started_us;   /* monotonic, for the uptime */
 	time_t started_at;    /* wall clock, for people */
 	int reloads;          /* successful ones */
+	int ctl_running;      /* inside a control command's run(): no nesting */
+	struct control *control; /* the control socket, or NULL */
 };
 
 /* ---- instance lifecycle (instance.c) ------------------------------- */
@@ -73,6 +76,11 @@ int instance_restore(nh_loop *loop, struct instance *in);
 void instance_free(struct instance *in);
 /* The plugin's report(), if it has one (SIGUSR1). */
 void instance_report(struct instance *in);
+/* in's control command name; NULL when it has none or is not started. */
+const struct nh_ctl_command *instance_ctl_find(const struct instance *in, const char *name);
+/* Run control command c of in (a started instance): its exit code. */
+int instance_ctl(struct instance *in, const struct nh_ctl_command *c, int argc, char **argv,
+		 nh_ctl_reply *reply);
 
 /* ---- generations and reload (reload.c) ----------------------------- */
 
@@ -85,8 +93,9 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 /* Free every instance and the config. */
 void generation_free(struct generation *g);
 int generation_has(const struct generation *g, const struct instance *in);
-/* SIGHUP: re-read the file; applied whole or not at all. */
-void reload(struct service *svc);
+/* SIGHUP (and nethost ctl reload): re-read the file; applied whole or
+ * not at all. 0 applied, -EINVAL refused (every problem logged). */
+int reload(struct service *svc);
 /* The loader for [nethost] plugin_path = ini_path: the current one when
  * the path did not change, else a new one added to svc->loaders (made
  * current only when its generation is committed). NULL when out of
@@ -122,6 +131,42 @@ int drop_privileges(const struct host_settings *hs);
 void check_pid_file(nh_section *sec, const char *path);
 /* Write path (NULL: none), removing the previous one if it differs. */
 void set_pid_file(struct service *svc, const char *path);
+
+/* ---- the control socket (control.c) -------------------------------- */
+
+/* Largest request a client may send (one line of JSON). */
+#define CTL_REQUEST_MAX 16384
+
+/* Listen on path (0600, owned by hs->uid/gid when the service changes
+ * user), after the instances started. 0 or -errno (logged). */
+int control_open(struct service *svc, const char *path, const struct host_settings *hs);
+/* After a reload: move the socket when [nethost] control changed (a
+ * failure is logged and the old socket stays). */
+void control_apply(struct service *svc, const char *path);
+/* Close the socket and every client. */
+void control_close(struct service *svc);
+/* Where it listens (svc->control is set). */
+const char *control_path(const struct service *svc);
+
+/* ---- control commands (ctl_dispatch.c) ----------------------------- */
+
+/* Run one request (argv as the client sent it): a fresh response
+ * {"code": N, "reply": {...}} or {"code": N, "error": "..."}; NULL when
+ * out of memory. *stop is set when the service should stop once the
+ * response went out. */
+struct json_object *ctl_dispatch(struct service *svc, int argc, char **argv, int *stop);
+
+/* The instance "plugin/name" of the running generation, or NULL. */
+struct instance *ctl_find_instance(const struct service *svc, const char *name);
+/* Run in's control command argv[0]: {"code": N, "reply": {...}} or
+ * {"code": N, "error": "..."} in *out (the caller's). The exit code, or
+ * -errno with *out NULL (-ENOENT: no such command, -EBUSY: nested,
+ * -ENOMEM). */
+int ctl_run_instance(struct service *svc, struct instance *in, int argc, char **argv,
+		     struct json_object **out);
+/* nh_ctl_call() for plugins (host_set_ctl). */
+int ctl_plugin_call(void *arg, const nh_ctx *caller, const char *instance, int argc, char **argv,
+		    struct json_object **out);
 
 /* ---- status JSON (status.c) ---------------------------------------- */
 

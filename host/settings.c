@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/un.h>
 
 #include "service_internal.h"
 
@@ -12,6 +13,7 @@ static const struct nh_conf_key host_keys[] = {
 	{ .name = "pid_file", .help = "write the process id here while running" },
 	{ .name = "user", .help = "after start-up, run as this user (needs root; drops every capability)" },
 	{ .name = "group", .help = "with user: run as this group (default: the user's primary group)" },
+	{ .name = "control", .help = "the control socket for nethost ctl (a path; off when unset)" },
 	{ .name = NULL },
 };
 
@@ -29,6 +31,11 @@ void read_host_settings(nh_config *cfg, struct host_settings *hs)
 	nh_section_check_keys(sec, host_keys);
 	nh_conf_get_str(sec, "plugin_path", NULL, &hs->plugin_path);
 	nh_conf_get_str(sec, "pid_file", NULL, &hs->pid_file);
+	nh_conf_get_str(sec, "control", NULL, &hs->control);
+	if (hs->control && (!hs->control[0] || hs->control[0] == '@' ||
+			    strlen(hs->control) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+		nh_conf_error(sec, "control", "'%s': give a file path of at most %zu characters",
+			      hs->control, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	nh_conf_get_str(sec, "log_level", "info", &level);
 	nh_conf_get_str(sec, "log_target", "stderr", &target);
 	int lv = host_log_level_parse(level);

@@ -43,6 +43,12 @@ static void add_instances(const struct service *svc, struct json_object *insts)
 		nh_json_add_str(p, "plugin", in->sec->plugin);
 		nh_json_add_str(p, "name", in->sec->instance);
 		nh_json_add_bool(p, "started", in->started);
+		nh_json_add_str(p, "state", in->started ? "running" : "stopped");
+		/* Its control commands (nh_ctl_call, nethost ctl PLUGIN/NAME). */
+		struct json_object *ctl = json_object_new_array();
+		for (const struct nh_ctl_command *c = in->plugin->desc->ctl_commands; c && c->name; c++)
+			json_object_array_add(ctl, json_object_new_string(c->name));
+		json_object_object_add(p, "ctl", ctl);
 		json_object_array_add(insts, p);
 	}
 }

@@ -1,6 +1,6 @@
 # libnethost: the SDK every plugin links against, and nothing else. It
 # exports exactly the functions of the public headers, listed in
-# sdk/libnethost.sym under the version node NETHOST_2.0.
+# sdk/libnethost.sym under the version nodes NETHOST_2.0 and NETHOST_2.1.
 lib_LTLIBRARIES += sdk/libnethost.la
 sdk_libnethost_la_SOURCES = \
 	sdk/nh_internal.h \
@@ -10,6 +10,7 @@ sdk_libnethost_la_SOURCES = \
 	sdk/cidr.c \
 	sdk/cli_opts.c \
 	sdk/conf.c \
+	sdk/ctl.c \
 	sdk/ctx.c \
 	sdk/json.c \
 	sdk/log.c \
@@ -27,6 +28,7 @@ EXTRA_sdk_libnethost_la_DEPENDENCIES = sdk/libnethost.sym
 nethostinclude_HEADERS += \
 	sdk/nethost/cli.h \
 	sdk/nethost/conf.h \
+	sdk/nethost/ctl.h \
 	sdk/nethost/ctx.h \
 	sdk/nethost/json.h \
 	sdk/nethost/log.h \

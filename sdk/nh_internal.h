@@ -27,6 +27,16 @@ struct nh_host_ops {
 	char *(*metrics_text)(const nh_ctx *ctx, size_t *len);
 	/* The host's status as a fresh JSON object, or NULL with errno. */
 	struct json_object *(*status)(const nh_ctx *ctx);
+	/* nh_ctl_call() (2.1): same contract. */
+	int (*ctl_call)(const nh_ctx *ctx, const char *instance, int argc, char **argv,
+			struct json_object **out);
+};
+
+/* What a control command's run() fills (nh_ctl_reply_json, nh_ctl_fail);
+ * the host makes one per call. */
+struct nh_ctl_reply {
+	struct json_object *json; /* the reply's object */
+	char error[1024];         /* nh_ctl_fail()'s message; "" when none */
 };
 
 enum nh_series_type { NH_SERIES_COUNTER, NH_SERIES_GAUGE };

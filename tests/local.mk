@@ -17,7 +17,8 @@ CHECK_TEST_LDADD = host/libnhhost.la sdk/libnethost.la $(CHECK_LIBS) $(JSONC_LIB
 TEST_PLUGIN_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 check_LTLIBRARIES += tests/plugins/badabi.la tests/plugins/nosym.la \
 	tests/plugins/failcreate.la tests/plugins/wrongname.la \
-	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/abi20.la tests/plugins/keyhelp.la \
+	tests/plugins/abi1.la tests/plugins/abinewer.la tests/plugins/abi20.la tests/plugins/abi21.la \
+	tests/plugins/keyhelp.la \
 	tests/plugins/undefsym.la tests/plugins/crashy.la
 tests_plugins_abi1_la_SOURCES = tests/plugins/abi1.c
 tests_plugins_abi1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -30,6 +31,12 @@ tests_plugins_abi20_la_CPPFLAGS = -I$(top_srcdir)/tests/abi/2.0 -I$(top_builddir
 tests_plugins_abi20_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_plugins_abi20_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi20_la_LIBADD = $(PLUGIN_LIBADD)
+# Against the frozen 2.1 headers only.
+tests_plugins_abi21_la_SOURCES = tests/plugins/abi21.c
+tests_plugins_abi21_la_CPPFLAGS = -I$(top_srcdir)/tests/abi/2.1 -I$(top_builddir) -D_GNU_SOURCE
+tests_plugins_abi21_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_plugins_abi21_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi21_la_LIBADD = $(PLUGIN_LIBADD) $(JSONC_LIBS)
 EXTRA_DIST += tests/abi
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -58,10 +65,10 @@ tests_plugins_crashy_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/test_host_cli.sh tests/test_host_config.sh tests/test_host_loader.sh \
 	tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
-	tests/test_host_reload.sh tests/test_host_completion.sh
+	tests/test_host_reload.sh tests/test_host_completion.sh tests/test_host_ctl.sh
 EXTRA_DIST += tests/lib.sh tests/test_host_cli.sh tests/test_host_config.sh \
 	tests/test_host_loader.sh tests/test_host_service.sh tests/test_example_plugin.sh tests/test_host_privileges.sh \
-	tests/test_host_reload.sh tests/test_host_completion.sh \
+	tests/test_host_reload.sh tests/test_host_completion.sh tests/test_host_ctl.sh \
 	tests/valgrind.supp tests/valgrind-run tests/valgrind-nethost
 include tests/forward/local.mk
 include tests/icmp/local.mk

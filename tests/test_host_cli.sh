@@ -7,7 +7,7 @@ grep -q "usage: nethost" "$TMP/help" || fail "--help has no usage"
 grep -q "Exit codes: 0 ok, 1 the job failed, 2 usage or configuration error" "$TMP/help" || fail "--help has no exit codes"
 ok "--help"
 
-"$NETHOST" --version | grep -q "^nethost [0-9.]* (plugin ABI 2.0)$" || fail "--version"
+"$NETHOST" --version | grep -q "^nethost [0-9.]* (plugin ABI 2.1)$" || fail "--version"
 ok "--version"
 
 "$NETHOST" > /dev/null 2>&1

@@ -21,7 +21,7 @@ check_conf missing '[nosuchplugin x]' \
 check_conf nosym '[nosym x]' \
 	"plugin 'nosym' ($PLUGINS/nosym.la): no 'nethost_plugin' descriptor symbol"
 check_conf badabi '[badabi x]' \
-	"plugin 'badabi' ($PLUGINS/badabi.la): ABI mismatch: built for ABI 3.0, this host speaks ABI 2.0"
+	"plugin 'badabi' ($PLUGINS/badabi.la): ABI mismatch: built for ABI 3.0, this host speaks ABI 2.1"
 check_conf wrongname '[wrongname x]' \
 	"plugin 'wrongname' ($PLUGINS/wrongname.la): descriptor names itself 'somethingelse', not 'wrongname'"
 check_conf failcreate '[failcreate x]

@@ -7,13 +7,15 @@
  *   - all state in a struct handed back to every callback (no globals);
  *   - a listener (accept batches, fd-shortage pauses, a client limit),
  *     a buffered writer per client, a metric, a timer;
- *   - a CLI client command on the SDK's option parser and client.
+ *   - a CLI client command on the SDK's option parser and client;
+ *   - a control command (ABI 2.1), asked of the running instance.
  *
  * Service:  [skeleton NAME]
  *           listen   = 127.0.0.1:7100   ; where to accept (required)
  *           greeting = hello            ; the line each client gets
  *           every    = 10s              ; how often to log the count
  * CLI:      nethost skeleton [--timeout DUR] HOST:PORT
+ * Control:  nethost ctl skeleton/NAME stats [--json]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -142,6 +144,24 @@ static void skeleton_report(void *state)
 	nh_info(sk->ctx, "clients=%llu", (unsigned long long)sk->served->value);
 }
 
+/* nethost ctl skeleton/NAME stats: what the running instance knows, as
+ * JSON the host prints as text or as it is (--json). Runs on the host's
+ * loop: answer from memory, never block. */
+static int skeleton_ctl_stats(void *state, int argc, char **argv, nh_ctl_reply *reply)
+{
+	struct skeleton *sk = state;
+	struct json_object *o = nh_ctl_reply_json(reply);
+	char where[NH_ADDR_STRLEN];
+
+	if (argc > 1)
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "%s takes no arguments", argv[0]);
+	nh_json_add_str(o, "listen", nh_addr_format(&sk->listen, 1, where, sizeof(where)));
+	nh_json_add_str(o, "greeting", sk->greeting);
+	nh_json_add_int(o, "served", (int64_t)sk->served->value);
+	nh_json_add_int(o, "active", nh_listener_active(sk->listener));
+	return NH_EXIT_OK;
+}
+
 /* nethost skeleton [--timeout DUR] HOST:PORT: print the server's greeting. */
 static int skeleton_cmd(nh_ctx *ctx, int argc, char **argv)
 {
@@ -187,9 +207,15 @@ static const struct nh_command skeleton_commands[] = {
 	{ .name = NULL },
 };
 
+static const struct nh_ctl_command skeleton_ctl[] = {
+	{ .name = "stats", .usage = "stats", .summary = "clients greeted and connected now",
+	  .run = skeleton_ctl_stats },
+	{ .name = NULL },
+};
+
 NH_PLUGIN_DEFINE(
 	.name = "skeleton",
-	.version = "2.0",
+	.version = "2.1",
 	.summary = "template plugin: greets TCP clients, counts them, logs the count",
 	.keys = skeleton_keys,
 	.create = skeleton_create,
@@ -198,4 +224,5 @@ NH_PLUGIN_DEFINE(
 	.destroy = skeleton_destroy,
 	.report = skeleton_report,
 	.commands = skeleton_commands,
+	.ctl_commands = skeleton_ctl, /* ABI 2.1: needs a 2.1 host */
 );

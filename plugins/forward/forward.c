@@ -286,4 +286,5 @@ NH_PLUGIN_DEFINE(
 	.destroy = forward_destroy,
 	.report = forward_report,
 	.commands = forward_commands,
+	.ctl_commands = fwd_ctl_commands,
 );

@@ -122,4 +122,19 @@ int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer);
 void fwd_conn_close_all(struct fwd *f);
 void fwd_pool_free(struct fwd *f);
 
+/* One live connection as the control command shows it. */
+struct fwd_conn_info {
+	const nh_addr *client;
+	const nh_addr *upstream; /* relaying to, or being tried; NULL before the first */
+	int relaying;            /* connected upstream (else connecting) */
+	uint64_t bytes_up, bytes_down; /* delivered each way */
+	int64_t start_ms, last_ms;     /* loop clock: accepted, last bytes moved */
+};
+/* Call fn for every live connection of f, newest first. */
+void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *ci, void *arg),
+		   void *arg);
+
+/* forward_ctl.c: the control commands of [forward NAME] (ABI 2.1). */
+extern const struct nh_ctl_command fwd_ctl_commands[];
+
 #endif

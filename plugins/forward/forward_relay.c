@@ -511,3 +511,22 @@ int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer)
 	conn_connect(c);
 	return 0;
 }
+
+/* ---- the control command's view (forward_ctl.c) ---------------------- */
+
+void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *ci, void *arg),
+		   void *arg)
+{
+	for (const struct fwd_conn *c = f->conns; c; c = c->next) {
+		struct fwd_conn_info ci = {
+			.client = &c->peer,
+			.upstream = c->up,
+			.relaying = c->fd[UPSTREAM] >= 0,
+			.bytes_up = c->h[CLIENT].bytes,
+			.bytes_down = c->h[UPSTREAM].bytes,
+			.start_ms = c->start_ms,
+			.last_ms = c->fd[UPSTREAM] >= 0 ? c->last_ms : c->start_ms,
+		};
+		fn(&ci, arg);
+	}
+}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <netinet/in.h>
 
 #include <nethost/nethost.h>
@@ -298,6 +299,46 @@ int icmp_service_start(void *state);
 void icmp_service_stop(void *state);
 void icmp_service_destroy(void *state);
 void icmp_service_report(void *state);
+
+/* ---- icmp_targets.c: each target's recent results; `nethost ctl targets` */
+
+/* Results kept per target: a fixed ring of 16 (152 bytes a target with
+ * its header: a /16 sweep keeps 10 MB of them). */
+#define ICMP_RECENT 16
+
+struct icmp_result {
+	uint32_t at;    /* unix seconds */
+	int32_t rtt_us; /* -1: no answer (for a URL: not a 2xx in time) */
+};
+
+struct icmp_target_log {
+	int8_t state;   /* -1 not probed yet, 0 down, 1 up */
+	uint8_t next;   /* ring slot the next result goes to */
+	uint8_t count;  /* results held, up to ICMP_RECENT */
+	int64_t since;  /* unix seconds of the last change of state (the first result's) */
+	int64_t last_rtt_us; /* the last answer's, -1 none yet */
+	struct icmp_result ring[ICMP_RECENT];
+};
+
+/* One round's outcome for a target: up with rtt_us, or down (rtt_us -1). */
+void icmp_target_log_add(struct icmp_target_log *t, int up, int64_t rtt_us, time_t now);
+
+/* What `targets` shows of one target. */
+struct icmp_target_view {
+	const char *name;   /* the address or URL */
+	const struct icmp_target_log *log;
+	uint64_t sent, answered; /* probes since the start (URLs: rounds, good ones) */
+	const char *error;  /* a URL's last failure, or NULL */
+};
+
+/* icmp_service.c: fn for every target of a running [icmp NAME], in
+ * config order (swept hosts, then URLs); the instance's round count and
+ * interval in *rounds and *every_ms. */
+void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_view *v, void *arg),
+			      void *arg, unsigned long *rounds, int64_t *every_ms);
+
+/* The control commands of [icmp NAME] (ABI 2.1). */
+extern const struct nh_ctl_command icmp_ctl_commands[];
 
 /* The longest duration a command option takes (1 day): far from where
  * a deadline in microseconds would overflow. */

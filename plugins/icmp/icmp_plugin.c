@@ -124,4 +124,5 @@ NH_PLUGIN_DEFINE(
 	.destroy = icmp_service_destroy,
 	.report = icmp_service_report,
 	.commands = icmp_commands,
+	.ctl_commands = icmp_ctl_commands,
 );

@@ -60,6 +60,8 @@ struct icmp_service {
 	struct sweep_round last;
 	struct target_metrics *hm; /* per swept host, nhm of them */
 	size_t nhm;
+	/* Recent results: swept hosts, then URLs (icmp_targets.c). */
+	struct icmp_target_log *logs;
 };
 
 static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
@@ -195,6 +197,11 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad |= nh_conf_error(sec, "targets", "empty") < 0;
 	free(targets);
 	free(store);
+	size_t nlogs = (s->sw ? sweep_count(s->sw) : 0) + (size_t)s->nurls;
+	if (!bad && !(s->logs = calloc(nlogs ? nlogs : 1, sizeof(*s->logs))))
+		bad = 1;
+	for (size_t i = 0; s->logs && i < nlogs; i++)
+		s->logs[i] = (struct icmp_target_log){ .state = -1, .last_rtt_us = -1 };
 	s->every_ms = every_ms;
 	s->timeout_ms = p.timeout_ms;
 	s->retries = p.retries;
@@ -288,6 +295,11 @@ static void service_round_done(struct sweep *sw, const struct sweep_round *r, vo
 	(void)sw;
 	s->last = *r;
 	sweep_metrics(s);
+	time_t now = time(NULL);
+	for (size_t i = 0; i < sweep_count(s->sw); i++) {
+		struct sweep_host *h = sweep_host(s->sw, i);
+		icmp_target_log_add(&s->logs[i], h->alive, h->rtt_us, now);
+	}
 	if (s->rounds == 0)
 		log_first(s, r);
 	else
@@ -320,6 +332,8 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 	}
 	nh_gauge_set(u->m.up, r->ok);
 	mark_change(&u->m, u->prev, r->ok, unix_now());
+	icmp_target_log_add(&s->logs[(s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls)], r->ok,
+			    (int64_t)(r->seconds * 1e6), time(NULL));
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)
@@ -446,6 +460,7 @@ void icmp_service_destroy(void *state)
 	for (int i = 0; i < s->nurls; i++)
 		free(s->urls[i].url);
 	free(s->urls);
+	free(s->logs);
 	free(s);
 }
 
@@ -483,5 +498,37 @@ void icmp_service_report(void *state)
 			s->rounds, (double)h->rtt_min_us / 1000.0,
 			(double)h->rtt_sum_us / (double)h->answered / 1000.0,
 			(double)h->rtt_max_us / 1000.0);
+	}
+}
+
+void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_view *v, void *arg),
+			      void *arg, unsigned long *rounds, int64_t *every_ms)
+{
+	struct icmp_service *s = state;
+	size_t nhosts = s->sw ? sweep_count(s->sw) : 0;
+	char host[NH_ADDR_STRLEN];
+
+	*rounds = s->rounds;
+	*every_ms = s->every_ms;
+	for (size_t i = 0; i < nhosts; i++) {
+		struct sweep_host *h = sweep_host(s->sw, i);
+		struct icmp_target_view v = {
+			.name = sweep_host_format(h, host, sizeof(host)),
+			.log = &s->logs[i],
+			.sent = h->sent,
+			.answered = h->answered,
+		};
+		fn(&v, arg);
+	}
+	for (int i = 0; i < s->nurls; i++) {
+		struct url_target *u = &s->urls[i];
+		struct icmp_target_view v = {
+			.name = u->url,
+			.log = &s->logs[nhosts + (size_t)i],
+			.sent = u->rounds,
+			.answered = u->good,
+			.error = u->error,
+		};
+		fn(&v, arg);
 	}
 }

@@ -18,6 +18,7 @@ plugins_icmp_icmp_la_SOURCES = \
 	plugins/icmp/icmp_cli.c \
 	plugins/icmp/icmp_plugin.c \
 	plugins/icmp/icmp_service.c \
+	plugins/icmp/icmp_targets.c \
 	plugins/icmp/ping.c \
 	plugins/icmp/sweep.c \
 	plugins/icmp/sweep_cmd.c \

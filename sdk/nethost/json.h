@@ -28,7 +28,8 @@ void nh_json_add_double(struct json_object *obj, const char *key, double val);
  *    "config_file": "/etc/nethost.ini", "started": "2026-11-22T04:30:00Z",
  *    "uptime_seconds": 12.5, "reloads": 0,
  *    "plugins": [{"name", "version", "file"}...],
- *    "instances": [{"plugin", "name", "started": true}...]}
+ *    "instances": [{"plugin", "name", "started": true, "state": "running",
+ *                   "ctl": ["conns"...]}...]}   (state, ctl: 2.1)
  * Keys are only ever added. NULL with errno ENOENT where the host keeps
  * no status (CLI commands), ENOMEM. */
 struct json_object *nh_host_status(const nh_ctx *ctx);

@@ -8,6 +8,7 @@
 #include <nethost/conf.h>
 #include <nethost/json.h>
 #include <nethost/cli.h>
+#include <nethost/ctl.h>
 #include <nethost/plugin.h>
 #include <nethost/metrics.h>
 #include <nethost/stream.h>

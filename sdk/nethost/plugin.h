@@ -15,8 +15,9 @@
  *     remove anything.
  *   - No struct crosses between plugin and SDK by value or as an array
  *     unless its size travels with it: the descriptor records the sizes of
- *     itself, nh_conf_key and nh_command as the plugin knew them (the host
- *     reads only what is there and takes zero for the rest); options and
+ *     itself, nh_conf_key, nh_command and (2.1) nh_ctl_command as the
+ *     plugin knew them (the host reads only what is there and takes zero
+ *     for the rest); options and
  *     stats structs start with `size_t size`; everything else is opaque
  *     behind accessors. The value types nh_addr, nh_cidr, nh_range and
  *     nh_error (sock.h) are frozen for the life of a major.
@@ -35,6 +36,10 @@
  *        buffered writer, CLI client), CLI option parsers and
  *        nh_cli_run_until_signal() (cli.h), nh_escape() (log.h). rtnl, echo
  *        and status left the public SDK.
+ *   2.1  control commands (ctl.h): the descriptor's .ctl_commands table
+ *        (stride .ctl_size, after .commands), nh_ctl_reply_json(),
+ *        nh_ctl_fail(), nh_ctl_call(). A 2.0 descriptor reads as having
+ *        no control commands.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -42,6 +47,7 @@
 #include <stdint.h>
 
 #include <nethost/conf.h>
+#include <nethost/ctl.h>
 #include <nethost/log.h>
 #include <nethost/loop.h>
 
@@ -50,7 +56,7 @@ extern "C" {
 #endif
 
 #define NH_ABI_MAJOR 2
-#define NH_ABI_MINOR 0
+#define NH_ABI_MINOR 1
 #define NH_ABI_VERSION ((uint32_t)((NH_ABI_MAJOR << 16) | NH_ABI_MINOR))
 #define NH_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
 #define NH_ABI_MINOR_OF(v) ((uint32_t)(v) & 0xffffu)
@@ -108,6 +114,12 @@ struct nh_plugin {
 
 	/* Table of CLI subcommands (see struct nh_command), or NULL. */
 	const struct nh_command *commands;
+
+	/* 2.1: sizeof(struct nh_ctl_command), the stride of .ctl_commands. */
+	uint32_t ctl_size;
+	/* 2.1: control commands of a running instance (see <nethost/ctl.h>),
+	 * ending with an entry whose name is NULL; or NULL. */
+	const struct nh_ctl_command *ctl_commands;
 	/* New fields go here, in a new minor. */
 };
 
@@ -115,7 +127,8 @@ struct nh_plugin {
 	__attribute__((visibility("default"))) const struct nh_plugin nethost_plugin = { \
 		.abi = NH_ABI_VERSION, .size = sizeof(struct nh_plugin),               \
 		.key_size = sizeof(struct nh_conf_key),                                \
-		.command_size = sizeof(struct nh_command), __VA_ARGS__ }
+		.command_size = sizeof(struct nh_command),                             \
+		.ctl_size = sizeof(struct nh_ctl_command), __VA_ARGS__ }
 
 #ifdef __cplusplus
 }

@@ -15,14 +15,14 @@ refused() { # NAME EXPECTED
 	ok "$1 refused: $2"
 }
 
-refused abi1 "plugin 'abi1' ($PLUGINS/abi1.la): ABI mismatch: built for ABI 1.0, this host speaks ABI 2.0"
-refused abinewer "plugin 'abinewer' ($PLUGINS/abinewer.la): ABI mismatch: built for ABI 2.1, this host speaks ABI 2.0"
+refused abi1 "plugin 'abi1' ($PLUGINS/abi1.la): ABI mismatch: built for ABI 1.0, this host speaks ABI 2.1"
+refused abinewer "plugin 'abinewer' ($PLUGINS/abinewer.la): ABI mismatch: built for ABI 2.2, this host speaks ABI 2.1"
 
 # Its command is refused with the same reason, not "unknown command".
 "$NETHOST" -p "$PLUGINS" abinewer > "$TMP/cmd.out" 2>&1
 rc=$?
 [ $rc = 2 ] || fail "command of a refused plugin: exit $rc, want 2"
-grep -q "ABI mismatch: built for ABI 2.1" "$TMP/cmd.out" || { cat "$TMP/cmd.out"; fail "command of a refused plugin: reason not given"; }
+grep -q "ABI mismatch: built for ABI 2.2" "$TMP/cmd.out" || { cat "$TMP/cmd.out"; fail "command of a refused plugin: reason not given"; }
 ok "a refused plugin's command says why"
 
 # Built against the frozen 2.0 headers: loads, reads its keys, runs its
@@ -38,11 +38,17 @@ ok "its key table is read at its own stride"
 out=$("$NETHOST" -p "$PLUGINS" abi20 hello) || fail "frozen 2.0 command failed"
 [ "$out" = "abi20: hello" ] || fail "frozen 2.0 command printed '$out'"
 ok "its command runs"
-# The frozen copy is what 2.0 shipped: the current headers may only have grown.
-for h in "$top_srcdir"/tests/abi/2.0/nethost/*.h; do
-	[ -f "$top_srcdir/sdk/nethost/$(basename "$h")" ] || fail "sdk/nethost/$(basename "$h") is gone (a 2.0 header)"
+# The frozen copies are what 2.0 and 2.1 shipped: the current headers may only have grown.
+for h in "$top_srcdir"/tests/abi/2.*/nethost/*.h; do
+	[ -f "$top_srcdir/sdk/nethost/$(basename "$h")" ] || fail "sdk/nethost/$(basename "$h") is gone (a released header)"
 done
-ok "every 2.0 header still exists"
+ok "every 2.0 and 2.1 header still exists"
+
+# Built against the frozen 2.1 headers: loads (its control table read at its stride).
+[ -f "$PLUGINS/abi21.la" ] || fail "tests/plugins/abi21.la not built"
+printf '[abi21 x]\nword = frozen\n' > "$TMP/abi21.ini"
+"$NETHOST" -p "$PLUGINS" -t -c "$TMP/abi21.ini" > "$TMP/abi21.out" 2>&1 || { cat "$TMP/abi21.out"; fail "frozen 2.1 plugin refused"; }
+ok "a plugin built against the frozen 2.1 headers passes -t"
 
 # And it runs as a service instance on the current host.
 start_host "$TMP/abi20.ini" -p "$PLUGINS"

@@ -1,0 +1,65 @@
+/* The control commands of [forward NAME] (ABI 2.1):
+ *
+ *   nethost ctl conns [NAME]            every live connection
+ *   nethost ctl forward/NAME conns
+ *
+ * Answered from the connection list as it is now, on the host's loop. */
+#include <stdio.h>
+
+#include "forward.h"
+
+/* A reply lists at most this many connections (the newest); "total" says
+ * how many there are. max_connections defaults to 4096. */
+#define FWD_CTL_MAX_CONNS 10000
+
+struct conns_walk {
+	struct json_object *list;
+	int64_t now_ms;
+	long shown;
+};
+
+static void add_conn(const struct fwd_conn_info *ci, void *arg)
+{
+	struct conns_walk *cw = arg;
+	char client[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
+
+	if (cw->shown >= FWD_CTL_MAX_CONNS)
+		return;
+	struct json_object *o = json_object_new_object();
+	nh_json_add_str(o, "client", nh_addr_format(ci->client, 1, client, sizeof(client)));
+	if (ci->upstream)
+		nh_addr_format(ci->upstream, 1, up, sizeof(up));
+	nh_json_add_str(o, "upstream", up);
+	nh_json_add_str(o, "state", ci->relaying ? "relaying" : "connecting");
+	nh_json_add_int(o, "bytes_up", (int64_t)ci->bytes_up);
+	nh_json_add_int(o, "bytes_down", (int64_t)ci->bytes_down);
+	nh_json_add_double(o, "age_seconds", (double)(cw->now_ms - ci->start_ms) / 1000.0);
+	nh_json_add_double(o, "idle_seconds", (double)(cw->now_ms - ci->last_ms) / 1000.0);
+	json_object_array_add(cw->list, o);
+	cw->shown++;
+}
+
+static int ctl_conns(void *state, int argc, char **argv, nh_ctl_reply *reply)
+{
+	struct fwd *f = state;
+	struct json_object *o = nh_ctl_reply_json(reply);
+	struct conns_walk cw = { .now_ms = nh_loop_now_ms(f->loop) };
+
+	if (argc > 1)
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "%s takes no arguments", argv[0]);
+	if (!(cw.list = json_object_new_array()))
+		return nh_ctl_fail(reply, NH_EXIT_FAIL, "out of memory");
+	fwd_conn_each(f, add_conn, &cw);
+	nh_json_add_int(o, "total", f->st.active);
+	nh_json_add_int(o, "accepted", (int64_t)f->st.accepted->value);
+	nh_json_add_int(o, "failed", (int64_t)f->st.failed->value);
+	json_object_object_add(o, "conns", cw.list);
+	return NH_EXIT_OK;
+}
+
+const struct nh_ctl_command fwd_ctl_commands[] = {
+	{ .name = "conns", .usage = "conns",
+	  .summary = "live connections: client, upstream, state, bytes each way, age",
+	  .run = ctl_conns },
+	{ .name = NULL },
+};

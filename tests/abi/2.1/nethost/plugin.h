@@ -1,0 +1,136 @@
+/* nethost plugin ABI: the one struct a plugin exports.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * `nethost_plugin`, a `const struct nh_plugin` filled with designated
+ * initializers (see the template, examples/skeleton/skeleton.c):
+ *
+ *     NH_PLUGIN_DEFINE(.name = "hello", .version = "1.0", ...);
+ *
+ * ABI rules (checked by tools/abi-check against sdk/abi/ on every build):
+ *   - NH_ABI_VERSION is (major << 16 | minor). The host loads a plugin
+ *     whose major equals its own and whose minor is not newer than its
+ *     own, and says why it refuses any other.
+ *   - A minor bump only adds: functions, and fields at the end of a
+ *     struct that carries its size. A major bump is needed to change or
+ *     remove anything.
+ *   - No struct crosses between plugin and SDK by value or as an array
+ *     unless its size travels with it: the descriptor records the sizes of
+ *     itself, nh_conf_key, nh_command and (2.1) nh_ctl_command as the
+ *     plugin knew them (the host reads only what is there and takes zero
+ *     for the rest); options and
+ *     stats structs start with `size_t size`; everything else is opaque
+ *     behind accessors. The value types nh_addr, nh_cidr, nh_range and
+ *     nh_error (sock.h) are frozen for the life of a major.
+ *   - A plugin that wants a call added in a later minor tests
+ *     nh_abi_host() first.
+ *
+ * ABI changelog:
+ *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,
+ *        sock, conf, json, rtnl, echo, metrics, status.
+ *   2.0  the SDK is the plugin ABI and nothing else (libnethost exports
+ *        only the functions of these headers, version node NETHOST_2.0):
+ *        sized descriptor and tables; nh_abi_host(); nh_conf_key.required;
+ *        nh_error carries its errno; log level asked with nh_log_enabled();
+ *        metrics text and the host status through the ctx; nh_ctx_plugin();
+ *        stream helpers (stream.h: listener with nh_listener_pause(),
+ *        buffered writer, CLI client), CLI option parsers and
+ *        nh_cli_run_until_signal() (cli.h), nh_escape() (log.h). rtnl, echo
+ *        and status left the public SDK.
+ *   2.1  control commands (ctl.h): the descriptor's .ctl_commands table
+ *        (stride .ctl_size, after .commands), nh_ctl_reply_json(),
+ *        nh_ctl_fail(), nh_ctl_call(). A 2.0 descriptor reads as having
+ *        no control commands.
+ */
+#ifndef NETHOST_PLUGIN_H
+#define NETHOST_PLUGIN_H
+
+#include <stdint.h>
+
+#include <nethost/conf.h>
+#include <nethost/ctl.h>
+#include <nethost/log.h>
+#include <nethost/loop.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NH_ABI_MAJOR 2
+#define NH_ABI_MINOR 1
+#define NH_ABI_VERSION ((uint32_t)((NH_ABI_MAJOR << 16) | NH_ABI_MINOR))
+#define NH_ABI_MAJOR_OF(v) ((uint32_t)(v) >> 16)
+#define NH_ABI_MINOR_OF(v) ((uint32_t)(v) & 0xffffu)
+
+/* The symbol the host looks up in every plugin file. */
+#define NH_PLUGIN_SYMBOL "nethost_plugin"
+
+/* A CLI subcommand: `nethost NAME ARGS...`. A table of them ends with an
+ * entry whose name is NULL. run() gets a context whose
+ * loop is fresh and whose log prefix is the command name; argv[0] is NAME.
+ * It returns the process exit code: 0 ok, 1 the job failed, 2 usage error. */
+struct nh_command {
+	const char *name;    /* "ping" */
+	const char *usage;   /* "ping [-c COUNT] HOST": shown by --help and on usage errors */
+	const char *summary; /* one line for `nethost --help` */
+	int (*run)(nh_ctx *ctx, int argc, char **argv);
+};
+
+/* The descriptor. Every callback gets the instance's own state pointer:
+ * a plugin keeps no globals, so several instances run side by side. */
+struct nh_plugin {
+	uint32_t abi;        /* NH_ABI_VERSION the plugin was built against: first, in every major */
+	uint32_t size;       /* sizeof(struct nh_plugin) as the plugin knew it */
+	uint16_t key_size;   /* sizeof(struct nh_conf_key): the stride of .keys */
+	uint16_t command_size; /* sizeof(struct nh_command): the stride of .commands */
+	const char *name;    /* must equal the file name: "forward" for forward.so */
+	const char *version; /* the plugin's own version, free-form */
+	const char *summary; /* one line for `nethost plugins` */
+
+	/* Keys a `[name INSTANCE]` section may hold, ending with an entry
+	 * whose name is NULL; others are errors. NULL means the plugin runs no
+	 * service instances. */
+	const struct nh_conf_key *keys;
+
+	/* Read the section with the nh_conf_get_* getters, allocate state.
+	 * Open nothing yet: a reload calls create() on the new file before it
+	 * stops anything. The return value is the verdict: 0, or -errno with
+	 * every problem reported once (the getters and nh_conf_error() do
+	 * it; the host adds a line only when none was). */
+	int (*create)(nh_ctx *ctx, const nh_section *sec, void **state);
+	/* Open sockets, add watchers and timers. 0 or -errno (log why). On
+	 * failure destroy() follows, without stop(): it must release what
+	 * start() opened before failing. A reload that cannot start a new
+	 * instance rolls back to the running configuration. */
+	int (*start)(void *state);
+	/* Stop taking new work: close listeners, cancel timers. */
+	void (*stop)(void *state);
+	/* Release everything: remaining fds, memory. Called after stop(), or
+	 * instead of start() when a reload is abandoned. */
+	void (*destroy)(void *state);
+
+	/* Log counters and state at info level (the host calls it on
+	 * SIGUSR1). Optional. */
+	void (*report)(void *state);
+
+	/* Table of CLI subcommands (see struct nh_command), or NULL. */
+	const struct nh_command *commands;
+
+	/* 2.1: sizeof(struct nh_ctl_command), the stride of .ctl_commands. */
+	uint32_t ctl_size;
+	/* 2.1: control commands of a running instance (see <nethost/ctl.h>),
+	 * ending with an entry whose name is NULL; or NULL. */
+	const struct nh_ctl_command *ctl_commands;
+	/* New fields go here, in a new minor. */
+};
+
+#define NH_PLUGIN_DEFINE(...)                                                  \
+	__attribute__((visibility("default"))) const struct nh_plugin nethost_plugin = { \
+		.abi = NH_ABI_VERSION, .size = sizeof(struct nh_plugin),               \
+		.key_size = sizeof(struct nh_conf_key),                                \
+		.command_size = sizeof(struct nh_command),                             \
+		.ctl_size = sizeof(struct nh_ctl_command), __VA_ARGS__ }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

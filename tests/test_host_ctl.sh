@@ -94,7 +94,7 @@ json "
 assert r['abi'] == '2.1' and r['config_file'] == '$CONF' and r['control'] == '$SOCK', r
 assert r['uptime_seconds'] >= 0 and r['reloads'] == 0
 i = {x['plugin'] + '/' + x['name']: x for x in r['instances']}
-assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['conns'], i
+assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['conns', 'upstreams'], i
 assert i['skeleton/s']['ctl'] == ['stats'] and i['abi21/new']['ctl'] == ['say'], i
 assert i['abi20/old']['ctl'] == [] and i['abi20/old']['state'] == 'running', i
 " status
@@ -128,6 +128,12 @@ json "assert r['conns'][0]['bytes_up'] == 13, r" forward/web conns
 ctl conns nope > /dev/null 2> "$TMP/err" && fail "conns of an unknown instance succeeded"
 grep -q "no running instance 'nope' has 'conns'" "$TMP/err" || fail "conns nope: $(cat "$TMP/err")"
 ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON)"
+json "
+[u] = r['upstreams']
+assert u['upstream'] == '127.0.0.1:$PU' and u['state'] == 'up' and u['connects_ok'] == 1, u
+assert u['connects_failed'] == 0 and 'error' not in u, u
+" forward/web upstreams
+ok "upstreams: the upstream is up after a connect to it"
 
 # ---- targets -------------------------------------------------------------
 if [ $ROOT = 1 ]; then

@@ -23,6 +23,9 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 	fwd_stats_init(&f->st);
 	f->conf = *conf; /* takes ownership */
 	memset(conf, 0, sizeof(*conf));
+	if ((f->up_state = calloc((size_t)f->conf.n_up, sizeof(*f->up_state))))
+		for (int i = 0; i < f->conf.n_up; i++)
+			f->up_state[i].state = -1;
 	/* read()/write() instead of splice(): to compare, to test the
 	 * fallback, or to step around a kernel whose splice misbehaves. */
 	const char *ns = getenv("NETHOST_FORWARD_NO_SPLICE");
@@ -199,6 +202,7 @@ void fwd_free(struct fwd *f)
 	nh_timer_del(f->trim); /* the closes above may have armed it */
 	fwd_pool_free(f);
 	fwd_conf_free(&f->conf);
+	free(f->up_state);
 	free(f);
 }
 

@@ -5,6 +5,7 @@
  *                 requests answered later (suspended, then resumed)
  * http_lifecycle.c /-/healthy, /-/ready, POST /-/reload
  * probe*.c       /probe (probe.h)
+ * page*.c        the status page at / (page.h)
  */
 #ifndef NETHOST_HTTP_H
 #define NETHOST_HTTP_H
@@ -20,6 +21,8 @@ extern const unsigned int http_codes[];
 #define HTTP_NCODES 7
 
 struct http_req;
+
+#define HTTP_PROBE_LOG 32
 
 #define HTTP_TEXT "text/plain; charset=utf-8"
 
@@ -50,6 +53,16 @@ struct http {
 	/* probe*.c: made on the first /probe that needs them */
 	struct http_probes *web;
 	uint8_t *probe_buf;     /* HTTP_PROBE_BUF bytes (probe.h): ICMP receive */
+	/* The last HTTP_PROBE_LOG /probe results, for the page (a ring). */
+	struct http_probe_log {
+		int64_t at;          /* unix seconds */
+		char module[16];
+		char target[128];
+		int success;
+		double seconds;
+		char error[160];
+	} probe_log[HTTP_PROBE_LOG];
+	unsigned int probe_log_next, probe_log_count;
 };
 
 /* One request: what the access handler keeps between its calls. An
@@ -110,5 +123,7 @@ enum MHD_Result http_reload(struct http_req *r);
 
 /* probe.c: GET /probe?target=T&module=M */
 enum MHD_Result http_probe(struct http_req *r);
+/* page.c: GET / (?format=html|json|csv) */
+enum MHD_Result http_page(struct http_req *r);
 
 #endif

@@ -207,6 +207,8 @@ static enum MHD_Result route(struct http_req *r, const char *url)
 		return http_reload(r);
 	if (strcmp(url, "/probe") == 0)
 		return http_probe(r);
+	if (strcmp(url, "/") == 0)
+		return http_page(r);
 	return http_text(h, r->conn, MHD_HTTP_NOT_FOUND, "not found (try /metrics or /status)\n");
 }
 

@@ -15,8 +15,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 
+#include "page.h"
 #include "probe.h"
 
 #define HTTP_PROBE_DEFAULT_MS 10000
@@ -104,9 +106,53 @@ static void probe_free(struct probe *p)
 	free(p);
 }
 
+static void probe_log_add(struct probe *p)
+{
+	struct http *h = p->h;
+	struct http_probe_log *e = &h->probe_log[h->probe_log_next];
+
+	*e = (struct http_probe_log){ .at = time(NULL), .success = p->success,
+				      .seconds = (double)(nh_now_us() - p->start_us) / 1e6 };
+	snprintf(e->module, sizeof(e->module), "%s", p->mod->name);
+	/* The page shows the first 127 and 159 characters: enough to tell. */
+	snprintf(e->target, sizeof(e->target), "%.127s", p->target);
+	if (!p->success)
+		snprintf(e->error, sizeof(e->error), "%.159s", p->error[0] ? p->error : "no answer in time");
+	h->probe_log_next = (h->probe_log_next + 1) % HTTP_PROBE_LOG;
+	if (h->probe_log_count < HTTP_PROBE_LOG)
+		h->probe_log_count++;
+}
+
+struct json_object *probe_log_json(struct http *h)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (unsigned int i = 0; list && i < h->probe_log_count; i++) {
+		const struct http_probe_log *e =
+			&h->probe_log[(h->probe_log_next + HTTP_PROBE_LOG - 1 - i) % HTTP_PROBE_LOG];
+		struct json_object *o = json_object_new_object();
+		char when[32];
+		struct tm tm;
+		time_t t = (time_t)e->at;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		nh_json_add_str(o, "at", when);
+		nh_json_add_str(o, "module", e->module);
+		nh_json_add_str(o, "target", e->target);
+		nh_json_add_bool(o, "success", e->success);
+		nh_json_add_double(o, "seconds", e->seconds);
+		if (e->error[0])
+			nh_json_add_str(o, "error", e->error);
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
 void probe_done(struct probe *p)
 {
 	size_t len = 0;
+
+	probe_log_add(p);
 
 	nh_timer_del(p->deadline);
 	p->deadline = NULL;

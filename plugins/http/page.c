@@ -111,7 +111,8 @@ static struct json_object *metrics_by_instance(struct http *h)
 	for (char *line = text; *line;) {
 		char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
-		if (*line != '#')
+		/* Per-target series (a sweep's thousands) are skipped unparsed. */
+		if (*line != '#' && !memmem(line, n, ",target=\"", 9))
 			add_sample(by, line, n);
 		line += n + (nl ? 1 : 0);
 	}

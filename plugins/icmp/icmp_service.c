@@ -11,7 +11,9 @@
  *
  * Metrics per target (an address of the sweep, or the URL):
  *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
- *   nethost_icmp_rtt_seconds{target}        last round trip (NaN until one)
+ *   nethost_icmp_last_rtt_seconds{target}   last round trip (NaN until one)
+ *   nethost_icmp_rtt_seconds{target}        RTT histogram, through `ctl histograms`
+ *                                           (the http plugin's /metrics renders it)
  *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
  *   nethost_icmp_target_last_change_timestamp_seconds{target}
  *                                           when up last changed (0 until the first round)
@@ -62,6 +64,10 @@ struct icmp_service {
 	size_t nhm;
 	/* Recent results: swept hosts, then URLs (icmp_targets.c). */
 	struct icmp_target_log *logs;
+	/* RTT histograms of the first nhist of them (icmp_hist.c). */
+	struct icmp_hist_conf hconf;
+	struct icmp_hist *hist;
+	size_t nhist;
 };
 
 static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
@@ -73,7 +79,7 @@ static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target
 	m->up = nh_gauge_new(ctx, "nethost_icmp_target_up",
 			     "1 when the target answered in the last round, else 0", "target", target,
 			     NULL);
-	m->rtt = nh_gauge_new(ctx, "nethost_icmp_rtt_seconds",
+	m->rtt = nh_gauge_new(ctx, "nethost_icmp_last_rtt_seconds",
 			      "Round trip of the last answer (NaN until one came)", "target", target,
 			      NULL);
 	m->reply = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
@@ -202,6 +208,11 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = 1;
 	for (size_t i = 0; s->logs && i < nlogs; i++)
 		s->logs[i] = (struct icmp_target_log){ .state = -1, .last_rtt_us = -1 };
+	int hr = icmp_hist_conf(sec, &s->hconf);
+	bad |= hr < 0;
+	s->nhist = nlogs < ICMP_HIST_MAX_TARGETS ? nlogs : ICMP_HIST_MAX_TARGETS;
+	if (!bad && s->nhist && !(s->hist = calloc(s->nhist, sizeof(*s->hist))))
+		bad = 1;
 	s->every_ms = every_ms;
 	s->timeout_ms = p.timeout_ms;
 	s->retries = p.retries;
@@ -299,6 +310,8 @@ static void service_round_done(struct sweep *sw, const struct sweep_round *r, vo
 	for (size_t i = 0; i < sweep_count(s->sw); i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		icmp_target_log_add(&s->logs[i], h->alive, h->rtt_us, now);
+		if (h->alive && i < s->nhist)
+			icmp_hist_observe(&s->hconf, &s->hist[i], (double)h->rtt_us / 1e6);
 	}
 	if (s->rounds == 0)
 		log_first(s, r);
@@ -332,8 +345,10 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 	}
 	nh_gauge_set(u->m.up, r->ok);
 	mark_change(&u->m, u->prev, r->ok, unix_now());
-	icmp_target_log_add(&s->logs[(s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls)], r->ok,
-			    (int64_t)(r->seconds * 1e6), time(NULL));
+	size_t ti = (s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls);
+	icmp_target_log_add(&s->logs[ti], r->ok, (int64_t)(r->seconds * 1e6), time(NULL));
+	if (r->ok && ti < s->nhist)
+		icmp_hist_observe(&s->hconf, &s->hist[ti], r->seconds);
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)
@@ -461,6 +476,7 @@ void icmp_service_destroy(void *state)
 		free(s->urls[i].url);
 	free(s->urls);
 	free(s->logs);
+	free(s->hist);
 	free(s);
 }
 
@@ -531,4 +547,23 @@ void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_v
 		};
 		fn(&v, arg);
 	}
+}
+
+const struct icmp_hist_conf *icmp_service_each_hist(void *state,
+						    void (*fn)(const char *target,
+							       const struct icmp_hist_conf *hc,
+							       const struct icmp_hist *h, void *arg),
+						    void *arg, size_t *total)
+{
+	struct icmp_service *s = state;
+	size_t nhosts = s->sw ? sweep_count(s->sw) : 0;
+	char host[NH_ADDR_STRLEN];
+
+	*total = nhosts + (size_t)s->nurls;
+	for (size_t i = 0; i < s->nhist; i++) {
+		const char *name = i < nhosts ? sweep_host_format(sweep_host(s->sw, i), host, sizeof(host))
+					      : s->urls[i - nhosts].url;
+		fn(name, &s->hconf, &s->hist[i], arg);
+	}
+	return &s->hconf;
 }

@@ -108,5 +108,8 @@ const struct nh_ctl_command icmp_ctl_commands[] = {
 	{ .name = "targets", .usage = "targets",
 	  .summary = "each target: state, since when, last RTT, loss, the last 16 RTTs",
 	  .run = ctl_targets },
+	{ .name = "histograms", .usage = "histograms",
+	  .summary = "RTT histograms per target: bucket bounds, cumulative counts, sum, count",
+	  .run = icmp_ctl_histograms },
 	{ .name = NULL },
 };

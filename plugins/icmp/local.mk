@@ -16,6 +16,7 @@ pkglib_LTLIBRARIES += plugins/icmp/icmp.la
 plugins_icmp_icmp_la_SOURCES = \
 	plugins/icmp/icmp.h \
 	plugins/icmp/icmp_cli.c \
+	plugins/icmp/icmp_hist.c \
 	plugins/icmp/icmp_plugin.c \
 	plugins/icmp/icmp_service.c \
 	plugins/icmp/icmp_targets.c \

@@ -3,7 +3,9 @@
 # the multi-target relabelling pattern against /probe (modules http_2xx
 # and tcp_connect), and a plain job for /metrics. Prometheus' HTTP API
 # then has probe_success 1 for both probe targets, with the instance label
-# the relabelling set, and the icmp instance's per-target series.
+# the relabelling set, and the icmp instance's per-target series: its RTT
+# histogram is one (Prometheus' metadata says so) that histogram_quantile
+# reads.
 . "$top_srcdir/tests/lib.sh"
 need_cmd prometheus prometheus
 need_cmd curl curl
@@ -83,4 +85,12 @@ v=$(query "nethost_icmp_target_last_change_timestamp_seconds{target=\"http://127
 [ -n "$v" ] || fail "no last change timestamp in Prometheus"
 until_value "increase(nethost_icmp_probes_total{result=\"reply\"}[5s]) > bool 0" 1
 ok "Prometheus scraped /metrics: the icmp instance's series, probes counting"
+H="nethost_icmp_rtt_seconds"
+until_value "${H}_count{job=\"nethost\",target=\"http://127.0.0.1:$HP/ok\"} > bool 0" 1
+q=$(query "histogram_quantile(0.5, sum by (le) (${H}_bucket{job=\"nethost\"})) > bool 0")
+[ "$q" = 1 ] || fail "histogram_quantile over ${H}_bucket: '$q'"
+t=$(curl -s "http://127.0.0.1:$PPORT/api/v1/metadata?metric=$H" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["'$H'"][0]["type"])')
+[ "$t" = histogram ] || fail "Prometheus has $H as '$t'"
+ok "Prometheus has $H as a histogram, histogram_quantile reads it"
 stop_host

@@ -91,16 +91,18 @@ static void conn_answer(struct ctl_conn *cc, struct json_object *resp)
 	cc->answered = 1;
 	if (!text)
 		r = nh_writer_printf(cc->w, "{\"code\":1,\"error\":\"out of memory\"}\n");
-	else
-		r = nh_writer_printf(cc->w, "%s\n", text);
+	else if ((r = nh_writer_write(cc->w, text, strlen(text))) == 0)
+		r = nh_writer_write(cc->w, "\n", 1);
 	if (r == -ENOBUFS)
 		nh_writer_printf(cc->w, "{\"code\":1,\"error\":\"response too large\"}\n");
 	json_object_put(resp);
 	/* Input left unread at close() resets the connection, which can
 	 * destroy the response (a client still sending an over-long or
 	 * refused request): end our side once the response is out, and
-	 * read the client's rest away until it closes. */
-	if (nh_writer_queued(cc->w) == 0 && shutdown(nh_writer_fd(cc->w), SHUT_WR) == 0) {
+	 * read the client's rest away until it closes. `stop` does not
+	 * wait for the client: its request was read whole. */
+	if (!cc->stop_after && nh_writer_queued(cc->w) == 0 &&
+	    shutdown(nh_writer_fd(cc->w), SHUT_WR) == 0) {
 		cc->draining = 1;
 		return;
 	}

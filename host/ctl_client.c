@@ -12,6 +12,10 @@
 
 #include "ctl_client.h"
 
+/* Where the installed unit's service listens when [nethost] control is
+ * unset: its RuntimeDirectory=nethost. */
+#define CTL_SERVICE_SOCKET "/run/nethost/control.sock"
+
 /* Responses are built whole by the service; a sweep of a /16 is large. */
 #define CTL_RESPONSE_MAX (256u << 20)
 
@@ -21,7 +25,10 @@ const char ctl_usage[] =
 	"       nethost ctl stop [OPTIONS]          stop the service\n"
 	"       nethost ctl metrics [OPTIONS]       every metric, Prometheus text\n"
 	"       nethost ctl conns [INSTANCE]        [forward] live connections\n"
+	"       nethost ctl stats [INSTANCE]        [forward] addresses and counters\n"
+	"       nethost ctl upstreams [INSTANCE]    [forward] upstreams: up or down, connects\n"
 	"       nethost ctl targets [INSTANCE]      [icmp] targets: state, RTT, loss, since\n"
+	"       nethost ctl histograms [INSTANCE]   [icmp] RTT histograms per target\n"
 	"       nethost ctl help [OPTIONS]          every command, the instances' own too\n"
 	"       nethost ctl COMMAND [INSTANCE]      an instance command on every instance with it\n"
 	"       nethost ctl PLUGIN/NAME COMMAND [ARGS...]  one instance's command\n"
@@ -32,8 +39,9 @@ const char ctl_usage[] =
 	"\n"
 	"Options (before COMMAND, or after it; -- ends them):\n"
 	"  -s, --socket PATH   the control socket\n"
-	"  -c, --config FILE   read the socket from FILE's [nethost] control\n"
-	"                      (default: nethost -c FILE, else " NH_SYSCONFDIR "/nethost.ini)\n"
+	"  -c, --config FILE   read the socket from FILE's [nethost] control (default:\n"
+	"                      nethost -c FILE, else " NH_SYSCONFDIR "/nethost.ini); when FILE\n"
+	"                      does not set it, the systemd unit's " CTL_SERVICE_SOCKET "\n"
 	"  -j, --json          print the reply as JSON\n"
 	"  -T, --timeout DUR   give up after DUR (default 60s; a reload may take long)\n"
 	"  -h, --help          this help\n";
@@ -107,10 +115,14 @@ static char *find_socket(const struct ctl_args *a, const struct host_options *op
 	nh_section *sec = nh_config_find(cfg, "nethost", "nethost");
 	if (sec)
 		nh_conf_get_str(sec, "control", NULL, &path);
-	char *copy = path ? strdup(path) : NULL;
-	if (!path)
-		fprintf(stderr, "nethost ctl: %s: no [nethost] control = PATH: the service has no "
-				"control socket (or give -s PATH)\n", file);
+	/* Unset: the installed unit's default ($RUNTIME_DIRECTORY/control.sock). */
+	if (!path && access(CTL_SERVICE_SOCKET, F_OK) == 0)
+		path = CTL_SERVICE_SOCKET;
+	char *copy = path && strcmp(path, "off") != 0 ? strdup(path) : NULL;
+	if (!copy)
+		fprintf(stderr, "nethost ctl: %s: [nethost] control is %s: the service has no control "
+				"socket (or give -s PATH)\n", file, path ? "off" : "not set and there is no "
+				CTL_SERVICE_SOCKET);
 	nh_config_free(cfg);
 	return copy;
 }

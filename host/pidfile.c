@@ -11,13 +11,13 @@
 
 #include "service_internal.h"
 
-void check_pid_file(nh_section *sec, const char *path)
+void check_file_dir(nh_section *sec, const char *key, const char *path)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		nh_conf_error(sec, "pid_file", "'%.80s...': path too long", path);
+		nh_conf_error(sec, key, "'%.80s...': path too long", path);
 		return;
 	}
 	char *slash = strrchr(dir, '/');
@@ -28,11 +28,11 @@ void check_pid_file(nh_section *sec, const char *path)
 	else
 		*slash = '\0';
 	if (stat(dir, &st) < 0)
-		nh_conf_error(sec, "pid_file", "'%s': directory '%s': %s", path, dir, strerror(errno));
+		nh_conf_error(sec, key, "'%s': directory '%s': %s", path, dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
-		nh_conf_error(sec, "pid_file", "'%s': '%s' is not a directory", path, dir);
+		nh_conf_error(sec, key, "'%s': '%s' is not a directory", path, dir);
 	else if (access(dir, W_OK) < 0)
-		nh_conf_error(sec, "pid_file", "'%s': directory '%s' is not writable: %s", path, dir,
+		nh_conf_error(sec, key, "'%s': directory '%s' is not writable: %s", path, dir,
 			      strerror(errno));
 }
 

@@ -38,6 +38,7 @@ struct host_settings {
 	gid_t gid;
 	const char *user;
 	const char *control; /* the control socket's path, or NULL: none */
+	char control_buf[108]; /* sizeof(sun_path): the default path, when control points here */
 };
 
 struct service {
@@ -126,9 +127,9 @@ int drop_privileges(const struct host_settings *hs);
 
 /* ---- pid file (pidfile.c) ------------------------------------------ */
 
-/* pid_file = PATH: its directory must exist and be writable now, not
- * at the first write. Reports against sec. */
-void check_pid_file(nh_section *sec, const char *path);
+/* key = PATH (pid_file, control): its directory must exist and be
+ * writable now, not at the first write. Reports against sec. */
+void check_file_dir(nh_section *sec, const char *key, const char *path);
 /* Write path (NULL: none), removing the previous one if it differs. */
 void set_pid_file(struct service *svc, const char *path);
 

@@ -37,6 +37,12 @@ offers completion nethost ""
 offers unixipc nethost -v ""
 offers --plugin-path nethost --pl
 ok "commands and host options"
+offers ctl nethost ""
+offers status nethost ctl ""
+offers targets nethost ctl ""
+offers --socket nethost ctl --so
+offers --json nethost ctl status --js
+ok "nethost ctl: its commands and options"
 
 offers -c nethost ping -
 offers --count nethost ping -

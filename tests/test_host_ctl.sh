@@ -69,6 +69,16 @@ retries = 0
 INI
 	printf '%s\n' "$2" >> "$CONF"
 }
+# Bad values are configuration errors (-t exits 2), named by file and line.
+printf '[nethost]\ncontrol = %s/nodir/c.sock\n' "$TMP" > "$TMP/bad.ini"
+"$NETHOST" -t -c "$TMP/bad.ini" > "$TMP/bad.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "bad.ini:2: \[nethost nethost\] control: '$TMP/nodir/c.sock': directory '$TMP/nodir': No such file" "$TMP/bad.out" ||
+	fail "control in a missing directory: exit $rc: $(cat "$TMP/bad.out")"
+printf '[nethost]\ncontrol = @abstract\n' > "$TMP/bad.ini"
+"$NETHOST" -t -c "$TMP/bad.ini" > "$TMP/bad.out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "control: '@abstract': give a file path" "$TMP/bad.out" || fail "control = @abstract: exit $rc: $(cat "$TMP/bad.out")"
+ok "control in a missing directory, or not a file path: -t exits 2 naming file, line and key"
+
 write_conf "" ""
 start_host "$CONF" -p "$TMP/sk:$PLUGINS"
 ctl() { "$NETHOST" ctl -s "$SOCK" "$@"; }
@@ -94,7 +104,7 @@ json "
 assert r['abi'] == '2.1' and r['config_file'] == '$CONF' and r['control'] == '$SOCK', r
 assert r['uptime_seconds'] >= 0 and r['reloads'] == 0
 i = {x['plugin'] + '/' + x['name']: x for x in r['instances']}
-assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['conns', 'upstreams'], i
+assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns', 'upstreams'], i
 assert i['skeleton/s']['ctl'] == ['stats'] and i['abi21/new']['ctl'] == ['say'], i
 assert i['abi20/old']['ctl'] == [] and i['abi20/old']['state'] == 'running', i
 " status
@@ -125,9 +135,13 @@ ctl conns web > "$TMP/conns.txt" || fail "conns web: exit $?"
 grep -q "^\[forward/web\]" "$TMP/conns.txt" && grep -Eq "^    client +upstream +state" "$TMP/conns.txt" &&
 	grep -q "127.0.0.1:$PU  *relaying  *13  *13" "$TMP/conns.txt" || { cat "$TMP/conns.txt"; fail "conns text"; }
 json "assert r['conns'][0]['bytes_up'] == 13, r" forward/web conns
+json "
+assert r['listen'] == ['127.0.0.1:$PF'] and r['upstreams'] == ['127.0.0.1:$PU'], r
+assert r['active'] == 1 and r['accepted'] == 1 and r['bytes_up'] == 13 and r['bytes_down'] == 13, r
+" forward/web stats
 ctl conns nope > /dev/null 2> "$TMP/err" && fail "conns of an unknown instance succeeded"
 grep -q "no running instance 'nope' has 'conns'" "$TMP/err" || fail "conns nope: $(cat "$TMP/err")"
-ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON)"
+ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON); forward/web stats"
 json "
 [u] = r['upstreams']
 assert u['upstream'] == '127.0.0.1:$PU' and u['state'] == 'up' and u['connects_ok'] == 1, u
@@ -267,3 +281,20 @@ HOST_PID=
 ctl status > /dev/null 2> "$TMP/err"; rc=$?
 [ $rc = 1 ] || fail "ctl to a stopped service: exit $rc, want 1"
 ok "stop: the service exits 0 and removes its socket; then ctl exits 1"
+
+# ---- under systemd: the default socket in $RUNTIME_DIRECTORY ------------
+mkdir -p "$TMP/rt"
+printf '[abi21 new]\nword = rt\n' > "$TMP/rt.ini"
+RUNTIME_DIRECTORY="$TMP/rt:$TMP/other"; export RUNTIME_DIRECTORY
+start_host "$TMP/rt.ini" -p "$PLUGINS"
+"$NETHOST" ctl -s "$TMP/rt/control.sock" --json abi21/new say > "$TMP/rt.out" || fail "no socket in \$RUNTIME_DIRECTORY: $(cat "$TMP/rt.out")"
+grep -q '"word":"rt"' "$TMP/rt.out" || fail "rt: $(cat "$TMP/rt.out")"
+stop_host
+printf '[nethost]\ncontrol = off\n[abi21 new]\nword = rt\n' > "$TMP/rt.ini"
+start_host "$TMP/rt.ini" -p "$PLUGINS"
+[ -e "$TMP/rt/control.sock" ] && fail "control = off still made a socket"
+"$NETHOST" ctl -c "$TMP/rt.ini" status > /dev/null 2> "$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "\[nethost\] control is off" "$TMP/err" || fail "ctl -c with control = off: exit $rc: $(cat "$TMP/err")"
+stop_host
+unset RUNTIME_DIRECTORY
+ok "unset, control is \$RUNTIME_DIRECTORY/control.sock under systemd (the unit's /run/nethost); control = off is off"

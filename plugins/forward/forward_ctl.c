@@ -2,6 +2,7 @@
  *
  *   nethost ctl conns [NAME]            every live connection
  *   nethost ctl forward/NAME conns
+ *   nethost ctl stats [NAME]            addresses and counters
  *   nethost ctl upstreams [NAME]        each upstream: what its last connects did
  *
  * Answered from the connection list as it is now, on the host's loop. */
@@ -89,7 +90,41 @@ static int ctl_upstreams(void *state, int argc, char **argv, nh_ctl_reply *reply
 	return NH_EXIT_OK;
 }
 
+static struct json_object *addr_list(const nh_addr *a, int n)
+{
+	struct json_object *list = json_object_new_array();
+	char text[NH_ADDR_STRLEN];
+
+	for (int i = 0; list && i < n; i++)
+		json_object_array_add(list, json_object_new_string(nh_addr_format(&a[i], 1, text,
+										     sizeof(text))));
+	return list;
+}
+
+static int ctl_stats(void *state, int argc, char **argv, nh_ctl_reply *reply)
+{
+	struct fwd *f = state;
+	struct json_object *o = nh_ctl_reply_json(reply);
+
+	if (argc > 1)
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "%s takes no arguments", argv[0]);
+	json_object_object_add(o, "listen", addr_list(f->conf.listen, f->conf.n_listen));
+	json_object_object_add(o, "upstreams", addr_list(f->conf.up, f->conf.n_up));
+	nh_json_add_int(o, "active", f->st.active);
+	nh_json_add_int(o, "max_connections", f->conf.max_conns);
+	nh_json_add_int(o, "accepted", (int64_t)f->st.accepted->value);
+	nh_json_add_int(o, "refused", (int64_t)f->st.refused->value);
+	nh_json_add_int(o, "failed", (int64_t)f->st.failed->value);
+	nh_json_add_int(o, "closed", (int64_t)f->st.closed->value);
+	nh_json_add_int(o, "bytes_up", (int64_t)f->st.bytes_up->value);
+	nh_json_add_int(o, "bytes_down", (int64_t)f->st.bytes_down->value);
+	return NH_EXIT_OK;
+}
+
 const struct nh_ctl_command fwd_ctl_commands[] = {
+	{ .name = "stats", .usage = "stats",
+	  .summary = "listen addresses, upstreams, connections and bytes so far",
+	  .run = ctl_stats },
 	{ .name = "conns", .usage = "conns",
 	  .summary = "live connections: client, upstream, state, bytes each way, age",
 	  .run = ctl_conns },

@@ -4,7 +4,7 @@
  * One model, three renderings. The model is built per request from what
  * the host already gives a plugin: its status (instances and their
  * state), each instance's control commands (ABI 2.1, nh_ctl_call():
- * icmp `targets`, forward `upstreams` and `conns`), and the metric series
+ * icmp `targets`, forward `upstreams` and `stats`), and the metric series
  * of every instance (counters without a per-target label), plus this
  * instance's recent /probe results. Nothing is kept between requests.
  *
@@ -21,7 +21,7 @@
 #include "page.h"
 
 /* Control commands the page knows how to show (no arguments). */
-static const char *const page_commands[] = { "targets", "upstreams", "conns" };
+static const char *const page_commands[] = { "targets", "upstreams", "stats" };
 
 /* Label value text (after the opening quote) unescaped into out; the
  * end of the value (its closing quote) or NULL. */
@@ -136,12 +136,8 @@ static void add_ctl(struct http *h, struct json_object *inst, const char *id,
 		struct json_object *out = NULL, *reply;
 		char *argv[] = { (char *)cmd, NULL };
 		if (nh_ctl_call(h->ctx, id, 1, argv, &out) == 0 &&
-		    json_object_object_get_ex(out, "reply", &reply)) {
-			/* The page wants the counts, not every live connection. */
-			if (strcmp(cmd, "conns") == 0)
-				json_object_object_del(reply, "conns");
+		    json_object_object_get_ex(out, "reply", &reply))
 			json_object_object_add(ctl, cmd, json_object_get(reply));
-		}
 		json_object_put(out);
 	}
 	json_object_object_add(inst, "ctl", ctl);

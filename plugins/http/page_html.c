@@ -264,11 +264,27 @@ static void instance(FILE *f, struct json_object *in)
 	fprintf(f, "] <span class=\"state %s\">", state_class(state));
 	esc(f, state);
 	fputs("</span></h2>", f);
-	if ((t = get(ctl, "conns")))
-		fprintf(f, "<p>connections: <span class=\"active\">%s</span> active, "
-			   "<span class=\"accepted\">%s</span> accepted, "
-			   "<span class=\"failed-count\">%s</span> failed</p>",
-			str(t, "total"), str(t, "accepted"), str(t, "failed"));
+	if ((t = get(ctl, "stats"))) {
+		struct json_object *listen = get(t, "listen");
+		fputs("<p>listening on ", f);
+		for (size_t i = 0; listen && i < json_object_array_length(listen); i++) {
+			fputs(i ? ", " : "", f);
+			esc(f, json_object_get_string(json_object_array_get_idx(listen, i)));
+		}
+		fputs("; connections: <span class=\"active\">", f);
+		esc(f, str(t, "active"));
+		fputs("</span> active of ", f);
+		esc(f, str(t, "max_connections"));
+		fputs(", <span class=\"accepted\">", f);
+		esc(f, str(t, "accepted"));
+		fputs("</span> accepted, <span class=\"failed-count\">", f);
+		esc(f, str(t, "failed"));
+		fputs("</span> failed; bytes up <span class=\"bytes-up\">", f);
+		esc(f, str(t, "bytes_up"));
+		fputs("</span>, down <span class=\"bytes-down\">", f);
+		esc(f, str(t, "bytes_down"));
+		fputs("</span></p>", f);
+	}
 	if ((t = get(ctl, "upstreams")))
 		table_of(f, get(t, "upstreams"),
 			 "<tr><th>upstream</th><th>state</th><th>last change</th><th>connects ok</th>"

@@ -75,6 +75,11 @@ browse() { # FILE: the DOM after chromium rendered /
 	grep -q '</html>' "$1" || fail "chromium gave no page: $(head -c 300 "$1")"
 }
 connect 2
+# Two /probe requests for the recent-probes table, one failing.
+$IN_H curl -s "http://127.0.0.1:$PORT/probe?target=10.217.0.2&module=icmp" | grep -qx 'probe_success 1' ||
+	fail "/probe of the live target"
+$IN_H curl -s "http://127.0.0.1:$PORT/probe?target=127.0.0.1:$CLOSED&module=tcp_connect" | grep -qx 'probe_success 0' ||
+	fail "/probe of the closed port"
 sleep 0.4
 browse "$TMP/dom1.html"
 row() { grep -o "<tr class=\"[a-z]*\" $1=\"$2\"" "$TMP/$3" | sed 's/<tr class="\([a-z]*\)".*/\1/'; }
@@ -84,6 +89,16 @@ row() { grep -o "<tr class=\"[a-z]*\" $1=\"$2\"" "$TMP/$3" | sed 's/<tr class="\
 [ "$(row data-target 10.217.0.2 dom1.html)" = up ] || fail "the live target is not up"
 grep -q '<svg class="spark"' "$TMP/dom1.html" || fail "no sparkline"
 ok "chromium: the down upstream and the silent target are marked down, the others up"
+python3 - "$TMP/dom1.html" $CLOSED <<'PY' || fail "recent /probe table: $(grep -o '<section id="probes">.*</section>' "$TMP/dom1.html" | head -c 600)"
+import re, sys
+html = open(sys.argv[1]).read()
+sec = re.search(r'<section id="probes">(.*?)</section>', html, re.S).group(1)
+rows = re.findall(r'<tr class="(up|down)">(.*?)</tr>', sec, re.S)
+assert len(rows) == 2, rows
+assert rows[0][0] == "down" and "127.0.0.1:" + sys.argv[2] in rows[0][1] and "connect" in rows[0][1], rows[0]
+assert rows[1][0] == "up" and "10.217.0.2" in rows[1][1] and "icmp" in rows[1][1], rows[1]
+PY
+ok "the recent /probe requests: newest first, the failure with its reason"
 
 accepted() { sed -n 's/.*<span class="accepted">\([0-9]*\)<.*/\1/p' "$1"; }
 a1=$(accepted "$TMP/dom1.html")
@@ -112,7 +127,8 @@ PY
 $IN_H curl -s "http://127.0.0.1:$PORT/?format=csv" > "$TMP/page.csv"
 grep -q '^icmp/lan,target,10.217.0.3,down,' "$TMP/page.csv" || fail "CSV: $(cat "$TMP/page.csv")"
 grep -q "^forward/web,upstream,127.0.0.1:$CLOSED,down," "$TMP/page.csv" || fail "CSV upstream"
-ok "/?format=json and /?format=csv: the same states"
+[ "$($IN_H curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/?format=xml")" = 400 ] || fail "?format=xml"
+ok "/?format=json and /?format=csv: the same states; another format is 400"
 
 HOME=$TMP $IN_H chromium --headless --no-sandbox --disable-gpu --window-size=1280,1000 \
 	--screenshot="$top_builddir/tests/http/page.png" "http://127.0.0.1:$PORT/" > /dev/null 2>&1 ||

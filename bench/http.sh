@@ -33,7 +33,7 @@ cleanup() {
 	for ns in $SC $HO; do ip netns del $ns 2>/dev/null; done
 	rm -rf "$OUT"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 for ns in $SC $HO; do
 	ip netns add $ns && ip -n $ns link set lo up || exit 1
 done

@@ -69,7 +69,7 @@ struct http {
 
 /* One request: what the access handler keeps between its calls. An
  * answer that comes later (a probe, a reload) suspends the connection
- * (http_req_suspend) and resumes it with http_req_finish(). */
+ * (http_req_wait) and resumes it with http_req_finish(). */
 struct http_req {
 	struct http *h;
 	struct MHD_Connection *conn;
@@ -104,10 +104,13 @@ enum MHD_Result http_reply(struct http *h, struct MHD_Connection *conn, unsigned
 			   const char *type, char *body, size_t len);
 enum MHD_Result http_text(struct http *h, struct MHD_Connection *conn, unsigned int code,
 			  const char *text);
-/* Answer later: the connection sleeps until http_req_finish(); cancel
- * (with job) ends the work if the request goes first (client gone,
- * instance stopping). */
-void http_req_suspend(struct http_req *r, void (*cancel)(struct http_req *r), void *job);
+/* Answer later. Record the work first (cancel, with job, ends it if the
+ * request goes first: client gone, instance stopping), start it, then
+ * return http_req_wait(): it sends the answer at once when the work has
+ * already called http_req_finish(), else the connection sleeps until it
+ * does. */
+void http_req_begin(struct http_req *r, void (*cancel)(struct http_req *r), void *job);
+enum MHD_Result http_req_wait(struct http_req *r);
 /* The answer (body malloc'd, owned from here; NULL: out of memory):
  * wakes the connection, which sends it. */
 void http_req_finish(struct http_req *r, unsigned int code, const char *type, char *body,

@@ -120,6 +120,6 @@ enum MHD_Result http_reload(struct http_req *r)
 		return http_text(h, r->conn, 500, text);
 	}
 	nh_notice(h->ctx, "reload requested over HTTP");
-	http_req_suspend(r, reload_cancel, j);
-	return MHD_YES;
+	http_req_begin(r, reload_cancel, j);
+	return http_req_wait(r);
 }

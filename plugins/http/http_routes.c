@@ -73,12 +73,29 @@ enum MHD_Result http_text(struct http *h, struct MHD_Connection *conn, unsigned 
 	return http_reply(h, conn, code, HTTP_TEXT, body, body ? strlen(body) : 0);
 }
 
-void http_req_suspend(struct http_req *r, void (*cancel)(struct http_req *r), void *job)
+void http_req_begin(struct http_req *r, void (*cancel)(struct http_req *r), void *job)
+{
+	r->cancel = cancel;
+	r->job = job;
+}
+
+/* The answer kept in the request, queued now. */
+static enum MHD_Result send_answer(struct http_req *r)
+{
+	char *body = r->body;
+
+	r->body = NULL;
+	return http_reply(r->h, r->conn, r->code, r->type, body, r->len);
+}
+
+enum MHD_Result http_req_wait(struct http_req *r)
 {
 	struct http *h = r->h;
 
-	r->cancel = cancel;
-	r->job = job;
+	/* The work may have ended already (a bad target): MHD has the
+	 * connection still, so answer at once. */
+	if (r->answered)
+		return send_answer(r);
 	r->suspended = 1;
 	r->prev = NULL;
 	r->next = h->suspended;
@@ -86,6 +103,7 @@ void http_req_suspend(struct http_req *r, void (*cancel)(struct http_req *r), vo
 		h->suspended->prev = r;
 	h->suspended = r;
 	MHD_suspend_connection(r->conn);
+	return MHD_YES;
 }
 
 static void req_unlink(struct http_req *r)
@@ -300,11 +318,8 @@ enum MHD_Result http_answer(void *cls, struct MHD_Connection *conn, const char *
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (r->answered) {
-		char *body = r->body;
-		r->body = NULL;
-		return http_reply(h, conn, r->code, r->type, body, r->len);
-	}
+	if (r->answered)
+		return send_answer(r);
 	if (r->suspended)
 		return MHD_YES; /* MHD does not call a suspended request; be safe */
 	return route(r, url);

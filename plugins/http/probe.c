@@ -334,11 +334,10 @@ enum MHD_Result http_probe(struct http_req *r)
 		free(p);
 		return http_reply(h, r->conn, 500, HTTP_TEXT, NULL, 0);
 	}
-	/* Suspended first: whatever follows may answer at once. */
-	http_req_suspend(r, probe_cancel, p);
+	http_req_begin(r, probe_cancel, p);
 	if (mod->resolve)
 		resolve(p);
 	else
 		start_module(p);
-	return MHD_YES;
+	return http_req_wait(r);
 }

@@ -100,6 +100,14 @@ r=$(curl -s -w ' %{http_code}' -H 'X-Prometheus-Scrape-Timeout-Seconds: soon' "h
 case $r in *" 400") ;; *) fail "a bad timeout header: $r";; esac
 ok "no target, an unknown module, a bad timeout header: 400"
 
+# A target that fails before any work starts (no port for tcp_connect)
+# is answered at once, as blackbox does: 200, probe_success 0.
+r=$(curl -s -m 3 -w ' %{http_code}' "http://127.0.0.1:$PORT/probe?target=127.0.0.1&module=tcp_connect")
+case $r in *"probe_success 0"*" 200") ;; *) fail "tcp_connect without a port: $r";; esac
+curl -s "http://127.0.0.1:$BB/probe?target=127.0.0.1&module=tcp_connect" | grep -qx 'probe_success 0' ||
+	fail "blackbox differs on a target without a port"
+ok "a target refused before any work: answered at once, probe_success 0 (as blackbox)"
+
 # Stopping with a probe in flight: it is answered 503, the host exits cleanly.
 curl -s -o "$TMP/last.out" -w '%{http_code}' -H 'X-Prometheus-Scrape-Timeout-Seconds: 10' \
 	"http://127.0.0.1:$PORT/probe?target=http://127.0.0.1:$HANG/&module=http_2xx" > "$TMP/last.code" &

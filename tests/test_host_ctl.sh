@@ -172,6 +172,13 @@ assert r['total'] == 2, r
 	grep -Eq "127.0.0.1 +up " "$TMP/targets.txt" && grep -Eq "http://127.0.0.1:$PD/ +down " "$TMP/targets.txt" ||
 		{ cat "$TMP/targets.txt"; fail "targets text"; }
 	ok "targets [INSTANCE]: state, since, last RTT, loss, recent RTTs; a dead URL is down"
+	# A limit lists the down ones first (the status page asks for its rows).
+	json "
+assert r['total'] == 2 and [x['target'] for x in r['targets']] == ['http://127.0.0.1:$PD/'], r
+" icmp/lan targets 1
+	ctl icmp/lan targets 0 > /dev/null 2> "$TMP/err" && fail "targets 0 accepted"
+	grep -q "usage: targets \[LIMIT\]" "$TMP/err" || fail "targets 0: $(cat "$TMP/err")"
+	ok "targets LIMIT: at most LIMIT, the down ones first; a bad LIMIT is a usage error"
 else
 	echo "# skipped targets: icmp needs root here (ping_group_range is off)"
 fi

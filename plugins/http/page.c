@@ -8,9 +8,9 @@
  * of every instance (counters without a per-target label), plus this
  * instance's recent /probe results. Nothing is kept between requests.
  *
- * Bounded: a reply of `targets` holds at most 10000 targets (icmp's own
- * cap); the HTML shows PAGE_MAX_ROWS of them per instance, the down ones
- * first, and says how many it left out; JSON and CSV have them all.
+ * Bounded: the HTML asks `targets` for PAGE_MAX_ROWS an instance, the
+ * down ones first, and says how many it left out; JSON and CSV have them
+ * all (at most 10000 an instance, icmp's own cap).
  */
 #include <errno.h>
 #include <math.h>
@@ -121,8 +121,10 @@ out:
 	return by;
 }
 
+/* limit: ask `targets` for at most that many, the down ones first (the
+ * HTML draws no more); 0: all of them. */
 static void add_ctl(struct http *h, struct json_object *inst, const char *id,
-		    struct json_object *cmds)
+		    struct json_object *cmds, int limit)
 {
 	struct json_object *ctl = json_object_new_object();
 
@@ -134,8 +136,11 @@ static void add_ctl(struct http *h, struct json_object *inst, const char *id,
 		if (!known)
 			continue;
 		struct json_object *out = NULL, *reply;
-		char *argv[] = { (char *)cmd, NULL };
-		if (nh_ctl_call(h->ctx, id, 1, argv, &out) == 0 &&
+		char lim[16];
+		snprintf(lim, sizeof(lim), "%d", limit);
+		char *argv[] = { (char *)cmd, lim, NULL };
+		int argc = limit && strcmp(cmd, "targets") == 0 ? 2 : 1;
+		if (nh_ctl_call(h->ctx, id, argc, argv, &out) == 0 &&
 		    json_object_object_get_ex(out, "reply", &reply))
 			json_object_object_add(ctl, cmd, json_object_get(reply));
 		json_object_put(out);
@@ -143,7 +148,7 @@ static void add_ctl(struct http *h, struct json_object *inst, const char *id,
 	json_object_object_add(inst, "ctl", ctl);
 }
 
-struct json_object *page_model(struct http *h)
+struct json_object *page_model(struct http *h, int limit)
 {
 	struct json_object *st = nh_host_status(h->ctx), *insts, *metrics;
 
@@ -161,7 +166,7 @@ struct json_object *page_model(struct http *h)
 				 json_object_get_string(n));
 			if (json_object_object_get_ex(in, "ctl", &cmds) &&
 			    json_object_is_type(cmds, json_type_array))
-				add_ctl(h, in, id, cmds);
+				add_ctl(h, in, id, cmds, limit);
 			if (metrics && json_object_object_get_ex(metrics, id, &m))
 				json_object_object_add(in, "metrics", json_object_get(m));
 		}
@@ -280,7 +285,8 @@ enum MHD_Result http_page(struct http_req *r)
 	if (format && strcmp(format, "html") != 0 && strcmp(format, "json") != 0 &&
 	    strcmp(format, "csv") != 0)
 		return http_text(h, r->conn, MHD_HTTP_BAD_REQUEST, "format: html, json or csv\n");
-	if (!(model = page_model(h)))
+	int html = !format || strcmp(format, "html") == 0;
+	if (!(model = page_model(h, html ? PAGE_MAX_ROWS : 0)))
 		return http_text(h, r->conn, errno == ENOENT ? MHD_HTTP_SERVICE_UNAVAILABLE : 500,
 				 "no host status\n");
 	char *body = NULL;

@@ -12,9 +12,10 @@
 #define PAGE_MAX_ROWS 500
 
 /* The page's data: the host status, each instance's control replies
- * ("ctl": {"targets": ...}) and counters ("metrics"), and "probes" (the
- * recent /probe results). NULL with errno. */
-struct json_object *page_model(struct http *h);
+ * ("ctl": {"targets": ...}, at most limit targets an instance, the down
+ * ones first; 0: all) and counters ("metrics"), and "probes" (the recent
+ * /probe results). NULL with errno. */
+struct json_object *page_model(struct http *h, int limit);
 /* Renderings of the model: malloc'd text, NULL when out of memory. */
 char *page_html(struct json_object *model, size_t *len);
 char *page_csv(struct json_object *model, size_t *len);

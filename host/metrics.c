@@ -359,6 +359,9 @@ static void format_double(double v, char *buf, size_t len)
 {
 	if (isnan(v)) {
 		snprintf(buf, len, "NaN");
+	} else if (fabs(v) < 1e15 && v == (double)(long long)v) {
+		/* Most gauges are whole (up, counts): no round trip to check. */
+		snprintf(buf, len, "%lld", (long long)v);
 	} else if (isinf(v)) {
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
 	} else {
@@ -413,7 +416,12 @@ int host_metrics_write(FILE *f)
 				snprintf(num, sizeof(num), "%llu", (unsigned long long)s->head.v.counter.value);
 			else
 				format_double(s->head.v.gauge.value, num, sizeof(num));
-			fprintf(f, "%s{%s} %s\n", fam->name, s->labels, num);
+			fputs(fam->name, f);
+			fputc('{', f);
+			fputs(s->labels, f);
+			fputs("} ", f);
+			fputs(num, f);
+			fputc('\n', f);
 		}
 	}
 	free(help);

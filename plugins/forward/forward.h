@@ -100,6 +100,15 @@ struct fwd_handed {
 struct fwd_conn;
 struct fwd_udp;
 
+/* What the last connects to one upstream did: no health check, only the
+ * clients' own attempts (passive), for `ctl upstreams` and the page. */
+struct fwd_up_state {
+	int8_t state;          /* -1 not tried yet, 0 the last connect failed, 1 it worked */
+	int64_t since_ms;      /* loop clock of the last change of state */
+	uint64_t ok, failed;   /* connects */
+	int last_errno;        /* of the last failure */
+};
+
 struct fwd {
 	nh_ctx *ctx;
 	nh_loop *loop;
@@ -129,6 +138,7 @@ struct fwd {
 	int no_splice;      /* the kernel refused splice() once: read/write */
 	struct fwd_stats st;
 	struct fwd_udp *udp; /* protocol = udp: its sessions and sockets */
+	struct fwd_up_state *up_state; /* one per conf.up; NULL when out of memory */
 };
 
 /* forward_conf.c */
@@ -185,6 +195,8 @@ struct fwd_conn_info {
 	uint64_t bytes_up, bytes_down; /* delivered each way */
 	int64_t start_ms, last_ms;     /* loop clock: accepted, last bytes moved */
 };
+/* A connect to f->conf.up[i] ended: 0 or -errno. */
+void fwd_up_record(struct fwd *f, const nh_addr *up, int result);
 /* Call fn for every live connection of f, newest first. */
 void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *ci, void *arg),
 		   void *arg);

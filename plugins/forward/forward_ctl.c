@@ -3,9 +3,12 @@
  *   nethost ctl conns [NAME]            every live connection
  *   nethost ctl forward/NAME conns
  *   nethost ctl stats [NAME]            addresses and counters
+ *   nethost ctl upstreams [NAME]        each upstream: what its last connects did
  *
  * Answered from the connection list as it is now, on the host's loop. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "forward.h"
 
@@ -58,6 +61,35 @@ static int ctl_conns(void *state, int argc, char **argv, nh_ctl_reply *reply)
 	return NH_EXIT_OK;
 }
 
+static int ctl_upstreams(void *state, int argc, char **argv, nh_ctl_reply *reply)
+{
+	struct fwd *f = state;
+	struct json_object *o = nh_ctl_reply_json(reply), *list;
+	int64_t now = nh_loop_now_ms(f->loop);
+
+	if (argc > 1)
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "%s takes no arguments", argv[0]);
+	if (!(list = json_object_new_array()))
+		return nh_ctl_fail(reply, NH_EXIT_FAIL, "out of memory");
+	for (int i = 0; i < f->conf.n_up; i++) {
+		const struct fwd_up_state *u = f->up_state ? &f->up_state[i] : NULL;
+		struct json_object *e = json_object_new_object();
+		char addr[NH_ADDR_STRLEN];
+		nh_json_add_str(e, "upstream", nh_addr_format(&f->conf.up[i], 1, addr, sizeof(addr)));
+		nh_json_add_str(e, "state", !u || u->state < 0 ? "unknown" : u->state ? "up" : "down");
+		nh_json_add_int(e, "connects_ok", u ? (int64_t)u->ok : 0);
+		nh_json_add_int(e, "connects_failed", u ? (int64_t)u->failed : 0);
+		if (u && u->state >= 0)
+			nh_json_add_double(e, "since_seconds_ago", (double)(now - u->since_ms) / 1000.0);
+		if (u && u->state == 0)
+			nh_json_add_str(e, "error", u->last_errno == ETIMEDOUT ? "connect timeout"
+									  : strerror(u->last_errno));
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(o, "upstreams", list);
+	return NH_EXIT_OK;
+}
+
 static struct json_object *addr_list(const nh_addr *a, int n)
 {
 	struct json_object *list = json_object_new_array();
@@ -96,5 +128,8 @@ const struct nh_ctl_command fwd_ctl_commands[] = {
 	{ .name = "conns", .usage = "conns",
 	  .summary = "live connections: client, upstream, state, bytes each way, age",
 	  .run = ctl_conns },
+	{ .name = "upstreams", .usage = "upstreams",
+	  .summary = "each upstream: up or down by the last connect to it, since when, connects ok and failed",
+	  .run = ctl_upstreams },
 	{ .name = NULL },
 };

@@ -11,8 +11,12 @@
  *
  * Metrics per target (an address of the sweep, or the URL):
  *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
- *   nethost_icmp_rtt_seconds{target}        last round trip (NaN until one)
+ *   nethost_icmp_last_rtt_seconds{target}   last round trip (NaN until one)
+ *   nethost_icmp_rtt_seconds{target}        RTT histogram, through `ctl histograms`
+ *                                           (the http plugin's /metrics renders it)
  *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
+ *   nethost_icmp_target_last_change_timestamp_seconds{target}
+ *                                           when up last changed (0 until the first round)
  */
 #include <errno.h>
 #include <math.h>
@@ -27,7 +31,7 @@
 #define SERVICE_MAX_SERIES 4096
 
 struct target_metrics {
-	nh_gauge *up, *rtt;
+	nh_gauge *up, *rtt, *changed;
 	nh_counter *reply, *timeout, *error;
 };
 
@@ -60,6 +64,10 @@ struct icmp_service {
 	size_t nhm;
 	/* Recent results: swept hosts, then URLs (icmp_targets.c). */
 	struct icmp_target_log *logs;
+	/* RTT histograms of the first nhist of them (icmp_hist.c). */
+	struct icmp_hist_conf hconf;
+	struct icmp_hist *hist;
+	size_t nhist;
 };
 
 static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
@@ -71,17 +79,20 @@ static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target
 	m->up = nh_gauge_new(ctx, "nethost_icmp_target_up",
 			     "1 when the target answered in the last round, else 0", "target", target,
 			     NULL);
-	m->rtt = nh_gauge_new(ctx, "nethost_icmp_rtt_seconds",
+	m->rtt = nh_gauge_new(ctx, "nethost_icmp_last_rtt_seconds",
 			      "Round trip of the last answer (NaN until one came)", "target", target,
 			      NULL);
 	m->reply = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
 				  "result", "reply", NULL);
 	m->timeout = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
 				    "result", "timeout", NULL);
+	m->changed = nh_gauge_new(ctx, "nethost_icmp_target_last_change_timestamp_seconds",
+				  "When the target last went up or down, Unix time (the first "
+				  "round counts as a change; 0 before it)", "target", target, NULL);
 	if (url)
 		m->error = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target",
 					  target, "result", "error", NULL);
-	if (!m->up || !m->rtt || !m->reply || !m->timeout || (url && !m->error))
+	if (!m->up || !m->rtt || !m->changed || !m->reply || !m->timeout || (url && !m->error))
 		return -1;
 	m->rtt->value = NAN;
 	return 0;
@@ -91,6 +102,7 @@ static void metrics_del(struct target_metrics *m)
 {
 	nh_gauge_del(m->up);
 	nh_gauge_del(m->rtt);
+	nh_gauge_del(m->changed);
 	nh_counter_del(m->reply);
 	nh_counter_del(m->timeout);
 	nh_counter_del(m->error);
@@ -196,6 +208,11 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = 1;
 	for (size_t i = 0; s->logs && i < nlogs; i++)
 		s->logs[i] = (struct icmp_target_log){ .state = -1, .last_rtt_us = -1 };
+	int hr = icmp_hist_conf(sec, &s->hconf);
+	bad |= hr < 0;
+	s->nhist = nlogs < ICMP_HIST_MAX_TARGETS ? nlogs : ICMP_HIST_MAX_TARGETS;
+	if (!bad && s->nhist && !(s->hist = calloc(s->nhist, sizeof(*s->hist))))
+		bad = 1;
 	s->every_ms = every_ms;
 	s->timeout_ms = p.timeout_ms;
 	s->retries = p.retries;
@@ -250,12 +267,30 @@ static void round_end(struct icmp_service *s)
 		nh_error(s->ctx, "cannot schedule the next round: %s", strerror(errno));
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+}
+
+/* was: -1 unknown (never probed), 0 down, 1 up. */
+static void mark_change(struct target_metrics *m, int was, int now, double when)
+{
+	if (was != now)
+		nh_gauge_set(m->changed, when);
+}
+
 static void sweep_metrics(struct icmp_service *s)
 {
+	double now = unix_now();
+
 	for (size_t i = 0; i < s->nhm; i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		struct target_metrics *m = &s->hm[i];
 		nh_gauge_set(m->up, h->alive);
+		mark_change(m, h->prev, h->alive, now);
 		if (h->alive)
 			nh_gauge_set(m->rtt, (double)h->rtt_us / 1e6);
 		/* Every probe but the one answered timed out. */
@@ -275,6 +310,8 @@ static void service_round_done(struct sweep *sw, const struct sweep_round *r, vo
 	for (size_t i = 0; i < sweep_count(s->sw); i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		icmp_target_log_add(&s->logs[i], h->alive, h->rtt_us, now);
+		if (h->alive && i < s->nhist)
+			icmp_hist_observe(&s->hconf, &s->hist[i], (double)h->rtt_us / 1e6);
 	}
 	if (s->rounds == 0)
 		log_first(s, r);
@@ -307,8 +344,11 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 		}
 	}
 	nh_gauge_set(u->m.up, r->ok);
-	icmp_target_log_add(&s->logs[(s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls)], r->ok,
-			    (int64_t)(r->seconds * 1e6), time(NULL));
+	mark_change(&u->m, u->prev, r->ok, unix_now());
+	size_t ti = (s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls);
+	icmp_target_log_add(&s->logs[ti], r->ok, (int64_t)(r->seconds * 1e6), time(NULL));
+	if (r->ok && ti < s->nhist)
+		icmp_hist_observe(&s->hconf, &s->hist[ti], r->seconds);
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)
@@ -436,6 +476,7 @@ void icmp_service_destroy(void *state)
 		free(s->urls[i].url);
 	free(s->urls);
 	free(s->logs);
+	free(s->hist);
 	free(s);
 }
 
@@ -506,4 +547,23 @@ void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_v
 		};
 		fn(&v, arg);
 	}
+}
+
+const struct icmp_hist_conf *icmp_service_each_hist(void *state,
+						    void (*fn)(const char *target,
+							       const struct icmp_hist_conf *hc,
+							       const struct icmp_hist *h, void *arg),
+						    void *arg, size_t *total)
+{
+	struct icmp_service *s = state;
+	size_t nhosts = s->sw ? sweep_count(s->sw) : 0;
+	char host[NH_ADDR_STRLEN];
+
+	*total = nhosts + (size_t)s->nurls;
+	for (size_t i = 0; i < s->nhist; i++) {
+		const char *name = i < nhosts ? sweep_host_format(sweep_host(s->sw, i), host, sizeof(host))
+					      : s->urls[i - nhosts].url;
+		fn(name, &s->hconf, &s->hist[i], arg);
+	}
+	return &s->hconf;
 }

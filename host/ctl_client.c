@@ -28,7 +28,6 @@ const char ctl_usage[] =
 	"       nethost ctl stats [INSTANCE]        [forward] addresses and counters\n"
 	"       nethost ctl upstreams [INSTANCE]    [forward] upstreams: up or down, connects\n"
 	"       nethost ctl targets [INSTANCE]      [icmp] targets: state, RTT, loss, since\n"
-	"       nethost ctl histograms [INSTANCE]   [icmp] RTT histograms per target\n"
 	"       nethost ctl help [OPTIONS]          every command, the instances' own too\n"
 	"       nethost ctl COMMAND [INSTANCE]      an instance command on every instance with it\n"
 	"       nethost ctl PLUGIN/NAME COMMAND [ARGS...]  one instance's command\n"

@@ -3,7 +3,6 @@
  * http_server.c   accepting clients and driving libmicrohttpd
  * http_routes.c   the answers: /metrics, /status, 400, 404, 405, and the
  *                 requests answered later (suspended, then resumed)
- * http_hist.c    /metrics: the host's series and the instances' histograms
  * http_lifecycle.c /-/healthy, /-/ready, POST /-/reload
  * probe*.c       /probe (probe.h)
  * page*.c        the status page at / (page.h)
@@ -64,7 +63,6 @@ struct http {
 		char error[160];
 	} probe_log[HTTP_PROBE_LOG];
 	unsigned int probe_log_next, probe_log_count;
-	unsigned int hist_clash_logged;
 };
 
 /* One request: what the access handler keeps between its calls. An
@@ -120,11 +118,6 @@ void http_req_finish_text(struct http_req *r, unsigned int code, const char *tex
 void http_req_abort_all(struct http *h);
 /* Let MHD run soon (after a resume). */
 void http_server_kick(struct http *h);
-
-/* http_hist.c: /metrics: the host's series, then the histograms of the
- * instances that have a `histograms` control command. malloc'd; NULL
- * with errno. */
-char *http_metrics_text(struct http *h, size_t *len);
 
 /* http_lifecycle.c: /-/healthy, /-/ready, POST /-/reload. */
 enum MHD_Result http_healthy(struct http_req *r);

@@ -212,7 +212,7 @@ static enum MHD_Result route(struct http_req *r, const char *url)
 
 	if (strcmp(url, "/metrics") == 0) {
 		size_t len = 0;
-		char *text = http_metrics_text(h, &len);
+		char *text = nh_metrics_text(h->ctx, &len);
 		return http_reply(h, r->conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	}
 	if (strcmp(url, "/status") == 0)

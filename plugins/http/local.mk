@@ -2,7 +2,7 @@
 pkglib_LTLIBRARIES += plugins/http/http.la
 plugins_http_http_la_SOURCES = plugins/http/http.c plugins/http/http.h \
 	plugins/http/http_server.c plugins/http/http_routes.c \
-	plugins/http/http_lifecycle.c plugins/http/http_hist.c plugins/http/probe.h plugins/http/probe.c \
+	plugins/http/http_lifecycle.c plugins/http/probe.h plugins/http/probe.c \
 	plugins/http/probe_icmp.c plugins/http/probe_tcp.c plugins/http/probe_web.c \
 	plugins/http/page.h plugins/http/page.c plugins/http/page_html.c
 plugins_http_http_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) \

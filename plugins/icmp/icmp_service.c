@@ -12,8 +12,8 @@
  * Metrics per target (an address of the sweep, or the URL):
  *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
  *   nethost_icmp_last_rtt_seconds{target}   last round trip (NaN until one)
- *   nethost_icmp_rtt_seconds{target}        RTT histogram, through `ctl histograms`
- *                                           (the http plugin's /metrics renders it)
+ *   nethost_icmp_rtt_seconds{target}        RTT histogram (rtt_buckets), for the
+ *                                           first ICMP_HIST_MAX_TARGETS targets
  *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
  *   nethost_icmp_target_last_change_timestamp_seconds{target}
  *                                           when up last changed (0 until the first round)
@@ -33,6 +33,7 @@
 struct target_metrics {
 	nh_gauge *up, *rtt, *changed;
 	nh_counter *reply, *timeout, *error;
+	nh_histogram *hist; /* NULL past ICMP_HIST_MAX_TARGETS */
 };
 
 struct url_target {
@@ -64,13 +65,14 @@ struct icmp_service {
 	size_t nhm;
 	/* Recent results: swept hosts, then URLs (icmp_targets.c). */
 	struct icmp_target_log *logs;
-	/* RTT histograms of the first nhist of them (icmp_hist.c). */
+	/* Bucket bounds of the RTT histograms (icmp_hist.c). */
 	struct icmp_hist_conf hconf;
-	struct icmp_hist *hist;
-	size_t nhist;
+	size_t nhist; /* targets given a histogram so far this start */
 };
 
-static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
+/* hc: the bucket bounds, or NULL for a target without a histogram. */
+static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url,
+		       const struct icmp_hist_conf *hc)
 {
 	static const char probes_help[] =
 		"Probes sent, by result: reply (an answer; for a URL a 2xx), timeout, "
@@ -92,10 +94,26 @@ static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target
 	if (url)
 		m->error = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target",
 					  target, "result", "error", NULL);
-	if (!m->up || !m->rtt || !m->changed || !m->reply || !m->timeout || (url && !m->error))
+	if (hc)
+		m->hist = nh_histogram_new(ctx, "nethost_icmp_rtt_seconds",
+					   "Round-trip times of the answers (ICMP echo; a URL's whole "
+					   "2xx answer)", hc->bounds, (size_t)hc->n, "target", target,
+					   NULL);
+	if (!m->up || !m->rtt || !m->changed || !m->reply || !m->timeout || (url && !m->error) ||
+	    (hc && !m->hist))
 		return -1;
 	m->rtt->value = NAN;
 	return 0;
+}
+
+/* The bounds for the next target's histogram, or NULL once the first
+ * ICMP_HIST_MAX_TARGETS have one. */
+static const struct icmp_hist_conf *next_hist(struct icmp_service *s)
+{
+	if (s->nhist == ICMP_HIST_MAX_TARGETS)
+		return NULL;
+	s->nhist++;
+	return &s->hconf;
 }
 
 static void metrics_del(struct target_metrics *m)
@@ -106,6 +124,7 @@ static void metrics_del(struct target_metrics *m)
 	nh_counter_del(m->reply);
 	nh_counter_del(m->timeout);
 	nh_counter_del(m->error);
+	nh_histogram_del(m->hist);
 	*m = (struct target_metrics){ NULL };
 }
 
@@ -208,11 +227,7 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = 1;
 	for (size_t i = 0; s->logs && i < nlogs; i++)
 		s->logs[i] = (struct icmp_target_log){ .state = -1, .last_rtt_us = -1 };
-	int hr = icmp_hist_conf(sec, &s->hconf);
-	bad |= hr < 0;
-	s->nhist = nlogs < ICMP_HIST_MAX_TARGETS ? nlogs : ICMP_HIST_MAX_TARGETS;
-	if (!bad && s->nhist && !(s->hist = calloc(s->nhist, sizeof(*s->hist))))
-		bad = 1;
+	bad |= icmp_hist_conf(sec, &s->hconf) < 0;
 	s->every_ms = every_ms;
 	s->timeout_ms = p.timeout_ms;
 	s->retries = p.retries;
@@ -291,8 +306,11 @@ static void sweep_metrics(struct icmp_service *s)
 		struct target_metrics *m = &s->hm[i];
 		nh_gauge_set(m->up, h->alive);
 		mark_change(m, h->prev, h->alive, now);
-		if (h->alive)
+		if (h->alive) {
 			nh_gauge_set(m->rtt, (double)h->rtt_us / 1e6);
+			if (m->hist)
+				nh_histogram_observe(m->hist, (double)h->rtt_us / 1e6);
+		}
 		/* Every probe but the one answered timed out. */
 		nh_counter_add(m->reply, h->alive);
 		nh_counter_add(m->timeout, h->tries - h->alive);
@@ -310,8 +328,6 @@ static void service_round_done(struct sweep *sw, const struct sweep_round *r, vo
 	for (size_t i = 0; i < sweep_count(s->sw); i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		icmp_target_log_add(&s->logs[i], h->alive, h->rtt_us, now);
-		if (h->alive && i < s->nhist)
-			icmp_hist_observe(&s->hconf, &s->hist[i], (double)h->rtt_us / 1e6);
 	}
 	if (s->rounds == 0)
 		log_first(s, r);
@@ -335,6 +351,8 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 		nh_counter_inc(u->m.reply);
 		u->rtt = r->seconds;
 		nh_gauge_set(u->m.rtt, r->seconds);
+		if (u->m.hist)
+			nh_histogram_observe(u->m.hist, r->seconds);
 	} else {
 		nh_counter_inc(r->timed_out ? u->m.timeout : u->m.error);
 		snprintf(u->error, sizeof(u->error), "%s", r->error);
@@ -347,8 +365,6 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 	mark_change(&u->m, u->prev, r->ok, unix_now());
 	size_t ti = (s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls);
 	icmp_target_log_add(&s->logs[ti], r->ok, (int64_t)(r->seconds * 1e6), time(NULL));
-	if (r->ok && ti < s->nhist)
-		icmp_hist_observe(&s->hconf, &s->hist[ti], r->seconds);
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)
@@ -419,7 +435,7 @@ int icmp_service_start(void *state)
 	for (size_t i = 0; i < s->nhm; i++) {
 		char host[NH_ADDR_STRLEN];
 		if (metrics_new(s->ctx, &s->hm[i], sweep_host_format(sweep_host(s->sw, i), host,
-								      sizeof(host)), 0) < 0) {
+								      sizeof(host)), 0, next_hist(s)) < 0) {
 			r = -errno;
 			icmp_service_stop(s);
 			return r;
@@ -428,12 +444,15 @@ int icmp_service_start(void *state)
 	if (nhosts > s->nhm)
 		nh_notice(s->ctx, "metrics for the first %zu of %zu hosts only", s->nhm, nhosts);
 	for (int i = 0; i < s->nurls; i++) {
-		if (metrics_new(s->ctx, &s->urls[i].m, s->urls[i].url, 1) < 0) {
+		if (metrics_new(s->ctx, &s->urls[i].m, s->urls[i].url, 1, next_hist(s)) < 0) {
 			r = -errno;
 			icmp_service_stop(s);
 			return r;
 		}
 	}
+	if (nhosts + (size_t)s->nurls > s->nhist)
+		nh_notice(s->ctx, "RTT histograms for the first %zu of %zu targets only", s->nhist,
+			  nhosts + (size_t)s->nurls);
 	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), 0, service_round, s);
 	if (!s->timer) {
 		r = -errno;
@@ -464,6 +483,7 @@ void icmp_service_stop(void *state)
 	free(s->hm);
 	s->hm = NULL;
 	s->nhm = 0;
+	s->nhist = 0;
 }
 
 void icmp_service_destroy(void *state)
@@ -476,7 +496,6 @@ void icmp_service_destroy(void *state)
 		free(s->urls[i].url);
 	free(s->urls);
 	free(s->logs);
-	free(s->hist);
 	free(s);
 }
 
@@ -547,23 +566,4 @@ void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_v
 		};
 		fn(&v, arg);
 	}
-}
-
-const struct icmp_hist_conf *icmp_service_each_hist(void *state,
-						    void (*fn)(const char *target,
-							       const struct icmp_hist_conf *hc,
-							       const struct icmp_hist *h, void *arg),
-						    void *arg, size_t *total)
-{
-	struct icmp_service *s = state;
-	size_t nhosts = s->sw ? sweep_count(s->sw) : 0;
-	char host[NH_ADDR_STRLEN];
-
-	*total = nhosts + (size_t)s->nurls;
-	for (size_t i = 0; i < s->nhist; i++) {
-		const char *name = i < nhosts ? sweep_host_format(sweep_host(s->sw, i), host, sizeof(host))
-					      : s->urls[i - nhosts].url;
-		fn(name, &s->hconf, &s->hist[i], arg);
-	}
-	return &s->hconf;
 }

@@ -125,8 +125,5 @@ const struct nh_ctl_command icmp_ctl_commands[] = {
 	{ .name = "targets", .usage = "targets [LIMIT]",
 	  .summary = "each target (at most LIMIT, the down ones first): state, since when, last RTT, loss, the last 16 RTTs",
 	  .run = ctl_targets },
-	{ .name = "histograms", .usage = "histograms",
-	  .summary = "RTT histograms per target: bucket bounds, cumulative counts, sum, count",
-	  .run = icmp_ctl_histograms },
 	{ .name = NULL },
 };

@@ -5,7 +5,7 @@
 #   bench/forward.sh            (from a built tree; RUNS=3 DUR=5 by default)
 #   RUNS=5 DUR=10 bench/forward.sh
 #   PARTS="proxy checks" bench/forward.sh   only some parts, of:
-#     tcp (the table below), proxy, checks, udp; default all four
+#     tcp (the table below), proxy, checks, tls, udp; default all five
 #
 # Every forwarder runs from the start and the rounds take them in turn, so
 # load that comes and goes on the machine falls on all alike. Figures,
@@ -20,7 +20,7 @@
 # and min-copy (bench/relay_min.c), the least a relay can be (a blocking
 # thread per direction, splice() or read()/write() with 512 KiB chunks),
 # show what this kernel and machine allow any relay. Loopback only; needs
-# iperf3, socat, redir, rinetd, haproxy, cc.
+# iperf3, socat, redir, rinetd, haproxy, cc (and openssl for the TLS part).
 #
 # The UDP part (request/response against socat and rinetd, misrouted replies
 # counted) is bench/forward_udp.sh, run after the others.
@@ -29,12 +29,18 @@
 # checks part: one forwarder with CHECK_UPS (1,000) upstreams checked every
 # second; the host's CPU (utime + stime from /proc) over CHECK_SECS, in %
 # of one core.
+# The TLS part (bench/forward_tls.sh: termination, origination, handshakes,
+# RSS of idle TLS connections, next to HAProxy and socat) follows.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-PARTS=${PARTS:-tcp proxy checks udp}
+PARTS=${PARTS:-tcp proxy checks tls udp}
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
-has_part tcp || has_part proxy || has_part checks || exec "$top/bench/forward_udp.sh"
+if ! has_part tcp && ! has_part proxy && ! has_part checks; then
+	has_part tls && "$top/bench/forward_tls.sh"
+	has_part udp && "$top/bench/forward_udp.sh"
+	exit 0
+fi
 NETHOST=${NETHOST:-$top/host/nethost}
 RUNS=${RUNS:-3}
 DUR=${DUR:-5}
@@ -344,6 +350,7 @@ checks_part() {
 if ! has_part tcp; then
 	has_part proxy && proxy_part
 	has_part checks && checks_part
+	has_part tls && { echo; "$top/bench/forward_tls.sh"; }
 	has_part udp && { echo; "$top/bench/forward_udp.sh"; }
 	exit 0
 fi
@@ -470,4 +477,5 @@ for name in nethost min-splice min-copy; do
 done
 has_part proxy && proxy_part
 has_part checks && checks_part
+has_part tls && { echo; "$top/bench/forward_tls.sh"; }
 has_part udp && { echo; "$top/bench/forward_udp.sh"; }

@@ -17,8 +17,9 @@
 #define DESC_MIN_SIZE (offsetof(struct nh_plugin, commands) + sizeof(void *))
 #define KEY_MIN_SIZE (offsetof(struct nh_conf_key, multi) + sizeof(int))
 #define COMMAND_MIN_SIZE (offsetof(struct nh_command, run) + sizeof(void *))
-/* 2.1 added the control table after .commands: a 2.0 descriptor ends
- * before it and reads as having none. */
+/* 2.1 added the control table after .commands, .succeed and .refresh after it: a
+ * 2.0 descriptor ends before them and reads as having none (the copy is
+ * zeroed, then filled with what the plugin's descriptor holds). */
 #define CTL_MIN_SIZE (offsetof(struct nh_ctl_command, run) + sizeof(void *))
 #define DESC_CTL_END (offsetof(struct nh_plugin, ctl_commands) + sizeof(void *))
 

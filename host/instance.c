@@ -40,6 +40,21 @@ static void plugin_destroy(struct instance *in)
 	crash_leave();
 }
 
+static void plugin_succeed(struct instance *in, struct instance *pred)
+{
+	crash_enter(in->plugin->name, in->sec->instance, "succeed()");
+	in->plugin->desc->succeed(in->state, pred->state);
+	crash_leave();
+}
+
+static int plugin_refresh(struct instance *in, int phase)
+{
+	crash_enter(in->plugin->name, in->sec->instance, "refresh()");
+	int r = in->plugin->desc->refresh(in->state, phase);
+	crash_leave();
+	return r;
+}
+
 static void plugin_report(struct instance *in)
 {
 	crash_enter(in->plugin->name, in->sec->instance, "report()");
@@ -152,6 +167,28 @@ void instance_free(struct instance *in)
 		return;
 	instance_retire(in);
 	free(in);
+}
+
+int instance_succeeds(const struct instance *in, const struct instance *pred)
+{
+	/* One dlopen handle: both states come from the same code, which
+	 * may then read each other's. ctx: neither is retired. */
+	return in != pred && in->ctx && pred->ctx && in->plugin->handle == pred->plugin->handle &&
+	       strcmp(in->sec->instance, pred->sec->instance) == 0;
+}
+
+void instance_succeed(struct instance *in, struct instance *pred)
+{
+	if (in->plugin->desc->succeed)
+		plugin_succeed(in, pred);
+}
+
+int instance_refresh(struct instance *in, int phase)
+{
+	if (!in->ctx || !in->plugin->desc->refresh)
+		return 1;
+	int r = plugin_refresh(in, phase);
+	return phase == NH_REFRESH_PREPARE ? (r < 0 ? r : 0) : 0;
 }
 
 void instance_report(struct instance *in)

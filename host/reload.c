@@ -4,8 +4,13 @@
  * the file changes or removes are stopped (a changed one may need its old
  * port) and the new ones started. If one start() fails, the new ones are
  * stopped and the old ones created and started again from their old
- * sections: the running configuration stays, [nethost] included. The old
- * config and its loader live until the new generation is committed. */
+ * sections: the running configuration stays, [nethost] included. Between
+ * the creates and the first stop, a changed section's new instance is told
+ * which old one it replaces (succeed()), so that it can take over. The old
+ * config and its loader live until the new generation is committed.
+ * Unchanged instances re-read their files (refresh(), plugin.h) in two
+ * phases around all that: prepared before anything stops, committed with
+ * the generation, aborted with a refused reload. */
 #include "config.h"
 
 #include <errno.h>
@@ -140,6 +145,62 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 	return -EINVAL;
 }
 
+/* PREPARE every kept instance's refresh(): 1 in prepared[i] for each
+ * that has something to commit or abort. NULL when all prepared, else
+ * the kept instance that refused (its PREPARE said why), the others
+ * aborted already. */
+static struct instance *refresh_prepare(const struct generation *cur, const struct generation *next,
+					char *prepared)
+{
+	for (int i = 0; i < next->n; i++) {
+		struct instance *in = next->inst[i];
+		if (!generation_has(cur, in))
+			continue;
+		int r = instance_refresh(in, NH_REFRESH_PREPARE);
+		if (r < 0) {
+			for (int j = 0; j < i; j++)
+				if (prepared[j])
+					instance_refresh(next->inst[j], NH_REFRESH_ABORT);
+			return in;
+		}
+		prepared[i] = r == 0;
+	}
+	return NULL;
+}
+
+static void refresh_end(const struct generation *next, const char *prepared, int phase)
+{
+	for (int i = 0; i < next->n; i++)
+		if (prepared[i])
+			instance_refresh(next->inst[i], phase);
+}
+
+/* next's own instances freed: nothing of it was started. */
+static void generation_drop(const struct generation *cur, struct generation *next)
+{
+	for (int i = 0; i < next->n; i++)
+		if (!generation_has(cur, next->inst[i]))
+			instance_free(next->inst[i]);
+	free(next->inst);
+	nh_config_free(next->cfg);
+}
+
+/* Before anything stops: tell each new instance of a changed section
+ * which running one it replaces (the descriptor's succeed(), plugin.h). */
+static void tell_successors(const struct generation *cur, const struct generation *next)
+{
+	for (int i = 0; i < next->n; i++) {
+		struct instance *in = next->inst[i];
+		if (generation_has(cur, in))
+			continue;
+		for (int j = 0; j < cur->n; j++)
+			if (instance_succeeds(in, cur->inst[j])) {
+				instance_succeed(in, cur->inst[j]);
+				break;
+			}
+	}
+}
+
 /* Stop what next changes or removes: retired, not freed, so that a
  * refused reload can bring it back. Returns how many. */
 static int retire_replaced(struct generation *cur, const struct generation *next)
@@ -263,12 +324,28 @@ static void reload_file(struct service *svc)
 	int kept = 0, started, r = 0;
 	for (int i = 0; i < next.n; i++)
 		kept += generation_has(&svc->cur, next.inst[i]);
+	char *prepared = calloc((size_t)next.n + 1, 1);
+	struct instance *stale = prepared ? refresh_prepare(&svc->cur, &next, prepared) : NULL;
+	if (!prepared || stale) {
+		if (stale)
+			host_logf(NH_LOG_ERR, "reload refused: [%s %s] cannot re-read its files; the "
+				  "running configuration stays", stale->sec->plugin, stale->sec->instance);
+		else
+			host_logf(NH_LOG_ERR, "reload refused: out of memory; the running configuration stays");
+		free(prepared);
+		generation_drop(&svc->cur, &next);
+		loaders_prune(svc);
+		return;
+	}
+	tell_successors(&svc->cur, &next);
 	int stopped = retire_replaced(&svc->cur, &next);
 	struct instance *failed = start_new(&next, &started, &r);
 	if (failed) {
 		/* Its section lives in next's config, which roll_back frees. */
 		char what[2 * NH_NAME_MAX + 8];
 		snprintf(what, sizeof(what), "[%s %s]", failed->sec->plugin, failed->sec->instance);
+		refresh_end(&next, prepared, NH_REFRESH_ABORT);
+		free(prepared);
 		int restored = roll_back(svc, &next);
 		loaders_prune(svc);
 		host_logf(NH_LOG_ERR, "reload refused: %s start failed: %s; the running configuration "
@@ -277,6 +354,8 @@ static void reload_file(struct service *svc)
 			  stopped == 1 ? "" : "s");
 		return;
 	}
+	refresh_end(&next, prepared, NH_REFRESH_COMMIT);
+	free(prepared);
 	commit(svc, &next, ld, &hs);
 	loaders_prune(svc);
 	host_logf(NH_LOG_NOTICE, "reloaded: %d kept, %d stopped, %d started", kept, stopped,

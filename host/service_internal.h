@@ -75,6 +75,16 @@ void instance_retire(struct instance *in);
 int instance_restore(nh_loop *loop, struct instance *in);
 /* Retire and free; NULL is fine. */
 void instance_free(struct instance *in);
+/* 1 when in, created by a reload, replaces the running pred: the same
+ * section name of the same plugin file (their texts differ, or pred
+ * would have been kept). */
+int instance_succeeds(const struct instance *in, const struct instance *pred);
+/* The plugin's succeed(in's state, pred's), if it has one. */
+void instance_succeed(struct instance *in, struct instance *pred);
+/* The plugin's refresh(state, phase) (plugin.h). PREPARE: 0, -errno
+ * (logged), or 1 when the instance has no refresh() or is not running
+ * (nothing to commit or abort). COMMIT and ABORT return 0. */
+int instance_refresh(struct instance *in, int phase);
 /* The plugin's report(), if it has one (SIGUSR1). */
 void instance_report(struct instance *in);
 /* in's control command name; NULL when it has none or is not started. */

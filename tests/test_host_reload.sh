@@ -158,4 +158,88 @@ fds_after=$(fd_count "$HOST_PID")
 [ "$fds_after" = "$fds_before" ] || fail "fd count changed across plugin_path reloads: $fds_before -> $fds_after"
 ok "plugin_path changes apply on reload (added, refused without it, removed)"
 stop_host
+
+# succeed(): a changed section's new instance is told which running one it
+# replaces, after every create() and before the old one's stop(); never for
+# an unchanged or a new section, nor a 2.0 plugin (abi21 logs each call).
+cat > "$CONF" <<INI
+[nethost]
+plugin_path = $top_builddir/tests/plugins
+log_level = info
+
+[abi21 a]
+word = one
+
+[abi21 b]
+word = same
+
+[abi20 z]
+word = old
+INI
+start_host "$CONF"
+wait_for_log "$TMP/host.log" 5 "abi20/z: tick" || fail "abi21 a, b and abi20 z did not start"
+succeeds() { grep -c "abi21/[a-z]*: succeed:" "$TMP/host.log"; }
+line_of() { grep -n -- "$1" "$TMP/host.log" | head -n 1 | cut -d: -f1; }
+sed -i 's/word = one/word = two/; s/word = old/word = new/' "$CONF"
+printf '[abi21 c]\nword = new\n' >> "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reloaded: 1 kept, 2 stopped, 3 started" || fail "reload with a changed a"
+[ "$(succeeds)" = 1 ] || { grep succeed "$TMP/host.log"; fail "succeed() called $(succeeds) times, want once (a)"; }
+grep -q "abi21/a: succeed: two replaces one (still running: yes)" "$TMP/host.log" ||
+	{ grep succeed "$TMP/host.log"; fail "succeed() not called with (new a, running old a)"; }
+s=$(line_of "abi21/a: succeed:"); st=$(line_of "abi21/a: stop one"); d=$(line_of "abi21/a: destroy one")
+up=$(grep -n "abi21/a: started" "$TMP/host.log" | sed -n 2p | cut -d: -f1)
+[ -n "$s" ] && [ -n "$st" ] && [ -n "$d" ] && [ -n "$up" ] && [ "$s" -lt "$st" ] &&
+	[ "$st" -lt "$d" ] && [ "$d" -lt "$up" ] ||
+	fail "not succeed() < old stop() < old destroy() < new start(): lines $s $st $d $up"
+ok "succeed() gets (new a, old a) before the old one's stop/destroy; not for b (kept), c (new), abi20"
+
+# A reload refused at create(): no succeed(). One rolled back at start():
+# succeed() was called, the old a comes back from a fresh create() and is
+# the one the next reload's a replaces.
+sed -i 's/word = two/word = three/' "$CONF"
+printf '[abi21 d]\nwrod = typo\n' >> "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: .*1 problem" || fail "a bad key was not refused"
+[ "$(succeeds)" = 1 ] || fail "succeed() called on a reload refused at create()"
+sed -i '/^\[abi21 d\]/,$d' "$CONF"
+printf '[echo6 sq]\nlisten = 127.0.0.1:%s\nudp = no\n' "$PC" >> "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: \[echo6 sq\] start failed" || fail "squatted port: not refused"
+[ "$(succeeds)" = 2 ] && grep -q "abi21/a: succeed: three replaces two (still running: yes)" "$TMP/host.log" ||
+	fail "succeed() not called once on the rolled-back reload"
+# Destroyed twice: refused at create(), then rolled back.
+[ "$(grep -c "abi21/a: destroy three" "$TMP/host.log")" = 2 ] || fail "the rolled-back new a was not destroyed"
+sed -i 's/word = three/word = four/; /^\[echo6 sq\]/,$d' "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reloaded: 3 kept, 1 stopped, 1 started" || fail "reload after the rolled-back one"
+[ "$(succeeds)" = 3 ] && grep -q "abi21/a: succeed: four replaces two (still running: yes)" "$TMP/host.log" ||
+	{ grep succeed "$TMP/host.log"; fail "after a rollback, the new a does not replace the restored old one"; }
+ok "succeed(): none when refused at create(); on rollback the restored a (two) is the next one's predecessor"
+
+# refresh(): b is unchanged, so the reload asks it to re-read its file:
+# prepared then committed; a "bad" file refuses the whole reload (a's
+# change is not applied either); a start() that fails aborts it.
+echo v1 > "$TMP/b.txt"
+sed -i "s|^word = same|word = same\nfile = $TMP/b.txt|" "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "abi21/b: succeed: same replaces same" || fail "reload giving b a file"
+echo v2 > "$TMP/b.txt"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "abi21/b: refresh commit same: v2" || fail "b's refresh was not committed: $(grep refresh "$TMP/host.log")"
+grep -q "abi21/b: refresh prepare same: v2" "$TMP/host.log" || fail "no PREPARE before COMMIT"
+echo bad > "$TMP/b.txt"
+sed -i 's/word = four/word = five/' "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: \[abi21 b\] cannot re-read its files" ||
+	fail "a refused refresh did not refuse the reload: $(tail -n 4 "$TMP/host.log")"
+grep -q "succeed: five replaces" "$TMP/host.log" && fail "half a reload: a was replaced although b refused"
+echo v3 > "$TMP/b.txt"
+printf '[echo6 sq]\nlisten = 127.0.0.1:%s\nudp = no\n' "$PC" >> "$CONF"
+kill -HUP "$HOST_PID"
+wait_for_log "$TMP/host.log" 5 "reload refused: \[echo6 sq\] start failed" || fail "squatted port: not refused"
+wait_for_log "$TMP/host.log" 5 "abi21/b: refresh abort same: v2" || fail "a rolled-back reload did not abort b's refresh"
+grep -q "refresh commit same: v3" "$TMP/host.log" && fail "a refused reload committed b's refresh"
+ok "refresh(): an unchanged section re-reads its file, PREPARE then COMMIT; a refusal or a failed start refuses the reload and aborts"
+stop_host
 exit 0

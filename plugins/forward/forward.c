@@ -12,8 +12,12 @@
  *           protocol = tcp              ; or udp (forward_udp.c)
  *           send_proxy = off|v1|v2      ; PROXY header to the upstream (tcp)
  *           accept_proxy = off|on       ; PROXY header required from clients (tcp)
+ *           tls_to = on, tls_sni, tls_ca, tls_verify   ; TLS to the upstream
+ *           tls_cert, tls_key, tls_client_ca          ; TLS from clients
+ *           tls_ciphers, http_host
  * CLI:      nethost forward [--udp] LISTEN TARGET... [--allow CIDR]... [--deny CIDR]...
  *           [--send-proxy v1|v2] [--accept-proxy]
+ *           [--tls-to] [--tls-cert FILE --tls-key FILE] [--http-host NAME]...
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,9 +98,50 @@ static const char *const check_names[] = { "none", "tcp", NULL };
 static const char *const protocol_names[] = { "tcp", "udp", NULL };
 
 /* Keys that only a TCP relay has: refused with protocol = udp. */
-static const char *const tcp_only_keys[] = { "send_proxy", "accept_proxy", "balance", "check",
-					      "check_interval", "check_timeout", "rise", "fall",
-					      NULL };
+static const char *const tcp_only_keys[] = {
+	"send_proxy", "accept_proxy", "balance", "check", "check_interval", "check_timeout", "rise",
+	"fall", "tls_to", "tls_sni", "tls_ca", "tls_verify", "tls_cert", "tls_key", "tls_client_ca",
+	"tls_ciphers", "http_host", NULL
+};
+
+/* A string key into *out (a copy); 0 or -ENOMEM. */
+static int conf_strdup(const nh_section *sec, const char *key, char **out)
+{
+	const char *v;
+
+	nh_conf_get_str(sec, key, NULL, &v);
+	if (v && !(*out = strdup(v)))
+		return nh_conf_error(sec, key, "out of memory");
+	return 0;
+}
+
+/* http_host goes into a header line: a host name, an address, a port. */
+static int http_host_ok(const char *v)
+{
+	if (!*v || strlen(v) > 255)
+		return 0;
+	return v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._:[]")] ==
+	       0;
+}
+
+static int conf_tls(const nh_section *sec, struct fwd_conf *c)
+{
+	int bad = 0;
+
+	bad |= nh_conf_get_bool(sec, "tls_to", -1, &c->tls.to) < 0;
+	bad |= nh_conf_get_bool(sec, "tls_verify", 1, &c->tls.verify) < 0;
+	bad |= conf_strdup(sec, "tls_sni", &c->tls.sni) < 0;
+	bad |= conf_strdup(sec, "tls_ca", &c->tls.ca) < 0;
+	bad |= conf_strdup(sec, "tls_cert", &c->tls.cert) < 0;
+	bad |= conf_strdup(sec, "tls_key", &c->tls.key) < 0;
+	bad |= conf_strdup(sec, "tls_client_ca", &c->tls.client_ca) < 0;
+	bad |= conf_strdup(sec, "tls_ciphers", &c->tls.ciphers) < 0;
+	bad |= conf_strdup(sec, "http_host", &c->http_host) < 0;
+	if (c->http_host && !http_host_ok(c->http_host))
+		bad |= nh_conf_error(sec, "http_host", "'%s' is not a host name[:port]",
+				     c->http_host) < 0;
+	return bad ? -EINVAL : 0;
+}
 
 static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 {
@@ -130,6 +175,7 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 	for (int i = 0; c.udp && tcp_only_keys[i]; i++)
 		if (nh_conf_count(sec, tcp_only_keys[i]) > 0)
 			bad |= nh_conf_error(sec, tcp_only_keys[i], "applies to protocol = tcp only") < 0;
+	bad |= conf_tls(sec, &c) < 0;
 	if (nh_conf_count(sec, "listen") == 0)
 		bad = nh_conf_error(sec, "listen", "missing (ADDR:PORT to accept on)") < 0;
 	if (nh_conf_count(sec, "to") == 0)
@@ -142,6 +188,12 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = nh_conf_error(sec, "check_interval", "must be at least 10ms") < 0;
 	if (!bad && c.check_timeout_ms < 1)
 		bad = nh_conf_error(sec, "check_timeout", "must be at least 1ms") < 0;
+	if (!bad) {
+		nh_error err;
+		const char *key;
+		if (fwd_tls_setup(&c, &err, &key) < 0)
+			bad = nh_conf_error(sec, key ? key : "tls_to", "%s", err.msg) < 0;
+	}
 	if (bad) {
 		fwd_conf_free(&c);
 		return -EINVAL;
@@ -152,8 +204,6 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		fwd_conf_free(&c);
 		return -ENOMEM;
 	}
-	if (!c.udp)
-		fwd_heir_register(f); /* may take over from the running [forward NAME] */
 	*state = f;
 	return 0;
 }
@@ -179,6 +229,12 @@ static void instance_free(struct fwd *f)
 	fwd_free(f);
 }
 
+/* A reload replaces the running [forward NAME] with state. */
+static void forward_succeed(void *state, void *predecessor)
+{
+	fwd_succeed(state, predecessor);
+}
+
 static int forward_start(void *state)
 {
 	return instance_start(state);
@@ -202,6 +258,21 @@ static void forward_destroy(void *state)
 static void forward_report(void *state)
 {
 	instance_report(state);
+}
+
+/* A reload that keeps the section: certificates renewed in place are
+ * re-read with it, all or nothing (forward_tls.c). */
+static int forward_refresh(void *state, int phase)
+{
+	struct fwd *f = state;
+
+	if (phase == NH_REFRESH_PREPARE)
+		return fwd_tls_prepare(f);
+	if (phase == NH_REFRESH_COMMIT)
+		fwd_tls_commit(f);
+	else
+		fwd_tls_abort(f);
+	return 0;
 }
 
 /* ---- nethost forward ------------------------------------------------ */
@@ -252,6 +323,47 @@ static int cli_listen(const nh_ctx *ctx, const char *text, struct fwd_conf *c)
 	return fwd_conf_add_listen(c, &a) < 0 ? nh_cli_usage_error(ctx, "out of memory") : 0;
 }
 
+/* A string option's value into *out (the last one given wins). */
+static int cli_strdup(const nh_ctx *ctx, const char *text, char **out)
+{
+	free(*out);
+	if (!(*out = strdup(text)))
+		return nh_cli_usage_error(ctx, "out of memory");
+	return 0;
+}
+
+enum {
+	OPT_TLS_TO = 256, OPT_TLS_SNI, OPT_TLS_CA, OPT_TLS_VERIFY, OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_TLS_CLIENT_CA, OPT_TLS_CIPHERS, OPT_HTTP_HOST,
+};
+
+/* The TLS and HTTP options; 0 or NH_EXIT_USAGE. */
+static int cli_tls_opt(const nh_ctx *ctx, int opt, const char *arg, struct fwd_conf *c)
+{
+	struct fwd_tls_keys *k = &c->tls;
+
+	switch (opt) {
+	case OPT_TLS_TO: k->to = 1; return 0;
+	case OPT_TLS_VERIFY:
+		if (strcmp(arg, "off") && strcmp(arg, "on"))
+			return nh_cli_usage_error(ctx, "--tls-verify: '%s' is not on or off", arg);
+		k->verify = strcmp(arg, "on") == 0;
+		return 0;
+	case OPT_TLS_SNI: return cli_strdup(ctx, arg, &k->sni);
+	case OPT_TLS_CA: return cli_strdup(ctx, arg, &k->ca);
+	case OPT_TLS_CERT: return cli_strdup(ctx, arg, &k->cert);
+	case OPT_TLS_KEY: return cli_strdup(ctx, arg, &k->key);
+	case OPT_TLS_CLIENT_CA: return cli_strdup(ctx, arg, &k->client_ca);
+	case OPT_TLS_CIPHERS: return cli_strdup(ctx, arg, &k->ciphers);
+	case OPT_HTTP_HOST:
+		if (!http_host_ok(arg))
+			return nh_cli_usage_error(ctx, "--http-host: '%s' is not a host name[:port]",
+						  arg);
+		return cli_strdup(ctx, arg, &c->http_host);
+	}
+	return nh_cli_usage_error(ctx, "unknown option");
+}
+
 /* The command line into c: 0, or NH_EXIT_USAGE with the reason printed. */
 static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 {
@@ -264,6 +376,15 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		{ "udp", no_argument, NULL, 'u' },
 		{ "send-proxy", required_argument, NULL, 'P' },
 		{ "accept-proxy", no_argument, NULL, 'A' },
+		{ "tls-to", no_argument, NULL, OPT_TLS_TO },
+		{ "tls-sni", required_argument, NULL, OPT_TLS_SNI },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-verify", required_argument, NULL, OPT_TLS_VERIFY },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-client-ca", required_argument, NULL, OPT_TLS_CLIENT_CA },
+		{ "tls-ciphers", required_argument, NULL, OPT_TLS_CIPHERS },
+		{ "http-host", required_argument, NULL, OPT_HTTP_HOST },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, rc = 0;
@@ -275,6 +396,8 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 	c->check_timeout_ms = DEF_CHECK_TIMEOUT_MS;
 	c->rise = DEF_RISE;
 	c->fall = DEF_FALL;
+	c->tls.to = -1;
+	c->tls.verify = 1;
 	while (rc == 0 && (opt = getopt_long(argc, argv, "a:d:c:i:m:u", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u': c->udp = 1; break;
@@ -300,15 +423,18 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 							optarg);
 			break;
 		case 'A': c->accept_proxy = 1; break;
-		default: rc = nh_cli_usage_error(ctx, "unknown option"); break;
+		default: rc = cli_tls_opt(ctx, opt, optarg, c); break;
 		}
 	}
 	if (rc)
 		return NH_EXIT_USAGE;
 	if (c->idle_timeout_ms < 0)
 		c->idle_timeout_ms = c->udp ? FWD_UDP_IDLE_DEFAULT_MS : 0;
-	if (c->udp && (c->send_proxy || c->accept_proxy))
-		return nh_cli_usage_error(ctx, "--send-proxy and --accept-proxy are for TCP, not --udp");
+	if (c->udp && (c->send_proxy || c->accept_proxy || c->tls.to == 1 || c->tls.sni || c->tls.ca ||
+		       !c->tls.verify || c->tls.cert || c->tls.key || c->tls.client_ca ||
+		       c->tls.ciphers || c->http_host))
+		return nh_cli_usage_error(ctx, "--send-proxy, --accept-proxy, --tls-* and --http-host "
+					       "are for TCP, not --udp");
 	if (argc - optind < 2)
 		return nh_cli_usage_error(ctx, "need LISTEN and at least one TARGET");
 	if (cli_listen(ctx, argv[optind], c))
@@ -317,6 +443,15 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 		nh_error err;
 		if (fwd_conf_add_upstream(c, argv[i], &err) < 0)
 			return nh_cli_usage_error(ctx, "TARGET: %s", err.msg);
+	}
+	nh_error err;
+	const char *key;
+	if (fwd_tls_setup(c, &err, &key) < 0) {
+		char flag[32] = "--tls-to"; /* the key's own flag: tls_cert is --tls-cert */
+		if (key)
+			for (size_t i = 0; key[i] && i + 3 < sizeof(flag); i++)
+				flag[i + 2] = key[i] == '_' ? '-' : key[i], flag[i + 3] = 0;
+		return nh_cli_usage_error(ctx, "%s: %s", flag, err.msg);
 	}
 	return 0;
 }
@@ -374,6 +509,15 @@ static const struct nh_conf_key forward_keys[] = {
 	{ .name = "fall", .help = "failures in a row (checks or client connects) that take an upstream down (default 3)" },
 	{ .name = "send_proxy", .help = "off|v1|v2: send upstream a PROXY header with the client's address (default off)" },
 	{ .name = "accept_proxy", .help = "off|on: clients must start with a PROXY header v1/v2; its address is the client (default off)" },
+	{ .name = "tls_to", .help = "speak TLS to the upstream (default off; on with http_host and port 443)" },
+	{ .name = "tls_sni", .help = "server name sent and checked (default: the to line's host)" },
+	{ .name = "tls_ca", .help = "PEM file of CAs the upstream's certificate must chain to (default: the system store)" },
+	{ .name = "tls_verify", .help = "check the upstream's certificate (default on; off warns at start)" },
+	{ .name = "tls_cert", .help = "PEM certificate (chain) to terminate TLS from clients with" },
+	{ .name = "tls_key", .help = "PEM private key of tls_cert" },
+	{ .name = "tls_client_ca", .help = "PEM file of CAs; clients must present a certificate they signed" },
+	{ .name = "tls_ciphers", .help = "TLS 1.2 cipher list, OpenSSL syntax (default ECDHE with AES-GCM or ChaCha20)" },
+	{ .name = "http_host", .help = "HTTP/1.x: replace the Host: header of every request with this" },
 	{ .name = NULL },
 };
 
@@ -397,8 +541,20 @@ static const struct nh_command forward_commands[] = {
 	  "      --send-proxy v1|v2      send each TARGET a PROXY header (client address)\n"
 	  "      --accept-proxy          clients must start with a PROXY header v1 or v2;\n"
 	  "                              the address in it is the client (for --allow too)\n"
+	  "      --tls-to                speak TLS to TARGET, verifying its certificate\n"
+	  "      --tls-sni NAME          server name to send and check (default TARGET's host)\n"
+	  "      --tls-ca FILE           CAs to verify against (default the system store)\n"
+	  "      --tls-verify off        do not verify (warns at start)\n"
+	  "      --tls-cert FILE         terminate TLS from clients with this certificate\n"
+	  "      --tls-key FILE          ... and this key\n"
+	  "      --tls-client-ca FILE    require client certificates signed by these CAs\n"
+	  "      --tls-ciphers LIST      TLS 1.2 ciphers (OpenSSL syntax)\n"
+	  "      --http-host NAME        rewrite the Host: header of HTTP/1.x requests\n"
+	  "                              (with a TARGET on port 443, --tls-to is implied)\n"
 	  "  Example: nethost forward 127.0.0.1:8080 www.example.org:80 --allow 127.0.0.0/8\n"
 	  "           nethost forward --udp 127.0.0.1:5353 192.0.2.53:53\n"
+	  "           nethost forward 127.0.0.1:8800 www.example.org:443 --tls-to \\\n"
+	  "                   --http-host www.example.org\n"
 	  "  Exit: 0 stopped by a signal, 1 failed while running, 2 usage or cannot listen.",
 	  "relay TCP connections (or UDP datagrams) from a local port to a remote HOST:PORT", forward_cmd },
 	{ NULL, NULL, NULL, NULL },
@@ -407,7 +563,7 @@ static const struct nh_command forward_commands[] = {
 NH_PLUGIN_DEFINE(
 	.name = "forward",
 	.version = "1.0",
-	.summary = "TCP and UDP port forwarder: splice() relay, UDP sessions, allow/deny, balanced checked upstreams, PROXY protocol",
+	.summary = "TCP and UDP port forwarder: splice() relay, TLS either side, UDP sessions, allow/deny, balanced checked upstreams, PROXY protocol",
 	.keys = forward_keys,
 	.create = forward_create,
 	.start = forward_start,
@@ -416,4 +572,6 @@ NH_PLUGIN_DEFINE(
 	.report = forward_report,
 	.commands = forward_commands,
 	.ctl_commands = fwd_ctl_commands,
+	.refresh = forward_refresh,
+	.succeed = forward_succeed,
 );

@@ -42,10 +42,31 @@ struct fwd_stats {
 	nh_counter *bytes_up;   /* client -> upstream */
 	nh_counter *bytes_down; /* upstream -> client */
 	nh_counter *emfile;     /* accept pauses for lack of fds (the listener's fd_pauses) */
+	nh_counter *tls_ok;     /* TLS handshakes completed, either side */
+	nh_counter *tls_failed; /* TLS handshakes that failed (verification included) */
+	nh_counter *http_bad;   /* requests refused with 400 (http_host) */
 	nh_gauge *active_g;     /* open client connections, as a metric */
 	long active;            /* open client connections */
-	nh_counter own[7];
+	nh_counter own[10];
 	nh_gauge own_active;
+};
+
+/* The TLS and HTTP keys as given; forward_tls.c turns them into the
+ * contexts below. Strings are owned (NULL: not set). */
+struct fwd_tls_keys {
+	int to;          /* tls_to: 1 on, 0 off, -1 not set (http_host + :443 turn it on) */
+	int verify;      /* tls_verify (default on) */
+	char *sni, *ca;  /* tls_sni, tls_ca */
+	char *cert, *key, *client_ca; /* terminating side */
+	char *ciphers;   /* tls_ciphers: TLS 1.2 cipher list */
+	/* What the files looked like when the contexts were made: a reload
+	 * re-reads them when they changed (forward_tls.c, fwd_tls_prepare). */
+	struct fwd_file_sig {
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		int64_t mtime_ns;
+	} sig[4];
 };
 
 /* What an instance runs with: read from [forward NAME] or the CLI. */
@@ -53,7 +74,12 @@ struct fwd_conf {
 	nh_addr *listen;
 	int n_listen;
 	nh_addr *up; /* resolved upstreams, tried in order */
+	char **up_host; /* per up[]: the host part of its `to` text (SNI, name check) */
 	int n_up;
+	struct fwd_tls_keys tls;
+	char *http_host;          /* http_host: Host: header every request gets */
+	struct ssl_ctx_st *tls_up;   /* non-NULL: TLS to the upstream */
+	struct ssl_ctx_st *tls_down; /* non-NULL: TLS from clients */
 	nh_cidr *allow, *deny;
 	int n_allow, n_deny;
 	long max_conns;
@@ -126,7 +152,8 @@ struct fwd {
 	int n_lfd;
 	struct fwd_handed *handed; /* sockets the replaced instance left us */
 	int n_handed;
-	struct fwd *heir_next;    /* in the list of instances not started yet */
+	struct fwd *successor;    /* succeed(): who takes over at our stop/destroy */
+	struct fwd *replacing;    /* its other end: whom we take over from */
 	struct fwd *heir;         /* as a predecessor: who relays on for us */
 	struct fwd *preds, *pred_next; /* replaced instances still relaying */
 	nh_defer *reap;           /* frees a drained predecessor */
@@ -136,7 +163,13 @@ struct fwd {
 	} pool[FWD_POOL_MAX];
 	int n_pool;
 	int no_splice;      /* the kernel refused splice() once: read/write */
+	char tls_why[256];  /* the last TLS error, for the line that closes its connection */
 	struct fwd_stats st;
+	/* TLS contexts a reload made from renewed files, until it commits
+	 * (forward_tls.c, fwd_tls_prepare). */
+	struct ssl_ctx_st *staged_up, *staged_down;
+	struct fwd_file_sig staged_sig[4];
+	int staged;
 	struct fwd_udp *udp; /* protocol = udp: its sessions and sockets */
 	struct fwd_up_state *up_state; /* one per conf.up; NULL when out of memory */
 };
@@ -146,9 +179,44 @@ void fwd_conf_free(struct fwd_conf *c);
 /* Append the addresses text resolves to (names allowed). 0 or -errno
  * with the reason in err. */
 int fwd_conf_add_upstream(struct fwd_conf *c, const char *text, nh_error *err);
+/* The host part of HOST:PORT or [V6]:PORT, allocated; NULL: no memory. */
+char *fwd_host_of(const char *text);
 int fwd_conf_add_listen(struct fwd_conf *c, const nh_addr *a);
 /* Allow unless deny matches; with an allow list, only what it matches. */
 int fwd_acl_permits(const struct fwd_conf *c, const struct sockaddr *sa);
+
+/* forward_tls.c: OpenSSL, driven non-blocking by the relay. */
+struct ssl_st;
+/* Make c->tls_up / c->tls_down from c->tls (files loaded and checked
+ * now, so a bad file fails create() and a reload keeps what runs).
+ * 0, or -errno with the reason in err and *key the key it concerns. */
+int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key);
+/* refresh(), for a reload that keeps the section: when a TLS file changed,
+ * PREPARE loads new contexts into f's staging (0, or -EINVAL logged: the
+ * reload is refused); COMMIT switches to them (open connections keep the
+ * old ones); ABORT drops them. */
+int fwd_tls_prepare(struct fwd *f);
+void fwd_tls_commit(struct fwd *f);
+void fwd_tls_abort(struct fwd *f);
+/* A warning worth logging at start (tls_verify off), or NULL. */
+const char *fwd_tls_warning(const struct fwd_conf *c);
+/* A TLS session over fd: server (terminating) or client to host (SNI
+ * and name check unless sni overrides). NULL with the reason in err. */
+struct ssl_st *fwd_tls_new(struct ssl_ctx_st *ctx, int fd, int server, const char *host,
+			   const char *sni, nh_error *err);
+void fwd_tls_free(struct ssl_st *ssl);
+/* Read or write through TLS. >0 bytes, 0 (read only) end of stream,
+ * -EAGAIN with *want NH_READ or NH_WRITE (what the socket must become),
+ * -EPROTO for a TLS error (the reason in why), or another -errno. */
+ssize_t fwd_tls_read(struct ssl_st *ssl, void *buf, size_t len, int *want, char *why,
+		     size_t whylen);
+ssize_t fwd_tls_write(struct ssl_st *ssl, const void *buf, size_t len, int *want, char *why,
+		      size_t whylen);
+/* Send close_notify (best effort: the TCP FIN follows anyway). */
+void fwd_tls_close_notify(struct ssl_st *ssl);
+int fwd_tls_done(struct ssl_st *ssl);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+void fwd_tls_describe(struct ssl_st *ssl, char *buf, size_t len);
 
 /* forward_listen.c */
 struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf);
@@ -194,6 +262,9 @@ struct fwd_conn_info {
 	int relaying;            /* connected upstream (else connecting) */
 	uint64_t bytes_up, bytes_down; /* delivered each way */
 	int64_t start_ms, last_ms;     /* loop clock: accepted, last bytes moved */
+	/* Each side's TLS: "TLSv1.3 TLS_AES_256_GCM_SHA384", "handshake" while
+	 * it runs, "-" for plain TCP. */
+	const char *tls_client, *tls_upstream;
 };
 /* A connect to f->conf.up[i] ended: 0 or -errno. */
 void fwd_up_record(struct fwd *f, const nh_addr *up, int result);
@@ -229,11 +300,12 @@ int fwd_upstreams_up(const struct fwd *f);
 void fwd_upstreams_report(struct fwd *f);
 
 /* forward_reload.c */
-/* create() of a service instance: it may take over from the running
- * instance of its section name. start() and destroy() unregister. */
-void fwd_heir_register(struct fwd *f);
+/* succeed(): f, created by a reload, replaces the running pred (the same
+ * [forward NAME]); pred hands f its sockets at its stop() and destroy(). */
+void fwd_succeed(struct fwd *f, struct fwd *pred);
+/* start() and destroy() of f: f takes over from nobody any more. */
 void fwd_heir_unregister(struct fwd *f);
-/* stop(): give the listening sockets to the instance waiting to replace f. */
+/* stop(): give the listening sockets to the instance replacing f. */
 void fwd_hand_listeners(struct fwd *f);
 /* A socket handed to f listening on a, now f's; -1 when none. */
 int fwd_take_listener(struct fwd *f, const nh_addr *a);

@@ -39,6 +39,8 @@ static void add_conn(const struct fwd_conn_info *ci, void *arg)
 	nh_json_add_int(o, "bytes_down", (int64_t)ci->bytes_down);
 	nh_json_add_double(o, "age_seconds", (double)(cw->now_ms - ci->start_ms) / 1000.0);
 	nh_json_add_double(o, "idle_seconds", (double)(cw->now_ms - ci->last_ms) / 1000.0);
+	nh_json_add_str(o, "tls_client", ci->tls_client);
+	nh_json_add_str(o, "tls_upstream", ci->tls_upstream);
 	json_object_array_add(cw->list, o);
 	cw->shown++;
 }

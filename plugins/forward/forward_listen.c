@@ -211,10 +211,15 @@ int fwd_start(struct fwd *f)
 		snprintf(more, sizeof(more), " and %d more, %s", f->conf.n_up - 1,
 			 how[f->conf.balance]);
 	for (int i = 0; i < f->conf.n_listen; i++)
-		nh_notice(f->ctx, "listening on %s, relaying to %s%s%s",
+		nh_notice(f->ctx, "listening on %s%s, relaying to %s%s%s%s",
 			  nh_addr_format(&f->conf.listen[i], 1, l, sizeof(l)),
-			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)), more,
+			  f->conf.tls_down ? " (TLS)" : "",
+			  nh_addr_format(&f->conf.up[0], 1, u, sizeof(u)),
+			  f->conf.tls_up ? " over TLS" : "", more,
 			  f->conf.check ? ", checked" : "");
+	const char *warn = fwd_tls_warning(&f->conf);
+	if (warn)
+		nh_warn(f->ctx, "%s", warn);
 	return 0;
 }
 
@@ -251,6 +256,7 @@ void fwd_release(struct fwd *f)
 	fwd_close_handed(f);
 	free(f->lfd);
 	fwd_upstreams_free(f);
+	fwd_tls_abort(f);
 	fwd_conf_free(&f->conf);
 	free(f->up_state);
 	free(f);

@@ -3,6 +3,8 @@
  *   nethost_forward_connections_active
  *   nethost_forward_bytes_total{direction="upstream"|"downstream"}
  *   nethost_forward_accept_pauses_total   (out of file descriptors)
+ *   nethost_forward_tls_handshakes_total{result="ok"|"failed"}
+ *   nethost_forward_http_bad_requests_total
  * each with the plugin and instance labels the SDK adds. */
 #include <errno.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include "forward.h"
 
 static const char conns_help[] = "Client connections, by what became of them";
+static const char tls_help[] = "TLS handshakes, either side, by result (failed: verification included)";
 static const char bytes_help[] = "Bytes relayed, by direction (upstream: client to upstream)";
 
 static const struct {
@@ -25,6 +28,10 @@ static const struct {
 	{ offsetof(struct fwd_stats, bytes_down), "nethost_forward_bytes_total", bytes_help, "direction", "downstream" },
 	{ offsetof(struct fwd_stats, emfile), "nethost_forward_accept_pauses_total",
 	  "Accept pauses for lack of file descriptors", NULL, NULL },
+	{ offsetof(struct fwd_stats, tls_ok), "nethost_forward_tls_handshakes_total", tls_help, "result", "ok" },
+	{ offsetof(struct fwd_stats, tls_failed), "nethost_forward_tls_handshakes_total", tls_help, "result", "failed" },
+	{ offsetof(struct fwd_stats, http_bad), "nethost_forward_http_bad_requests_total",
+	  "Requests refused with 400 (http_host: malformed request head)", NULL, NULL },
 };
 
 #define N_SERIES (sizeof(series) / sizeof(series[0]))

@@ -15,6 +15,16 @@
  * READ on a source whose half has room, WRITE on a destination with bytes
  * waiting. A socket that needs nothing is taken off the loop, so a
  * hang-up it keeps reporting cannot spin us.
+ *
+ * A side that speaks TLS (forward_tls.c) is read with SSL_read and
+ * written with SSL_write through the copy buffer; halves touching it
+ * never splice. OpenSSL may need the other readiness than the call's
+ * (a read that must write, a write that must read): the half records
+ * it (rd_want_write, wr_want_read) and the watcher asks for that.
+ *
+ * With http_host, the client's bytes go through the request rewriter
+ * (forward_http.c) before they reach the copy buffer; the answers come
+ * back as they are (spliced where both sides are plain).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +39,7 @@
 
 #include "forward.h"
 #include "forward_proxy.h"
+#include "forward_http.h"
 
 enum { CLIENT = 0, UPSTREAM = 1 };
 
@@ -45,6 +56,9 @@ struct fwd_half {
 	unsigned full : 1;      /* no room in the pipe or buffer */
 	unsigned eof : 1;       /* source said EOF */
 	unsigned shut : 1;      /* EOF passed on: shutdown(dst, SHUT_WR) */
+	unsigned copy : 1;      /* source or destination is TLS: never splice */
+	unsigned rd_want_write : 1; /* TLS source: the read waits for writable */
+	unsigned wr_want_read : 1;  /* TLS destination: the write waits for readable */
 };
 
 struct fwd_conn {
@@ -65,6 +79,9 @@ struct fwd_conn {
 	nh_addr peer;         /* the client (from its PROXY header with accept_proxy) */
 	nh_addr local;        /* where it connected to; len 0: ask the socket */
 	const nh_addr *up;    /* connected to, or last tried */
+	struct ssl_st *tls[2]; /* per side, NULL: plain TCP */
+	struct fwd_http *http; /* http_host: rewrites the client's requests */
+	unsigned tls_done[2];  /* its handshake completed (and was counted) */
 };
 
 static const char *const side_name[2] = { "client", "upstream" };
@@ -128,7 +145,7 @@ static int half_hold(struct fwd *f, struct fwd_half *h)
 {
 	if (h->pipe[0] >= 0 || h->buf)
 		return 0;
-	if (h->bulk && !f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
+	if (h->bulk && !h->copy && !f->no_splice && pipe_get(f, h->pipe, &h->cap) == 0)
 		return 0;
 	if (!(h->buf = malloc(FWD_BUF_SIZE)))
 		return -ENOMEM;
@@ -169,7 +186,7 @@ static ssize_t half_in(struct fwd *f, struct fwd_half *h, int src, size_t want)
 			h->off = 0;
 		size_t room = h->cap - h->off - h->pending;
 		if (room == 0)
-			return -EAGAIN; /* wrapped; drain first */
+			return -ENOBUFS; /* the tail is in use: drain first */
 		n = read(src, h->buf + h->off + h->pending, want < room ? want : room);
 	}
 	return n < 0 ? -errno : n;
@@ -184,6 +201,115 @@ static ssize_t half_out(struct fwd_half *h, int dst)
 	else
 		n = send(dst, h->buf + h->off, h->pending, MSG_NOSIGNAL);
 	return n < 0 ? -errno : n;
+}
+
+/* A TLS side made progress: count its handshake once it completed. */
+static void tls_progress(struct fwd_conn *c, int side)
+{
+	if (c->tls_done[side] || !fwd_tls_done(c->tls[side]))
+		return;
+	c->tls_done[side] = 1;
+	nh_counter_inc(c->f->st.tls_ok);
+}
+
+/* A TLS error on side: a handshake that failed is counted as such. */
+static ssize_t tls_failed(struct fwd_conn *c, int side, ssize_t n)
+{
+	if (n == -EPROTO && !c->tls_done[side])
+		nh_counter_inc(c->f->st.tls_failed);
+	return n;
+}
+
+/* Read from side s's socket, through TLS where it speaks it. */
+static ssize_t side_read(struct fwd_conn *c, int s, char *buf, size_t len)
+{
+	int want = 0;
+
+	if (!c->tls[s]) {
+		ssize_t n = read(c->fd[s], buf, len);
+		return n < 0 ? -errno : n;
+	}
+	ssize_t n = fwd_tls_read(c->tls[s], buf, len, &want, c->f->tls_why, sizeof(c->f->tls_why));
+	tls_progress(c, s);
+	if (n == -EAGAIN)
+		c->h[s].rd_want_write = want == NH_WRITE;
+	return tls_failed(c, s, n);
+}
+
+/* The buffer's free room in one piece. */
+static void half_compact(struct fwd_half *h)
+{
+	if (h->pending == 0) {
+		h->off = 0;
+	} else if (h->off + h->pending == h->cap) {
+		memmove(h->buf, h->buf + h->off, h->pending);
+		h->off = 0;
+	}
+}
+
+/* Does the half hold bytes beyond its socket's (OpenSSL records, the
+ * rewriter's input)? Then a short read does not mean drained: only
+ * EAGAIN does. */
+static int half_buffers(const struct fwd_conn *c, int s)
+{
+	return c->tls[s] || (s == CLIENT && c->http);
+}
+
+/* Half s reads TLS from its source into the buffer: records until it
+ * is full or the socket is drained, so that the writes on get big. */
+static ssize_t half_in_tls(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+	size_t got = 0;
+
+	half_compact(h);
+	for (;;) {
+		size_t room = h->cap - h->off - h->pending - got;
+		if (room == 0)
+			return (ssize_t)got;
+		ssize_t n = side_read(c, s, h->buf + h->off + h->pending + got, room);
+		if (n <= 0) /* EOF, EAGAIN, an error: the next call sees it again */
+			return got ? (ssize_t)got : n;
+		got += (size_t)n;
+	}
+}
+
+/* The client's half under http_host: bytes go through the rewriter, and
+ * only what it hands out enters the buffer. Reads until it has some. */
+static ssize_t half_in_http(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+
+	half_compact(h);
+	for (;;) {
+		ssize_t o = fwd_http_run(c->http, h->buf + h->off + h->pending,
+					 h->cap - h->off - h->pending);
+		if (o != 0)
+			return o;
+		size_t space;
+		char *in = fwd_http_space(c->http, &space);
+		if (!in)
+			return -ENOMEM;
+		if (space == 0)
+			return -EAGAIN; /* a head waits for the buffer to drain */
+		ssize_t n = side_read(c, s, in, space);
+		if (n <= 0)
+			return n; /* EOF drops a head left unfinished */
+		fwd_http_added(c->http, (size_t)n);
+	}
+}
+
+static ssize_t half_out_tls(struct fwd_conn *c, int s)
+{
+	struct fwd_half *h = &c->h[s];
+	int want = 0;
+	ssize_t n = fwd_tls_write(c->tls[!s], h->buf + h->off, h->pending, &want, c->f->tls_why,
+				  sizeof(c->f->tls_why));
+
+	tls_progress(c, !s);
+	if (n == -EAGAIN)
+		h->wr_want_read = want == NH_READ;
+	return tls_failed(c, !s, n);
 }
 
 /* Move what can be moved now from src to dst. 0, or -errno of the first
@@ -202,11 +328,14 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				return -ENOMEM;
 			}
 			size_t want = h->cap - h->pending;
-			ssize_t n = want ? half_in(c->f, h, src, want) : -EAGAIN;
+			ssize_t n = !want		       ? -EAGAIN
+				    : s == CLIENT && c->http ? half_in_http(c, s)
+				    : c->tls[s]		       ? half_in_tls(c, s)
+							       : half_in(c->f, h, src, want);
 			if (n > 0) {
 				h->pending += (size_t)n;
 				progress = 1;
-				if ((size_t)n < want)
+				if ((size_t)n < want && !half_buffers(c, s))
 					h->can_read = 0; /* drained, most likely */
 				if (h->pending >= h->cap) {
 					h->full = 1;
@@ -221,13 +350,17 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				 * out of slots: wait for the writer to drain it. */
 				if (h->pending)
 					h->full = 1;
+			} else if (n == -ENOBUFS) {
+				/* The source may still have bytes: read on once the
+				 * buffer drained, without waiting for an event. */
+				h->full = 1;
 			} else if (n != -EINTR) {
 				*fault = s;
 				return (int)n;
 			}
 		}
 		if (h->pending && h->can_write) {
-			ssize_t n = half_out(h, dst);
+			ssize_t n = c->tls[!s] ? half_out_tls(c, s) : half_out(h, dst);
 			if (n > 0) {
 				h->pending -= (size_t)n;
 				h->off += (size_t)n;
@@ -238,7 +371,9 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 					nh_counter_add(c->f->st.bytes_down, (uint64_t)n);
 				h->full = 0;
 				progress = 1;
-				if (h->pending)
+				if (s == CLIENT && c->http && fwd_http_held(c->http))
+					h->can_read = 1; /* the rewriter has more */
+				if (h->pending && !c->tls[!s])
 					h->can_write = 0; /* socket buffer full */
 			} else if (n == -EAGAIN) {
 				h->can_write = 0;
@@ -252,7 +387,10 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 		half_release(c->f, h);
 	if (h->eof && h->pending == 0 && !h->shut) {
 		/* Half-close: the other direction keeps flowing. When it is
-		 * done already, the close() that follows sends the FIN. */
+		 * done already, the close() that follows sends the FIN. TLS
+		 * says it first with close_notify. */
+		if (c->tls[!s])
+			fwd_tls_close_notify(c->tls[!s]);
 		if (!c->h[!s].shut)
 			shutdown(dst, SHUT_WR);
 		h->shut = 1;
@@ -270,7 +408,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 {
 	struct fwd *f = c->f;
-	char why[200], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-";
+	char why[300], peer[NH_ADDR_STRLEN], up[NH_ADDR_STRLEN] = "-", tls[2][80] = { "", "" };
 	va_list ap;
 
 	if (nh_log_enabled(f->ctx, NH_LOG_INFO)) {
@@ -281,16 +419,23 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		if (c->up)
 			nh_addr_format(c->up, 1, up, sizeof(up));
 		int64_t ms = nh_loop_now_ms(f->loop) - c->start_ms;
-		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s", peer, up,
+		for (int s = 0; s < 2; s++)
+			if (c->tls_done[s]) {
+				char d[64];
+				fwd_tls_describe(c->tls[s], d, sizeof(d));
+				snprintf(tls[s], sizeof(tls[s]), "; %s TLS %s", side_name[s], d);
+			}
+		nh_info(f->ctx, "%s -> %s: %s; up %llu B, down %llu B, %lld.%03lld s%s%s", peer, up,
 			why, (unsigned long long)c->h[CLIENT].bytes,
 			(unsigned long long)c->h[UPSTREAM].bytes, (long long)(ms / 1000),
-			(long long)(ms % 1000));
+			(long long)(ms % 1000), tls[CLIENT], tls[UPSTREAM]);
 	}
 
 	nh_connect_cancel(c->connecting);
 	nh_timer_del(c->idle);
 	nh_timer_del(c->retry);
 	for (int s = 0; s < 2; s++) {
+		fwd_tls_free(c->tls[s]);
 		if (c->fd[s] < 0)
 			continue;
 		if (reset == s) {
@@ -314,6 +459,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		struct fwd_upstream *u = &f->ups[c->upi];
 		nh_gauge_set(u->active_g, (double)--u->active);
 	}
+	fwd_http_free(c->http);
 	free(c);
 	fwd_active_add(f, -1);
 	fwd_conn_gone(f);
@@ -331,15 +477,16 @@ void fwd_conn_close_all(struct fwd *f)
 
 static void conn_io(nh_loop *loop, int fd, int events, void *arg);
 static void conn_connect(struct fwd_conn *c);
+static int conn_tls_start(struct fwd_conn *c);
 
 /* Watch each socket for exactly what its state needs. */
 static int conn_watch(struct fwd_conn *c)
 {
 	for (int s = 0; s < 2; s++) {
 		int mask = 0;
-		if (!c->h[s].eof && !c->h[s].full)
+		if ((!c->h[s].eof && !c->h[s].full) || c->h[!s].wr_want_read)
 			mask |= NH_READ;
-		if (c->h[!s].pending)
+		if ((c->h[!s].pending && !c->h[!s].wr_want_read) || c->h[s].rd_want_write)
 			mask |= NH_WRITE;
 		if (!mask) {
 			nh_io_del(c->io[s]);
@@ -354,6 +501,20 @@ static int conn_watch(struct fwd_conn *c)
 	return 0;
 }
 
+/* A short answer of our own to the client, best effort (the socket
+ * has room for it unless the client stopped reading). */
+static void conn_reply(struct fwd_conn *c, const char *text)
+{
+	size_t len = strlen(text);
+	int want;
+	char why[64];
+
+	if (c->tls[CLIENT])
+		fwd_tls_write(c->tls[CLIENT], text, len, &want, why, sizeof(why));
+	else if (send(c->fd[CLIENT], text, len, MSG_NOSIGNAL) < 0)
+		nh_debug(c->f->ctx, "400 not sent: %s", strerror(errno));
+}
+
 static void conn_pump(struct fwd_conn *c)
 {
 	int fault = -1, err = 0;
@@ -361,6 +522,21 @@ static void conn_pump(struct fwd_conn *c)
 
 	for (int s = 0; s < 2 && !err; s++)
 		err = half_pump(c, s, &fault);
+	if (err == -EBADMSG && fault == CLIENT && c->http) {
+		/* A request the parser refused: say so, then close. */
+		nh_counter_inc(c->f->st.http_bad);
+		nh_counter_inc(c->f->st.closed);
+		conn_reply(c, fwd_http_400);
+		conn_close(c, -1, "bad request (%s); answered 400", fwd_http_why(c->http));
+		return;
+	}
+	if (err == -EPROTO && c->tls[fault]) {
+		/* The peer broke TLS (or failed verification): nothing to reset. */
+		nh_counter_inc(c->f->st.closed);
+		conn_close(c, -1, "%s TLS %s (%s)", side_name[fault],
+			   c->tls_done[fault] ? "error" : "handshake failed", c->f->tls_why);
+		return;
+	}
 	if (err) {
 		nh_counter_inc(c->f->st.closed);
 		/* The failed side is gone already; reset the other one. */
@@ -395,10 +571,20 @@ static void conn_io(nh_loop *loop, int fd, int events, void *arg)
 			return;
 		}
 	}
-	if (events & (NH_READ | NH_HANGUP | NH_ERROR))
+	if (events & (NH_READ | NH_HANGUP | NH_ERROR)) {
 		c->h[s].can_read = 1;
-	if (events & NH_WRITE)
+		if (c->h[!s].wr_want_read) {
+			c->h[!s].wr_want_read = 0;
+			c->h[!s].can_write = 1;
+		}
+	}
+	if (events & NH_WRITE) {
 		c->h[!s].can_write = 1;
+		if (c->h[s].rd_want_write) {
+			c->h[s].rd_want_write = 0;
+			c->h[s].can_read = 1;
+		}
+	}
 	conn_pump(c);
 }
 
@@ -450,6 +636,8 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 	 * write sizes, Nagle on our hop would only add latency. (Clients
 	 * inherit TCP_NODELAY from the listener.) */
 	setsockopt(upfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (conn_tls_start(c) < 0)
+		return;
 	/* The client may have sent already; the new upstream has not. */
 	c->h[CLIENT].can_read = 1;
 	c->h[CLIENT].can_write = 1;
@@ -462,6 +650,40 @@ static void conn_relay(struct fwd_conn *c, int upfd)
 		return;
 	}
 	conn_pump(c);
+}
+
+/* Put TLS on the sides that speak it, now that both sockets exist: the
+ * client's handshake waits for the upstream (its reply would have
+ * nowhere to go), the upstream's starts at once (a read sends the
+ * ClientHello). And the request rewriter, with http_host. 0, or -1
+ * with the connection closed. */
+static int conn_tls_start(struct fwd_conn *c)
+{
+	struct fwd *f = c->f;
+	struct ssl_st **t = c->tls;
+	nh_error err;
+
+	if (f->conf.tls_down &&
+	    !(t[CLIENT] = fwd_tls_new(f->conf.tls_down, c->fd[CLIENT], 1, NULL, NULL, &err)))
+		goto fail;
+	if (f->conf.tls_up) {
+		const char *host = f->conf.up_host[c->up - f->conf.up];
+		if (!(t[UPSTREAM] = fwd_tls_new(f->conf.tls_up, c->fd[UPSTREAM], 0, host,
+						 f->conf.tls.sni, &err)))
+			goto fail;
+		c->h[UPSTREAM].can_read = 1;
+	}
+	if (f->conf.http_host && !(c->http = fwd_http_new(f->conf.http_host))) {
+		nh_error_set(&err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	c->h[CLIENT].copy = c->h[UPSTREAM].copy = t[CLIENT] || t[UPSTREAM];
+	c->h[CLIENT].copy |= c->http != NULL;
+	return 0;
+fail:
+	nh_counter_inc(f->st.closed);
+	conn_close(c, -1, "%s", err.msg);
+	return -1;
 }
 
 /* ---- connecting ----------------------------------------------------- */
@@ -591,7 +813,18 @@ void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *c
 		   void *arg)
 {
 	for (const struct fwd_conn *c = f->conns; c; c = c->next) {
+		char tls[2][96];
+		for (int side = CLIENT; side <= UPSTREAM; side++) {
+			if (!c->tls[side])
+				snprintf(tls[side], sizeof(tls[side]), "-");
+			else if (!fwd_tls_done(c->tls[side]))
+				snprintf(tls[side], sizeof(tls[side]), "handshake");
+			else
+				fwd_tls_describe(c->tls[side], tls[side], sizeof(tls[side]));
+		}
 		struct fwd_conn_info ci = {
+			.tls_client = tls[CLIENT],
+			.tls_upstream = tls[UPSTREAM],
 			.client = &c->peer,
 			.upstream = c->up,
 			.relaying = c->fd[UPSTREAM] >= 0,

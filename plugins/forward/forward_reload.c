@@ -1,8 +1,10 @@
 /* Reload without a gap. A reload creates the new instance of a changed
- * section before it stops and destroys the old one, then starts the new
- * one (host/reload.c), all in one turn of the loop. So:
+ * section before it stops and destroys the old one, tells the new one
+ * which old one it replaces, then starts it (host/reload.c; the
+ * descriptor's succeed() in <nethost/plugin.h>), all in one turn of the
+ * loop. So:
  *
- *   create()   the new instance says it is waiting to succeed NAME;
+ *   succeed()  the new instance and the old one are linked;
  *   stop()     the old one hands each listening socket to it (a dup, so
  *              the socket and the clients in its accept queue live on);
  *   destroy()  the old one hands it its open connections and waiting
@@ -15,53 +17,42 @@
  * closes. Only sockets pass between instances of the one plugin file in
  * one process, synchronously; a forwarder that is not started (a refused
  * reload, a CLI run) closes what it was given as it would its own.
- *
- * The successors waiting are the one list here that is not an instance's
- * own: instances of one plugin file, one section name each.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "forward.h"
 
-static struct fwd *waiting_heirs; /* created, not started yet */
-
-void fwd_heir_register(struct fwd *f)
+/* Whichever end goes first cuts the link: the old one's destroy(), or,
+ * should the new one go first, its start() or destroy(). */
+static void cut(struct fwd *pred)
 {
-	const char *name = nh_ctx_instance(f->ctx);
+	if (pred->successor)
+		pred->successor->replacing = NULL;
+	pred->successor = NULL;
+}
 
-	if (!name || !*name)
+void fwd_succeed(struct fwd *f, struct fwd *pred)
+{
+	/* TCP to TCP only: UDP sessions do not move. */
+	if (f->conf.udp || pred->conf.udp)
 		return;
-	f->heir_next = waiting_heirs;
-	waiting_heirs = f;
+	fwd_heir_unregister(f);
+	cut(pred);
+	pred->successor = f;
+	f->replacing = pred;
 }
 
 void fwd_heir_unregister(struct fwd *f)
 {
-	for (struct fwd **p = &waiting_heirs; *p; p = &(*p)->heir_next)
-		if (*p == f) {
-			*p = f->heir_next;
-			break;
-		}
-	f->heir_next = NULL;
-}
-
-/* The instance waiting to succeed f: same section name, not f. */
-static struct fwd *heir_of(const struct fwd *f)
-{
-	const char *name = nh_ctx_instance(f->ctx);
-
-	for (struct fwd *h = waiting_heirs; name && h; h = h->heir_next)
-		if (h != f && strcmp(nh_ctx_instance(h->ctx), name) == 0)
-			return h;
-	return NULL;
+	if (f->replacing)
+		cut(f->replacing);
 }
 
 void fwd_hand_listeners(struct fwd *f)
 {
-	struct fwd *h = heir_of(f);
+	struct fwd *h = f->successor;
 
 	for (int i = 0; h && i < f->n_lfd; i++) {
 		struct fwd_handed *more = realloc(h->handed, (size_t)(h->n_handed + 1) * sizeof(*more));
@@ -125,8 +116,9 @@ static void rehome_stats(struct fwd *p)
 
 int fwd_hand_connections(struct fwd *f)
 {
-	struct fwd *h = heir_of(f);
+	struct fwd *h = f->successor;
 
+	cut(f); /* f hands over now or never */
 	if (!h || (!f->conns && !f->waiting && !f->preds))
 		return 0;
 	rehome_stats(f);

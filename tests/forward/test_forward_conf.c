@@ -80,6 +80,9 @@ START_TEST(upstreams_in_order)
 	ck_assert_int_eq(c.n_up, 2);
 	ck_assert_str_eq(nh_addr_format(&c.up[0], 1, buf, sizeof(buf)), "127.0.0.1:80");
 	ck_assert_str_eq(nh_addr_format(&c.up[1], 1, buf, sizeof(buf)), "[::1]:8080");
+	/* Each address keeps its name: TLS sends it (SNI) and checks it. */
+	ck_assert_str_eq(c.up_host[0], "127.0.0.1");
+	ck_assert_str_eq(c.up_host[1], "::1");
 	ck_assert_int_lt(fwd_conf_add_upstream(&c, "127.0.0.1", &e), 0);
 	ck_assert_msg(strstr(e.msg, "'127.0.0.1'"), "error does not quote the text: %s", e.msg);
 	ck_assert_int_lt(fwd_conf_add_upstream(&c, "127.0.0.1:70000", &e), 0);
@@ -96,6 +99,23 @@ START_TEST(upstreams_in_order)
 }
 END_TEST
 
+START_TEST(host_of_target)
+{
+	const char *cases[][2] = {
+		{ "www.example.org:443", "www.example.org" },
+		{ "[2001:db8::1]:443", "2001:db8::1" },
+		{ "localhost:80", "localhost" },
+		{ "name", "name" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *h = fwd_host_of(cases[i][0]);
+		ck_assert_str_eq(h, cases[i][1]);
+		free(h);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("forward_conf");
@@ -104,6 +124,7 @@ int main(void)
 	tcase_add_test(tc, acl_deny_wins);
 	tcase_add_test(tc, acl_deny_only);
 	tcase_add_test(tc, upstreams_in_order);
+	tcase_add_test(tc, host_of_target);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

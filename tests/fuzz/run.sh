@@ -20,6 +20,7 @@ extra_sources() {
 	config) echo "-Ihost host/ini_file.c host/log.c host/ctx.c host/metrics.c" ;;
 	rtnl) echo "-Iplugins plugins/common/rtnl.c" ;;
 	proxy) echo "-Iplugins/forward plugins/forward/forward_proxy.c" ;;
+	http) echo "-Iplugins/forward plugins/forward/forward_http.c -lhttp_parser" ;;
 	esac
 }
 status=0

@@ -41,6 +41,10 @@
  *        nh_ctl_fail(), nh_ctl_call(). A 2.0 descriptor reads as having
  *        no control commands. Histogram series (metrics.h):
  *        nh_histogram_new(), nh_histogram_observe(), nh_histogram_del().
+ *        The descriptor's .succeed: the host tells a changed section's new
+ *        instance, on reload, which running one it replaces. The
+ *        descriptor's .refresh: a reload lets an unchanged instance re-read
+ *        the files its section names (certificates), all or nothing.
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H
@@ -121,8 +125,49 @@ struct nh_plugin {
 	/* 2.1: control commands of a running instance (see <nethost/ctl.h>),
 	 * ending with an entry whose name is NULL; or NULL. */
 	const struct nh_ctl_command *ctl_commands;
+
+	/* 2.1: on a reload, tell a changed section's new instance which
+	 * running one it replaces, so that it can take over (listening
+	 * sockets, open connections) without a gap. Optional; a 2.0
+	 * descriptor reads as having none. The host calls succeed(state,
+	 * predecessor) when the reloaded file changes a section [name
+	 * INSTANCE]: state is the new instance's, predecessor the running
+	 * one's, both made by this same plugin file. Never for a new, a
+	 * removed or an unchanged section, nor when the section's plugin
+	 * file changed. In order, in one turn of the loop:
+	 *   1. create() of every new and changed section: if one fails the
+	 *      reload is refused and succeed() is not called at all;
+	 *   2. succeed(state, predecessor) for each changed section, before
+	 *      anything is stopped: the predecessor still runs;
+	 *   3. the predecessor's stop(), then its destroy(): the moment to
+	 *      hand state what it should take over; state is created, not
+	 *      started. The host never passes the predecessor again;
+	 *   4. start(state), after every old instance the file changes or
+	 *      removes was stopped and destroyed.
+	 * If a start() of the reload fails, it rolls back: state is destroyed
+	 * (stopped first if it had started), then the predecessor's section
+	 * gets a fresh create() and start() from its old text, with no
+	 * succeed(); what state had taken over ends with state. So succeed()
+	 * only records the relation: it takes nothing and cannot fail. */
+	void (*succeed)(void *state, void *predecessor);
+	/* 2.1, optional: on a reload, a running instance whose section is
+	 * unchanged (so create() is not called) re-reads what lives outside
+	 * the file: certificates, keys, lists its keys name. Called with
+	 * NH_REFRESH_PREPARE after every create() of the reload succeeded and
+	 * before succeed() and any stop(): load and check everything into
+	 * staging, apply nothing; 0 (also when nothing changed), or -errno
+	 * with the problem logged: the reload is then refused, the running
+	 * configuration stays. Then exactly once, for each instance whose
+	 * PREPARE returned 0: NH_REFRESH_COMMIT when the reload is applied
+	 * (switch to what was staged; cannot fail), or NH_REFRESH_ABORT when
+	 * it is refused after all (another PREPARE or a start() failed: drop
+	 * the staging). */
+	int (*refresh)(void *state, int phase);
 	/* New fields go here, in a new minor. */
 };
+
+/* refresh()'s phase. */
+enum { NH_REFRESH_PREPARE, NH_REFRESH_COMMIT, NH_REFRESH_ABORT };
 
 #define NH_PLUGIN_DEFINE(...)                                                  \
 	__attribute__((visibility("default"))) const struct nh_plugin nethost_plugin = { \

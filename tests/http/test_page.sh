@@ -1,7 +1,7 @@
 #!/bin/sh
 # The status page at / in a real browser: Debian's chromium (headless)
 # loads it from a running host in a namespace with a forwarder that has
-# one upstream down and an icmp instance with a silent target. The
+# one upstream down (by its checks) and an icmp instance with a silent target. The
 # rendered DOM marks the down upstream and the silent target down and the
 # others up, the forwarder's counters move after traffic, a target whose
 # name holds <script> shows as text, JSON and CSV carry the same data. A
@@ -50,6 +50,10 @@ listen = 127.0.0.1:$PF
 to = 127.0.0.1:$CLOSED
 to = 127.0.0.1:$PU
 connect_timeout = 1s
+; The checks mark the closed port down (without them nothing does).
+check = tcp
+check_interval = 200ms
+fall = 1
 
 [icmp lan]
 targets = 10.217.0.2 10.217.0.3 http://127.0.0.1:$CLOSED/<script>alert(1)</script>

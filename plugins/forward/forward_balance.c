@@ -77,7 +77,7 @@ int fwd_upstream_metrics_open(struct fwd *f)
 		};
 		nh_gauge *g[3] = {
 			nh_gauge_new(f->ctx, "nethost_forward_upstream_up",
-				     "1 while an upstream gets new clients, 0 while it is down",
+				     "1 while an upstream is healthy, 0 while it is down",
 				     "upstream", u->name, NULL),
 			nh_gauge_new(f->ctx, "nethost_forward_upstream_connections_active",
 				     "Clients relayed to an upstream now", "upstream", u->name, NULL),

@@ -131,6 +131,9 @@ static int ctl_upstream(void *state, int argc, char **argv, nh_ctl_reply *reply)
 	if (v < 0)
 		return nh_ctl_fail(reply, NH_EXIT_USAGE, "usage: %s enable|disable|drain ADDR",
 				   argv[0]);
+	if (f->conf.udp)
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "protocol = udp: sessions take the first "
+				   "upstream that answers; drain and disable are for TCP balancing");
 	for (int i = 0; i < f->conf.n_up; i++) {
 		struct fwd_upstream *u = &f->ups[i];
 		if (strcmp(u->name, argv[2]) != 0)

@@ -84,6 +84,12 @@ check = tcp
 check_interval = 100ms
 fall = 1
 
+; UDP sessions are not balanced: no drain or disable
+[forward udp]
+protocol = udp
+listen = 127.0.0.1:$LX
+to = 127.0.0.1:$D1
+
 ; checks rare: the failed client connects take D1 down
 [forward clientfall]
 listen = 127.0.0.1:$LY
@@ -290,7 +296,9 @@ ctl upstream halt checked "$A2" >/dev/null 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q "usage: upstream enable|disable|drain ADDR" "$TMP/err" || fail "bad verb: exit $rc: $(cat "$TMP/err")"
 ctl upstream disable nope "$A2" >/dev/null 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q "no running instance 'nope' has 'upstream'" "$TMP/err" || fail "unknown instance: exit $rc: $(cat "$TMP/err")"
-ok "an unknown ADDR exits 1 listing the upstreams; a bad verb or instance exits 2"
+ctl upstream drain udp 127.0.0.1:$D1 >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "protocol = udp" "$TMP/err" || fail "drain of a UDP upstream: exit $rc: $(cat "$TMP/err")"
+ok "an unknown ADDR exits 1 listing the upstreams; a bad verb or instance, or a UDP instance, exits 2"
 
 ctl upstream disable checked 127.0.0.1:$U1 >/dev/null && ctl upstream drain checked "$A2" >/dev/null &&
 	ctl upstream disable checked 127.0.0.1:$U3 >/dev/null || fail "disabling all three"

@@ -9,8 +9,9 @@
  *
  * An upstream takes new clients while it is up and enabled: `nethost ctl
  * upstream drain|disable` takes it out of the choice, its connections
- * and checks go on. A client whose connect fails goes on to the next upstream that is up,
- * in `to` order from its pick, until each was tried once. Series per
+ * and checks go on. A client whose connect fails goes on to the next
+ * upstream that takes clients, in `to` order from its pick, until each
+ * was tried once. Series per
  * upstream, with the plugin and instance labels the SDK adds:
  *   nethost_forward_upstream_up{upstream}                1 up, 0 down (health)
  *   nethost_forward_upstream_admin_up{upstream}          1 enabled, 0 drain or disabled
@@ -144,8 +145,8 @@ void fwd_upstream_admin(struct fwd_upstream *u, int admin)
 	u->since_ms = nh_loop_now_ms(f->loop);
 	nh_gauge_set(u->admin_g, admin == FWD_ADMIN_ENABLED);
 	int left = fwd_upstreams_up(f);
-	nh_notice(f->ctx, "upstream %s: %s by nethost ctl (was %s; %s); %ld connections go on; "
-		  "%d of %d take new clients%s", u->name, fwd_admin_names[admin], fwd_admin_names[was],
+	nh_notice(f->ctx, "upstream %s: %s by nethost ctl (was %s; %s); open connections go on: "
+		  "%ld; %d of %d take new clients%s", u->name, fwd_admin_names[admin], fwd_admin_names[was],
 		  u->up ? "up" : "down", u->active, left, f->conf.n_up,
 		  left ? "" : ": clients are refused");
 }

@@ -252,7 +252,7 @@ for u in json.load(sys.stdin)["instances"][0]["reply"]["upstreams"]:
 }
 A2=127.0.0.1:$U2
 ctl upstream disable checked "$A2" >"$TMP/ctl.out" || fail "upstream disable: exit $?"
-wait_for_log "$TMP/host.log" 5 "forward/checked: upstream $A2: disabled by nethost ctl (was enabled; up); 1 connections go on; 2 of 3 take new clients" ||
+wait_for_log "$TMP/host.log" 5 "forward/checked: upstream $A2: disabled by nethost ctl (was enabled; up); open connections go on: 1; 2 of 3 take new clients" ||
 	fail "no log line for the disable"
 set -- $(state "$A2")
 [ "$1 $2 $3 $4" = "disabled disabled up 1" ] || fail "after disable: $*"

@@ -215,16 +215,18 @@ static void print_each(struct json_object *reply)
 {
 	struct json_object *list, *who, *inner, *error;
 	char buf[1024];
+	int shown = 0;
 
 	if (!json_object_object_get_ex(reply, "instances", &list))
 		return;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *one = json_object_array_get_idx(list, i);
 		json_object_object_get_ex(one, "instance", &who);
-		printf("%s[%s]\n", i ? "\n" : "", nh_escape(json_object_get_string(who), buf, sizeof(buf)));
-		if (json_object_object_get_ex(one, "reply", &inner))
+		if (json_object_object_get_ex(one, "reply", &inner)) {
+			printf("%s[%s]\n", shown++ ? "\n" : "",
+			       nh_escape(json_object_get_string(who), buf, sizeof(buf)));
 			ctl_text_print(stdout, inner, 2);
-		else if (json_object_object_get_ex(one, "error", &error)) {
+		} else if (json_object_object_get_ex(one, "error", &error)) {
 			char who_safe[256];
 			fflush(stdout);
 			fprintf(stderr, "nethost ctl: %s: %s\n",

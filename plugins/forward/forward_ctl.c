@@ -194,9 +194,8 @@ const struct nh_ctl_command fwd_ctl_commands[] = {
 		     "active clients, connects and checks ok and failed",
 	  .run = ctl_upstreams },
 	{ .name = "upstream", .usage = "upstream enable|disable|drain ADDR",
-	  .summary = "take the upstream ADDR (as upstreams shows it) out of the choice for new "
-		     "clients (drain, disable; its connections and checks go on) or back (enable); "
-		     "not kept across a reload",
+	  .summary = "drain, disable: no new clients for ADDR (its connections and checks go "
+		     "on); enable: back; not saved",
 	  .run = ctl_upstream },
 	{ .name = NULL },
 };

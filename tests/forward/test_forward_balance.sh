@@ -8,7 +8,8 @@
 # fall, the per-upstream metrics and the SIGUSR1 report; `nethost ctl
 # upstreams` (states after a check took one down) and `nethost ctl
 # upstream enable|disable|drain` (no new clients, open connections relay
-# on, back again; an unknown ADDR; every one disabled: refused at once).
+# on, back again; an unknown ADDR; every one disabled: refused at once;
+# kept by a reload that leaves the section alone, not by one changing it).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/forward/common.sh"
 . "$top_srcdir/tests/http/responder.sh"
@@ -311,6 +312,18 @@ for u in $U1 $U2 $U3; do ctl upstream enable checked 127.0.0.1:$u >/dev/null || 
 got=$(counts "$LC" 3)
 [ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "1 1 1" ] || fail "all enabled again: '$got'"
 ok "every upstream disabled or drained: refused at once, with a log line; enabled: served again"
+
+# Not saved: a reload keeps it while the section stays as it is, a changed
+# section is a new instance with every upstream enabled.
+ctl upstream drain checked "$A2" >/dev/null || fail "drain before the reload"
+ctl reload >/dev/null || fail "reload (unchanged): exit $?"
+set -- $(state "$A2")
+[ "$2" = drain ] || fail "an unchanged section's reload lost the drain: $*"
+sed -i 's/^rise = 2$/rise = 3/' "$TMP/fwd.ini"
+ctl reload >/dev/null || fail "reload (checked changed): exit $?"
+set -- $(state "$A2")
+[ "$2" = enabled ] || fail "a changed section kept the drain: $*"
+ok "drain is kept by a reload that leaves the section as it is, not by one that changes it"
 
 # ---- bad values ---------------------------------------------------------
 printf '[forward x]\nlisten = 127.0.0.1:%s\nto = 127.0.0.1:%s\nbalance = random\ncheck = http\nrise = 0\ncheck_interval = 1ms\n' \

@@ -104,7 +104,7 @@ json "
 assert r['abi'] == '2.1' and r['config_file'] == '$CONF' and r['control'] == '$SOCK', r
 assert r['uptime_seconds'] >= 0 and r['reloads'] == 0
 i = {x['plugin'] + '/' + x['name']: x for x in r['instances']}
-assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns', 'upstreams'], i
+assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns', 'upstreams', 'upstream'], i
 assert i['skeleton/s']['ctl'] == ['stats'] and i['abi21/new']['ctl'] == ['say'], i
 assert i['abi20/old']['ctl'] == [] and i['abi20/old']['state'] == 'running', i
 " status
@@ -176,9 +176,18 @@ assert r['total'] == 2, r
 	json "
 assert r['total'] == 2 and [x['target'] for x in r['targets']] == ['http://127.0.0.1:$PD/'], r
 " icmp/lan targets 1
+	# COMMAND INSTANCE ARGS: the instance after the usage's fixed words (none here).
+	ctl --json targets lan 1 | python3 -c '
+import json, sys
+[one] = json.load(sys.stdin)["instances"]
+assert one["instance"] == "icmp/lan" and len(one["reply"]["targets"]) == 1, one' ||
+		fail "targets lan 1"
 	ctl icmp/lan targets 0 > /dev/null 2> "$TMP/err" && fail "targets 0 accepted"
 	grep -q "usage: targets \[LIMIT\]" "$TMP/err" || fail "targets 0: $(cat "$TMP/err")"
-	ok "targets LIMIT: at most LIMIT, the down ones first; a bad LIMIT is a usage error"
+	ctl targets lan 0 > /dev/null 2> "$TMP/err"; rc=$?
+	[ $rc = 2 ] && grep -q "^nethost ctl: icmp/lan: usage: targets \[LIMIT\]" "$TMP/err" ||
+		fail "targets lan 0: exit $rc: $(cat "$TMP/err")"
+	ok "targets LIMIT (also targets lan LIMIT): at most LIMIT, the down ones first; a bad LIMIT is a usage error, named"
 else
 	echo "# skipped targets: icmp needs root here (ping_group_range is off)"
 fi

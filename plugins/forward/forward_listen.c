@@ -29,9 +29,6 @@ struct fwd *fwd_new(nh_ctx *ctx, struct fwd_conf *conf)
 		free(f);
 		return NULL;
 	}
-	if ((f->up_state = calloc((size_t)f->conf.n_up, sizeof(*f->up_state))))
-		for (int i = 0; i < f->conf.n_up; i++)
-			f->up_state[i].state = -1;
 	/* read()/write() instead of splice(): to compare, to test the
 	 * fallback, or to step around a kernel whose splice misbehaves. */
 	const char *ns = getenv("NETHOST_FORWARD_NO_SPLICE");
@@ -258,7 +255,6 @@ void fwd_release(struct fwd *f)
 	fwd_upstreams_free(f);
 	fwd_tls_abort(f);
 	fwd_conf_free(&f->conf);
-	free(f->up_state);
 	free(f);
 }
 

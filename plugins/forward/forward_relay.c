@@ -697,7 +697,7 @@ static void conn_connected(int fd, int result, void *arg)
 
 	c->connecting = NULL;
 	fwd_upstream_result(u, result == 0);
-	fwd_up_record(c->f, c->up, result);
+	fwd_upstream_error(u, result);
 	if (result < 0) {
 		c->up_err = -result;
 		nh_debug(c->f->ctx, "upstream %s: %s; trying another one if there is",
@@ -790,24 +790,6 @@ int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *loca
 }
 
 /* ---- the control command's view (forward_ctl.c) ---------------------- */
-
-void fwd_up_record(struct fwd *f, const nh_addr *up, int result)
-{
-	if (!f->up_state || up < f->conf.up || up >= f->conf.up + f->conf.n_up)
-		return;
-	struct fwd_up_state *u = &f->up_state[up - f->conf.up];
-	int8_t now = result == 0;
-	if (u->state != now) {
-		u->state = now;
-		u->since_ms = nh_loop_now_ms(f->loop);
-	}
-	if (result == 0) {
-		u->ok++;
-	} else {
-		u->failed++;
-		u->last_errno = -result;
-	}
-}
 
 void fwd_conn_each(const struct fwd *f, void (*fn)(const struct fwd_conn_info *ci, void *arg),
 		   void *arg)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The status page at / in a real browser: Debian's chromium (headless)
 # loads it from a running host in a namespace with a forwarder that has
-# one upstream down and an icmp instance with a silent target. The
+# one upstream down (by its checks) and an icmp instance with a silent target. The
 # rendered DOM marks the down upstream and the silent target down and the
 # others up, the forwarder's counters move after traffic, a target whose
 # name holds <script> shows as text, JSON and CSV carry the same data. A
@@ -30,14 +30,17 @@ IN_H="ip netns exec $H"
 # Ports inside $H: free_port looks at the root namespace, so the ports
 # are fixed ones in a namespace nobody else uses.
 PORT=9100 PF=9101 PU=9102 CLOSED=9103
-# An upstream that answers one line and closes.
+# An upstream that answers one line and closes (checks reset their connects).
 $IN_H python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
 print("ready", flush=True)
 while True:
-    c, _ = s.accept(); c.sendall(b"hi\n"); c.close()' $PU > "$TMP/up.log" 2>&1 &
+    c, _ = s.accept()
+    try: c.sendall(b"hi\n")
+    except OSError: pass  # a check that reset at once
+    c.close()' $PU > "$TMP/up.log" 2>&1 &
 at_exit "kill $!"
 wait_for_log "$TMP/up.log" 5 ready || fail "upstream did not start"
 
@@ -50,6 +53,10 @@ listen = 127.0.0.1:$PF
 to = 127.0.0.1:$CLOSED
 to = 127.0.0.1:$PU
 connect_timeout = 1s
+; The checks mark the closed port down (without them nothing does).
+check = tcp
+check_interval = 200ms
+fall = 1
 
 [icmp lan]
 targets = 10.217.0.2 10.217.0.3 http://127.0.0.1:$CLOSED/<script>alert(1)</script>

@@ -307,7 +307,7 @@ wait_for_log "$TMP/host.log" 5 "forward/checked: upstream 127.0.0.1:$U3: disable
 	fail "no log line for the last one disabled"
 got=$(counts "$LC" 1)
 [ "$got" = "refused=1" ] || fail "every upstream disabled or drained: '$got'"
-wait_for_log "$TMP/host.log" 5 "forward/checked: .*refused: every upstream is down" || fail "no log line for the refusal"
+wait_for_log "$TMP/host.log" 5 "forward/checked: .*refused: no upstream takes new clients (the healthy ones are drained or disabled)" || fail "no log line for the refusal"
 for u in $U1 $U2 $U3; do ctl upstream enable checked 127.0.0.1:$u >/dev/null || fail "enable $u"; done
 got=$(counts "$LC" 3)
 [ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "1 1 1" ] || fail "all enabled again: '$got'"

@@ -26,9 +26,16 @@ const char ctl_usage[] =
 	"       nethost ctl metrics [OPTIONS]       every metric, Prometheus text\n"
 	"       nethost ctl conns [INSTANCE]        [forward] live connections\n"
 	"       nethost ctl stats [INSTANCE]        [forward] addresses and counters\n"
+	"       nethost ctl upstreams [INSTANCE]    [forward] upstreams: state, last error, counts\n"
+	"       nethost ctl upstream enable|disable|drain INSTANCE ADDR\n"
+	"                                           [forward] take ADDR out of the choice for new\n"
+	"                                           clients (connections and checks go on), or back\n"
 	"       nethost ctl targets [INSTANCE]      [icmp] targets: state, RTT, loss, since\n"
 	"       nethost ctl help [OPTIONS]          every command, the instances' own too\n"
-	"       nethost ctl COMMAND [INSTANCE]      an instance command on every instance with it\n"
+	"       nethost ctl COMMAND [WORDS] [INSTANCE] [ARGS...]\n"
+	"                                           an instance command on every instance with it,\n"
+	"                                           or on INSTANCE, which follows the command's\n"
+	"                                           fixed WORDS (`nethost ctl help` shows them)\n"
 	"       nethost ctl PLUGIN/NAME COMMAND [ARGS...]  one instance's command\n"
 	"\n"
 	"Talks to a running service over its control socket ([nethost] control = PATH).\n"
@@ -201,22 +208,30 @@ static struct json_object *talk(const char *path, const struct ctl_args *a)
 	return resp;
 }
 
-/* `conns` on every forward instance: a section for each. */
+/* `conns` on every forward instance: a section for each; an instance's
+ * error goes to stderr, named, like a single command's. */
 static void print_each(struct json_object *reply)
 {
 	struct json_object *list, *who, *inner, *error;
 	char buf[1024];
+	int shown = 0;
 
 	if (!json_object_object_get_ex(reply, "instances", &list))
 		return;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *one = json_object_array_get_idx(list, i);
 		json_object_object_get_ex(one, "instance", &who);
-		printf("%s[%s]\n", i ? "\n" : "", nh_escape(json_object_get_string(who), buf, sizeof(buf)));
-		if (json_object_object_get_ex(one, "reply", &inner))
+		if (json_object_object_get_ex(one, "reply", &inner)) {
+			printf("%s[%s]\n", shown++ ? "\n" : "",
+			       nh_escape(json_object_get_string(who), buf, sizeof(buf)));
 			ctl_text_print(stdout, inner, 2);
-		else if (json_object_object_get_ex(one, "error", &error))
-			printf("  error: %s\n", nh_escape(json_object_get_string(error), buf, sizeof(buf)));
+		} else if (json_object_object_get_ex(one, "error", &error)) {
+			char who_safe[256];
+			fflush(stdout);
+			fprintf(stderr, "nethost ctl: %s: %s\n",
+				nh_escape(json_object_get_string(who), who_safe, sizeof(who_safe)),
+				nh_escape(json_object_get_string(error), buf, sizeof(buf)));
+		}
 	}
 }
 

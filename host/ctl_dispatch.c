@@ -2,6 +2,7 @@
  * run on the host's loop, for the control socket and for nh_ctl_call(). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,33 +199,56 @@ static int instance_matches(const struct instance *in, const char *filter)
 	       strcmp(in->sec->instance, slash + 1) == 0;
 }
 
-/* `conns [INSTANCE]`: argv[0] on every started instance that has it (or
- * the one named): {"instances": [{"instance", "code", "reply"|"error"}]},
+/* Where INSTANCE goes in `COMMAND ... INSTANCE ARGS...` for c: after the
+ * fixed words its usage starts with ("upstream enable|disable|drain ADDR":
+ * one, so `upstream drain web ADDR`; "conns": none, so `conns web`). */
+static int instance_position(const struct nh_ctl_command *c)
+{
+	const char *p = c->usage ? c->usage : c->name;
+	int pos = 0;
+
+	for (;;) {
+		p += strcspn(p, " "); /* the command's name first, then each fixed word */
+		p += strspn(p, " ");
+		if (!islower((unsigned char)*p))
+			return pos + 1;
+		pos++;
+	}
+}
+
+/* `conns [INSTANCE]`, `upstream drain INSTANCE ADDR`: argv[0] on every
+ * started instance that has it (or the one named), with INSTANCE taken
+ * out of the words: {"instances": [{"instance", "code", "reply"|"error"}]},
  * the worst code overall. */
 static struct json_object *cmd_each(struct service *svc, int argc, char **argv)
 {
-	const char *filter = argc > 1 ? argv[1] : NULL;
+	const char *filter = NULL;
 	int has = 0, code = 0, ran = 0;
 
-	if (argc > 2)
-		return failf(NH_EXIT_USAGE, "%s takes at most one INSTANCE (to pass arguments: "
-			     "nethost ctl PLUGIN/NAME %s ARGS...)", argv[0], argv[0]);
 	struct json_object *list = json_object_new_array(), *reply = json_object_new_object();
-	if (!list || !reply) {
+	char **words = calloc((size_t)argc + 1, sizeof(*words));
+	if (!list || !reply || !words) {
 		json_object_put(list);
 		json_object_put(reply);
+		free(words);
 		return NULL;
 	}
 	json_object_object_add(reply, "instances", list);
 	for (int i = 0; i < svc->cur.n; i++) {
 		struct instance *in = svc->cur.inst[i];
-		if (!instance_ctl_find(in, argv[0]))
+		const struct nh_ctl_command *c = instance_ctl_find(in, argv[0]);
+		if (!c)
 			continue;
 		has = 1;
+		int pos = instance_position(c), n = 0;
+		filter = argc > pos ? argv[pos] : NULL;
 		if (!instance_matches(in, filter))
 			continue;
+		for (int k = 0; k < argc; k++)
+			if (k != pos)
+				words[n++] = argv[k];
 		struct json_object *one;
-		int r = ctl_run_instance(svc, in, 1, argv, &one);
+		int r = ctl_run_instance(svc, in, n, words, &one);
 		if (r < 0)
 			continue;
 		char who[2 * NH_NAME_MAX + 2];
@@ -234,6 +258,7 @@ static struct json_object *cmd_each(struct service *svc, int argc, char **argv)
 		code = r > code ? r : code;
 		ran++;
 	}
+	free(words);
 	if (!has) {
 		json_object_put(reply);
 		return failf(NH_EXIT_USAGE, "unknown command '%s' (nethost ctl help lists them)",
@@ -242,7 +267,7 @@ static struct json_object *cmd_each(struct service *svc, int argc, char **argv)
 	if (!ran) {
 		json_object_put(reply);
 		return failf(NH_EXIT_USAGE, "no running instance '%s' has '%s' (nethost ctl help)",
-			     filter, argv[0]);
+			     filter ? filter : "", argv[0]);
 	}
 	struct json_object *o = response(code, reply, NULL);
 	if (o)

@@ -6,7 +6,11 @@
  * (nh_counter *, nh_gauge *) is the series itself: updates are inline
  * adds, and deletion finds the series without a lookup. Labels are
  * rendered once, at creation, into the text the exposition needs; that
- * text also makes duplicate detection a string compare. */
+ * text also makes duplicate detection a string compare. The exposition
+ * is built with plain appends into one buffer, no stdio formatting: a
+ * sweep of thousands of targets with histograms is megabytes of text,
+ * and /metrics must stay fast; a histogram's le="..." texts are formatted
+ * once, at creation. */
 #include "config.h"
 
 #include <errno.h>
@@ -26,11 +30,14 @@ struct series {
 	struct nh_series_head head; /* first: the handle plugins hold points here */
 	struct family *fam;
 	char *labels; /* plugin="a",instance="b",k="v" */
+	size_t labels_len;
+	char *le; /* histograms: each bound as text, NUL-separated, then "+Inf" */
 	struct series *prev, *next;
 };
 
 struct family {
 	char *name;
+	size_t name_len;
 	char *help;
 	int type;
 	struct series *head, *tail;
@@ -187,6 +194,7 @@ static struct family *family_get(const nh_ctx *ctx, const char *name, const char
 		return NULL;
 	}
 	f->type = type;
+	f->name_len = strlen(name);
 	memmove(families + i + 1, families + i, (size_t)(nfamilies - i) * sizeof(*families));
 	families[i] = f;
 	nfamilies++;
@@ -268,6 +276,7 @@ static void *series_add(const nh_ctx *ctx, int type, const char *name, const cha
 	s->fam = f;
 	s->head.owner = ctx;
 	s->labels = labels;
+	s->labels_len = strlen(labels);
 	s->prev = f->tail;
 	if (f->tail)
 		f->tail->next = s;
@@ -276,6 +285,24 @@ static void *series_add(const nh_ctx *ctx, int type, const char *name, const cha
 	f->tail = s;
 	nseries++;
 	return s;
+}
+
+/* Shortest text that reads back as the same double; Prometheus spells
+ * the special values its own way. */
+static void format_double(double v, char *buf, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(buf, len, "NaN");
+	} else if (fabs(v) < 1e15 && v == (double)(long long)v) {
+		/* Most gauges are whole (up, counts): no round trip to check. */
+		snprintf(buf, len, "%lld", (long long)v);
+	} else if (isinf(v)) {
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+	} else {
+		snprintf(buf, len, "%.15g", v);
+		if (strtod(buf, NULL) != v)
+			snprintf(buf, len, "%.17g", v);
+	}
 }
 
 void *host_series_new(const nh_ctx *ctx, int type, const char *name, const char *help,
@@ -315,6 +342,18 @@ void *host_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
 	h->bounds = (double *)(s + 1);
 	h->counts = (uint64_t *)(h->bounds + n_bounds);
 	memcpy(h->bounds, bounds, n_bounds * sizeof(double));
+	char *le = malloc((n_bounds + 1) * 40), *p = le;
+	if (!le) {
+		host_series_del(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < n_bounds; i++) {
+		format_double(bounds[i], p, 40);
+		p += strlen(p) + 1;
+	}
+	memcpy(p, "+Inf", 5);
+	s->le = le;
 	return s;
 }
 
@@ -333,6 +372,7 @@ void host_series_del(void *series)
 	else
 		f->tail = s->prev;
 	free(s->labels);
+	free(s->le);
 	free(s);
 	nseries--;
 	family_drop_if_empty(f);
@@ -353,90 +393,172 @@ void host_metrics_drop_ctx(const nh_ctx *ctx)
 	}
 }
 
-/* Shortest text that reads back as the same double; Prometheus spells
- * the special values its own way. */
-static void format_double(double v, char *buf, size_t len)
+/* The exposition under construction; oom once an append failed. */
+struct text {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
+static int text_reserve(struct text *t, size_t n)
 {
-	if (isnan(v)) {
-		snprintf(buf, len, "NaN");
-	} else if (isinf(v)) {
-		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-	} else {
-		snprintf(buf, len, "%.15g", v);
-		if (strtod(buf, NULL) != v)
-			snprintf(buf, len, "%.17g", v);
+	if (t->len + n < t->cap)
+		return 1;
+	size_t ncap = t->cap ? t->cap : 4096;
+	while (t->len + n >= ncap)
+		ncap *= 2;
+	char *nb = t->oom ? NULL : realloc(t->buf, ncap);
+	if (!nb) {
+		t->oom = 1;
+		return 0;
 	}
+	t->buf = nb;
+	t->cap = ncap;
+	return 1;
+}
+
+static void put(struct text *t, const char *s, size_t n)
+{
+	if (!text_reserve(t, n))
+		return;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+}
+
+static void put_str(struct text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+static void put_u64(struct text *t, uint64_t v)
+{
+	char digits[20];
+	int n = 0;
+
+	do
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(t, digits + sizeof(digits) - n, (size_t)n);
+}
+
+/* Whole values (most gauges: up, counts, timestamps) as digits, the rest
+ * through format_double(). */
+static void put_double(struct text *t, double v)
+{
+	char num[40];
+
+	if (fabs(v) < 1e15 && v == (double)(long long)v) {
+		if (v < 0)
+			put(t, "-", 1);
+		put_u64(t, (uint64_t)llabs((long long)v));
+		return;
+	}
+	format_double(v, num, sizeof(num));
+	put_str(t, num);
+}
+
+/* name{labels (the caller closes the brace). */
+static void put_series(struct text *t, const struct family *fam, const char *suffix,
+		       size_t suffix_len, const struct series *s)
+{
+	put(t, fam->name, fam->name_len);
+	put(t, suffix, suffix_len);
+	put(t, "{", 1);
+	put(t, s->labels, s->labels_len);
 }
 
 /* name_bucket{...,le="B"} cumulative, then +Inf, name_sum, name_count. */
-static void write_histogram(FILE *f, const char *name, const struct series *s)
+static void write_histogram(struct text *t, const struct family *fam, const struct series *s)
 {
 	const struct nh_histogram *h = &s->head.v.histogram;
+	const char *le = s->le;
 	uint64_t cum = 0;
-	char num[40];
 
 	for (size_t i = 0; i <= h->n; i++) {
+		size_t n = strlen(le);
 		cum += h->counts[i];
-		if (i < h->n)
-			format_double(h->bounds[i], num, sizeof(num));
-		else
-			snprintf(num, sizeof(num), "+Inf");
-		fprintf(f, "%s_bucket{%s,le=\"%s\"} %llu\n", name, s->labels, num,
-			(unsigned long long)cum);
+		put_series(t, fam, "_bucket", 7, s);
+		put(t, ",le=\"", 5);
+		put(t, le, n);
+		put(t, "\"} ", 3);
+		put_u64(t, cum);
+		put(t, "\n", 1);
+		le += n + 1;
 	}
-	format_double(h->sum, num, sizeof(num));
-	fprintf(f, "%s_sum{%s} %s\n%s_count{%s} %llu\n", name, s->labels, num, name, s->labels,
-		(unsigned long long)h->count);
+	put_series(t, fam, "_sum", 4, s);
+	put(t, "} ", 2);
+	put_double(t, h->sum);
+	put(t, "\n", 1);
+	put_series(t, fam, "_count", 6, s);
+	put(t, "} ", 2);
+	put_u64(t, h->count);
+	put(t, "\n", 1);
+}
+
+/* The last exposition's size: the next one starts with room for it. */
+static size_t last_len;
+
+char *host_metrics_text(size_t *len)
+{
+	struct text t = { NULL, 0, 0, 0 };
+	char *help = NULL;
+	size_t hlen, hcap = 0;
+
+	text_reserve(&t, last_len + 1);
+	for (int i = 0; i < nfamilies && !t.oom; i++) {
+		const struct family *fam = families[i];
+		hlen = 0;
+		if (append_escaped(&help, &hlen, &hcap, fam->help, 0) < 0) {
+			t.oom = 1;
+			break;
+		}
+		put(&t, "# HELP ", 7);
+		put(&t, fam->name, fam->name_len);
+		put(&t, " ", 1);
+		put(&t, help, hlen);
+		put(&t, "\n# TYPE ", 8);
+		put(&t, fam->name, fam->name_len);
+		put(&t, " ", 1);
+		put_str(&t, type_names[fam->type]);
+		put(&t, "\n", 1);
+		for (const struct series *s = fam->head; s; s = s->next) {
+			if (fam->type == NH_SERIES_HISTOGRAM) {
+				write_histogram(&t, fam, s);
+				continue;
+			}
+			put_series(&t, fam, "", 0, s);
+			put(&t, "} ", 2);
+			if (fam->type == NH_SERIES_COUNTER) {
+				put_u64(&t, s->head.v.counter.value);
+			} else {
+				put_double(&t, s->head.v.gauge.value);
+			}
+			put(&t, "\n", 1);
+		}
+	}
+	free(help);
+	if (t.oom || !text_reserve(&t, 1)) {
+		free(t.buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t.buf[t.len] = 0;
+	last_len = t.len;
+	if (len)
+		*len = t.len;
+	return t.buf;
 }
 
 int host_metrics_write(FILE *f)
 {
-	char *help = NULL;
-	size_t hlen, hcap = 0;
+	size_t len;
+	char *text = host_metrics_text(&len);
 
-	for (int i = 0; i < nfamilies; i++) {
-		const struct family *fam = families[i];
-		hlen = 0;
-		if (append_escaped(&help, &hlen, &hcap, fam->help, 0) < 0) {
-			free(help);
-			return -ENOMEM;
-		}
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam->name, help, fam->name,
-			type_names[fam->type]);
-		for (const struct series *s = fam->head; s; s = s->next) {
-			char num[40];
-			if (fam->type == NH_SERIES_HISTOGRAM) {
-				write_histogram(f, fam->name, s);
-				continue;
-			}
-			if (fam->type == NH_SERIES_COUNTER)
-				snprintf(num, sizeof(num), "%llu", (unsigned long long)s->head.v.counter.value);
-			else
-				format_double(s->head.v.gauge.value, num, sizeof(num));
-			fprintf(f, "%s{%s} %s\n", fam->name, s->labels, num);
-		}
-	}
-	free(help);
-	return ferror(f) ? -EIO : 0;
-}
-
-char *host_metrics_text(size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-
-	if (!f)
-		return NULL;
-	int r = host_metrics_write(f);
-	if (fclose(f) != 0 || r < 0) {
-		free(buf);
-		errno = r < 0 ? -r : EIO;
-		return NULL;
-	}
-	if (len)
-		*len = n;
-	return buf;
+	if (!text)
+		return -errno;
+	int r = fwrite(text, 1, len, f) == len ? 0 : -EIO;
+	free(text);
+	return r;
 }
 
 int host_metrics_count(void)

@@ -104,7 +104,7 @@ json "
 assert r['abi'] == '2.1' and r['config_file'] == '$CONF' and r['control'] == '$SOCK', r
 assert r['uptime_seconds'] >= 0 and r['reloads'] == 0
 i = {x['plugin'] + '/' + x['name']: x for x in r['instances']}
-assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns'], i
+assert i['forward/web']['state'] == 'running' and i['forward/web']['ctl'] == ['stats', 'conns', 'upstreams', 'upstream'], i
 assert i['skeleton/s']['ctl'] == ['stats'] and i['abi21/new']['ctl'] == ['say'], i
 assert i['abi20/old']['ctl'] == [] and i['abi20/old']['state'] == 'running', i
 " status
@@ -142,6 +142,12 @@ assert r['active'] == 1 and r['accepted'] == 1 and r['bytes_up'] == 13 and r['by
 ctl conns nope > /dev/null 2> "$TMP/err" && fail "conns of an unknown instance succeeded"
 grep -q "no running instance 'nope' has 'conns'" "$TMP/err" || fail "conns nope: $(cat "$TMP/err")"
 ok "conns [INSTANCE]: client, upstream, bytes each way, age (text and JSON); forward/web stats"
+json "
+[u] = r['upstreams']
+assert u['upstream'] == '127.0.0.1:$PU' and u['state'] == 'up' and u['connects_ok'] == 1, u
+assert u['connects_failed'] == 0 and 'error' not in u, u
+" forward/web upstreams
+ok "upstreams: the upstream is up after a connect to it"
 
 # ---- targets -------------------------------------------------------------
 if [ $ROOT = 1 ]; then
@@ -166,6 +172,22 @@ assert r['total'] == 2, r
 	grep -Eq "127.0.0.1 +up " "$TMP/targets.txt" && grep -Eq "http://127.0.0.1:$PD/ +down " "$TMP/targets.txt" ||
 		{ cat "$TMP/targets.txt"; fail "targets text"; }
 	ok "targets [INSTANCE]: state, since, last RTT, loss, recent RTTs; a dead URL is down"
+	# A limit lists the down ones first (the status page asks for its rows).
+	json "
+assert r['total'] == 2 and [x['target'] for x in r['targets']] == ['http://127.0.0.1:$PD/'], r
+" icmp/lan targets 1
+	# COMMAND INSTANCE ARGS: the instance after the usage's fixed words (none here).
+	ctl --json targets lan 1 | python3 -c '
+import json, sys
+[one] = json.load(sys.stdin)["instances"]
+assert one["instance"] == "icmp/lan" and len(one["reply"]["targets"]) == 1, one' ||
+		fail "targets lan 1"
+	ctl icmp/lan targets 0 > /dev/null 2> "$TMP/err" && fail "targets 0 accepted"
+	grep -q "usage: targets \[LIMIT\]" "$TMP/err" || fail "targets 0: $(cat "$TMP/err")"
+	ctl targets lan 0 > /dev/null 2> "$TMP/err"; rc=$?
+	[ $rc = 2 ] && grep -q "^nethost ctl: icmp/lan: usage: targets \[LIMIT\]" "$TMP/err" ||
+		fail "targets lan 0: exit $rc: $(cat "$TMP/err")"
+	ok "targets LIMIT (also targets lan LIMIT): at most LIMIT, the down ones first; a bad LIMIT is a usage error, named"
 else
 	echo "# skipped targets: icmp needs root here (ping_group_range is off)"
 fi

@@ -96,6 +96,12 @@ struct fwd_conf {
 
 enum fwd_balance { FWD_FIRST, FWD_ROUNDROBIN, FWD_LEASTCONN, FWD_SOURCE };
 
+/* What the operator set with `nethost ctl upstream` (HAProxy's `enable
+ * server`, `set server state drain`, `disable server`): drain and disable
+ * both take no new clients and keep their connections and checks; they
+ * differ in what they tell the reader. Not kept across a reload. */
+enum fwd_admin { FWD_ADMIN_ENABLED, FWD_ADMIN_DRAIN, FWD_ADMIN_DISABLED };
+
 /* One address of a `to` line, with its health and counters
  * (forward_balance.c; checked by forward_check.c). Series as in
  * fwd_stats: `own` until fwd_upstream_metrics_open(). */
@@ -103,15 +109,19 @@ struct fwd_upstream {
 	struct fwd *f;
 	nh_addr addr;
 	char name[NH_ADDR_STRLEN];
-	int up;             /* gets new clients */
+	int up;             /* healthy: checks (or, with checks off, nothing) say so */
+	int admin;          /* enum fwd_admin */
+	int64_t since_ms;   /* loop clock of the last change of up or admin */
+	char error[96];     /* the last failed check or client connect; "" none yet */
+	int64_t error_ms;   /* when */
 	long ok_run, fail_run; /* consecutive successes / failures */
 	long active;        /* clients relayed to it now */
 	nh_timer *check;    /* next check */
 	nh_connect *probe;  /* the check under way */
 	nh_counter *connected, *failed, *check_ok, *check_failed;
-	nh_gauge *up_g, *active_g;
+	nh_gauge *up_g, *active_g, *admin_g;
 	nh_counter own[4];
-	nh_gauge own_g[2];
+	nh_gauge own_g[3];
 };
 
 struct fwd_wait;
@@ -282,9 +292,26 @@ int fwd_balance_pick(struct fwd *f, const nh_addr *client, int *first, int *scan
 /* What a connect to u gave: counts it, and with checks on a failure
  * counts toward fall. */
 void fwd_upstream_result(struct fwd_upstream *u, int ok);
+/* A client's connect to u ended: result 0, or -errno whose reason
+ * `ctl upstreams` shows as the last error. */
+void fwd_upstream_error(struct fwd_upstream *u, int result);
+/* A failed check of u: its reason (as above). */
+void fwd_upstream_check_error(struct fwd_upstream *u, const char *why);
 /* A check result or a client's failure moved u across rise/fall. */
 void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why);
+/* Up and enabled: u gets new clients. */
+static inline int fwd_upstream_takes_clients(const struct fwd_upstream *u)
+{
+	return u->up && u->admin == FWD_ADMIN_ENABLED;
+}
+/* How many upstreams take new clients. */
 int fwd_upstreams_up(const struct fwd *f);
+/* "up", "down", "drain" or "disabled": what `ctl upstreams` and the
+ * status page show (admin before health, as HAProxy's MAINT and DRAIN). */
+const char *fwd_upstream_state(const struct fwd_upstream *u);
+extern const char *const fwd_admin_names[]; /* "enabled", "drain", "disabled" */
+/* Set u's admin state (the `upstream` control command); logs it. */
+void fwd_upstream_admin(struct fwd_upstream *u, int admin);
 void fwd_upstreams_report(struct fwd *f);
 
 /* forward_reload.c */

@@ -7,15 +7,20 @@
  *   source      a hash of the client address: the same client, the same
  *               upstream while that one is up
  *
- * A client whose connect fails goes on to the next upstream that is up,
- * in `to` order from its pick, until each was tried once. Series per
+ * An upstream takes new clients while it is up and enabled: `nethost ctl
+ * upstream drain|disable` takes it out of the choice, its connections
+ * and checks go on. A client whose connect fails goes on to the next
+ * upstream that takes clients, in `to` order from its pick, until each
+ * was tried once. Series per
  * upstream, with the plugin and instance labels the SDK adds:
- *   nethost_forward_upstream_up{upstream}                1 up, 0 down
+ *   nethost_forward_upstream_up{upstream}                1 up, 0 down (health)
+ *   nethost_forward_upstream_admin_up{upstream}          1 enabled, 0 drain or disabled
  *   nethost_forward_upstream_connections_total{upstream,result="connected"|"failed"}
  *   nethost_forward_upstream_connections_active{upstream}
  *   nethost_forward_upstream_checks_total{upstream,result="ok"|"failed"}
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,13 +39,16 @@ int fwd_upstreams_new(struct fwd *f)
 		/* Up until checks say otherwise: no client is refused while
 		 * the first checks run (HAProxy starts servers up too). */
 		u->up = 1;
+		u->since_ms = nh_loop_now_ms(f->loop);
 		u->connected = &u->own[0];
 		u->failed = &u->own[1];
 		u->check_ok = &u->own[2];
 		u->check_failed = &u->own[3];
 		u->up_g = &u->own_g[0];
 		u->active_g = &u->own_g[1];
+		u->admin_g = &u->own_g[2];
 		u->up_g->value = 1;
+		u->admin_g->value = 1;
 	}
 	return 0;
 }
@@ -68,15 +76,18 @@ int fwd_upstream_metrics_open(struct fwd *f)
 			nh_counter_new(f->ctx, "nethost_forward_upstream_checks_total", checks_help,
 				       "upstream", u->name, "result", "failed", NULL),
 		};
-		nh_gauge *g[2] = {
+		nh_gauge *g[3] = {
 			nh_gauge_new(f->ctx, "nethost_forward_upstream_up",
-				     "1 while an upstream gets new clients, 0 while it is down",
+				     "1 while an upstream is healthy, 0 while it is down",
 				     "upstream", u->name, NULL),
 			nh_gauge_new(f->ctx, "nethost_forward_upstream_connections_active",
 				     "Clients relayed to an upstream now", "upstream", u->name, NULL),
+			nh_gauge_new(f->ctx, "nethost_forward_upstream_admin_up",
+				     "1 while an upstream is enabled, 0 while drained or disabled "
+				     "(nethost ctl upstream)", "upstream", u->name, NULL),
 		};
 		nh_counter **cs[4] = { &u->connected, &u->failed, &u->check_ok, &u->check_failed };
-		nh_gauge **gs[2] = { &u->up_g, &u->active_g };
+		nh_gauge **gs[3] = { &u->up_g, &u->active_g, &u->admin_g };
 		int bad = 0;
 		for (int k = 0; k < 4; k++) {
 			if (!c[k]) {
@@ -86,7 +97,7 @@ int fwd_upstream_metrics_open(struct fwd *f)
 			c[k]->value = (*cs[k])->value;
 			*cs[k] = c[k];
 		}
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 3; k++) {
 			if (!g[k]) {
 				bad = 1;
 				continue;
@@ -110,8 +121,51 @@ int fwd_upstreams_up(const struct fwd *f)
 	int n = 0;
 
 	for (int i = 0; i < f->conf.n_up; i++)
-		n += f->ups[i].up;
+		n += fwd_upstream_takes_clients(&f->ups[i]);
 	return n;
+}
+
+const char *const fwd_admin_names[] = { "enabled", "drain", "disabled" };
+
+const char *fwd_upstream_state(const struct fwd_upstream *u)
+{
+	if (u->admin != FWD_ADMIN_ENABLED)
+		return fwd_admin_names[u->admin];
+	return u->up ? "up" : "down";
+}
+
+void fwd_upstream_admin(struct fwd_upstream *u, int admin)
+{
+	struct fwd *f = u->f;
+	int was = u->admin;
+
+	if (was == admin)
+		return;
+	u->admin = admin;
+	u->since_ms = nh_loop_now_ms(f->loop);
+	nh_gauge_set(u->admin_g, admin == FWD_ADMIN_ENABLED);
+	int left = fwd_upstreams_up(f);
+	nh_notice(f->ctx, "upstream %s: %s by nethost ctl (was %s; %s); open connections go on: "
+		  "%ld; %d of %d take new clients%s", u->name, fwd_admin_names[admin], fwd_admin_names[was],
+		  u->up ? "up" : "down", u->active, left, f->conf.n_up,
+		  left ? "" : ": clients are refused");
+}
+
+static void note_error(struct fwd_upstream *u, const char *what, const char *why)
+{
+	snprintf(u->error, sizeof(u->error), "%s: %s", what, why);
+	u->error_ms = nh_loop_now_ms(u->f->loop);
+}
+
+void fwd_upstream_error(struct fwd_upstream *u, int result)
+{
+	if (result < 0)
+		note_error(u, "connect", result == -ETIMEDOUT ? "timeout" : strerror(-result));
+}
+
+void fwd_upstream_check_error(struct fwd_upstream *u, const char *why)
+{
+	note_error(u, "check", why);
 }
 
 void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why)
@@ -121,14 +175,18 @@ void fwd_upstream_set(struct fwd_upstream *u, int up, const char *why)
 	if (u->up == up)
 		return;
 	u->up = up;
+	u->since_ms = nh_loop_now_ms(f->loop);
 	nh_gauge_set(u->up_g, up);
 	int left = fwd_upstreams_up(f);
+	const char *admin = u->admin == FWD_ADMIN_ENABLED ? "" : u->admin == FWD_ADMIN_DRAIN
+								? " (drained by nethost ctl)"
+								: " (disabled by nethost ctl)";
 	if (up)
-		nh_notice(f->ctx, "upstream %s is up (%s); %d of %d up", u->name, why, left,
-			  f->conf.n_up);
+		nh_notice(f->ctx, "upstream %s is up (%s)%s; %d of %d take clients", u->name, why,
+			  admin, left, f->conf.n_up);
 	else
-		nh_warn(f->ctx, "upstream %s is down (%s); %d of %d up%s", u->name, why, left,
-			f->conf.n_up, left ? "" : ": clients are refused");
+		nh_warn(f->ctx, "upstream %s is down (%s)%s; %d of %d take clients%s", u->name, why,
+			admin, left, f->conf.n_up, left ? "" : ": clients are refused");
 }
 
 void fwd_upstream_result(struct fwd_upstream *u, int ok)
@@ -183,7 +241,7 @@ static int first_pick(struct fwd *f, const nh_addr *client)
 		int best = -1;
 		for (int k = 0; k < n; k++) {
 			int i = (f->rr_next + k) % n;
-			if (f->ups[i].up && (best < 0 || f->ups[i].active < f->ups[best].active))
+			if (fwd_upstream_takes_clients(&f->ups[i]) && (best < 0 || f->ups[i].active < f->ups[best].active))
 				best = i;
 		}
 		return best < 0 ? 0 : best;
@@ -203,7 +261,7 @@ int fwd_balance_pick(struct fwd *f, const nh_addr *client, int *first, int *scan
 		*first = first_pick(f, client);
 	while (*scan < n) {
 		int i = (*first + (*scan)++) % n;
-		if (!f->ups[i].up)
+		if (!fwd_upstream_takes_clients(&f->ups[i]))
 			continue;
 		if (f->conf.balance == FWD_ROUNDROBIN || f->conf.balance == FWD_LEASTCONN)
 			f->rr_next = (i + 1) % n;
@@ -218,10 +276,10 @@ void fwd_upstreams_report(struct fwd *f)
 		const struct fwd_upstream *u = &f->ups[i];
 		nh_info(f->ctx,
 			"upstream %s: %s, active=%ld connected=%llu failed=%llu checks_ok=%llu "
-			"checks_failed=%llu",
+			"checks_failed=%llu admin=%s",
 			u->name, u->up ? "up" : "down", u->active,
 			(unsigned long long)u->connected->value, (unsigned long long)u->failed->value,
 			(unsigned long long)u->check_ok->value,
-			(unsigned long long)u->check_failed->value);
+			(unsigned long long)u->check_failed->value, fwd_admin_names[u->admin]);
 	}
 }

@@ -37,13 +37,13 @@ static void check_done(int fd, int result, void *arg)
 		}
 		return;
 	}
+	const char *reason = result == -ETIMEDOUT ? "connect timeout" : strerror(-result);
 	nh_counter_inc(u->check_failed);
 	u->ok_run = 0;
-	nh_debug(u->f->ctx, "check of %s: %s", u->name,
-		 result == -ETIMEDOUT ? "timeout" : strerror(-result));
+	fwd_upstream_check_error(u, reason);
+	nh_debug(u->f->ctx, "check of %s: %s", u->name, reason);
 	if (u->up && ++u->fail_run >= c->fall) {
-		snprintf(why, sizeof(why), "%ld checks failed, the last: %s", u->fail_run,
-			 result == -ETIMEDOUT ? "connect timeout" : strerror(-result));
+		snprintf(why, sizeof(why), "%ld checks failed, the last: %s", u->fail_run, reason);
 		fwd_upstream_set(u, 0, why);
 	}
 }

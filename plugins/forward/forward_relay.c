@@ -697,6 +697,7 @@ static void conn_connected(int fd, int result, void *arg)
 
 	c->connecting = NULL;
 	fwd_upstream_result(u, result == 0);
+	fwd_upstream_error(u, result);
 	if (result < 0) {
 		c->up_err = -result;
 		nh_debug(c->f->ctx, "upstream %s: %s; trying another one if there is",
@@ -754,7 +755,12 @@ static void conn_connect(struct fwd_conn *c)
 	}
 	nh_counter_inc(f->st.failed);
 	if (c->upi < 0) {
-		conn_close(c, -1, "refused: every upstream is down");
+		int healthy = 0;
+		for (int k = 0; k < f->conf.n_up; k++)
+			healthy |= f->ups[k].up;
+		conn_close(c, -1, healthy ? "refused: no upstream takes new clients (the healthy ones are "
+					    "drained or disabled)"
+					  : "refused: every upstream is down");
 		return;
 	}
 	conn_close(c, -1, "upstream unreachable (%s)",

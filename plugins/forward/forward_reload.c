@@ -111,6 +111,7 @@ static void rehome_stats(struct fwd *p)
 		}
 		u->up_g = &u->own_g[0];
 		u->active_g = &u->own_g[1];
+		u->admin_g = &u->own_g[2];
 	}
 }
 

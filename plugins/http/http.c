@@ -1,5 +1,6 @@
-/* http: serve the host's metrics (/metrics, Prometheus text format) and
- * status (/status, JSON) over HTTP.
+/* http: serve the host's metrics (/metrics, Prometheus text format),
+ * status (/status, JSON), blackbox-style probes (/probe) and the /-/
+ * lifecycle endpoints over HTTP.
  *
  * Built on libmicrohttpd, driven by the SDK loop (http_server.c); no
  * thread: handlers (http_routes.c) read metrics and status on the
@@ -9,13 +10,14 @@
  *           listen          = 127.0.0.1:9100   ; where to serve
  *           max_connections = 64               ; clients at once
  *           idle_timeout    = 10s              ; close a silent client
+ *           allow_reload    = no               ; POST /-/reload reloads the host
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http.h"
+#include "probe.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:9100"
 
@@ -35,6 +37,7 @@ static int http_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = nh_conf_error(sec, "listen", "%s", err.msg) < 0;
 	bad |= nh_conf_get_int(sec, "max_connections", 64, 1, 10000, &h->max_connections) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", 10000, &h->idle_timeout_ms) < 0;
+	bad |= nh_conf_get_bool(sec, "allow_reload", 0, &h->allow_reload) < 0;
 	if (!bad && (h->idle_timeout_ms < 1000 || h->idle_timeout_ms % 1000))
 		bad = nh_conf_error(sec, "idle_timeout", "must be whole seconds, at least 1s") < 0;
 	/* MHD takes the timeout as an unsigned int of seconds. */
@@ -53,7 +56,11 @@ static int http_create(nh_ctx *ctx, const nh_section *sec, void **state)
 
 static void http_stop(void *state)
 {
-	http_server_stop(state);
+	struct http *h = state;
+
+	http_server_stop(h); /* cancels the probes in flight */
+	http_probes_free(h->web);
+	h->web = NULL;
 }
 
 static int http_start(void *state)
@@ -78,7 +85,10 @@ static int http_start(void *state)
 
 static void http_destroy(void *state)
 {
-	free(state);
+	struct http *h = state;
+
+	free(h->probe_buf);
+	free(h);
 }
 
 static void http_report(void *state)
@@ -97,13 +107,14 @@ static const struct nh_conf_key http_keys[] = {
 	{ .name = "listen", .help = "ADDRESS:PORT to serve on (default " HTTP_DEFAULT_LISTEN ")" },
 	{ .name = "max_connections", .help = "clients served at once, 1-10000 (default 64)" },
 	{ .name = "idle_timeout", .help = "close a client silent this long, whole seconds, 1s-4294967295s (default 10s)" },
+	{ .name = "allow_reload", .help = "yes: POST /-/reload reloads the host's configuration (default no)" },
 	{ .name = NULL },
 };
 
 NH_PLUGIN_DEFINE(
 	.name = "http",
 	.version = "1.0",
-	.summary = "serves /metrics (Prometheus) and /status (JSON) over HTTP",
+	.summary = "serves /metrics (Prometheus), /status (JSON), /probe (blackbox-style) and /-/ over HTTP",
 	.keys = http_keys,
 	.create = http_create,
 	.start = http_start,

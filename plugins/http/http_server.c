@@ -172,8 +172,20 @@ static void http_on_accept(nh_loop *loop, int lfd, int events, void *arg)
 	nh_timer_reset(h->mhd_timer, http_run(h));
 }
 
+void http_server_kick(struct http *h)
+{
+	if (h->mhd_timer)
+		nh_timer_reset(h->mhd_timer, 0);
+}
+
 void http_server_stop(struct http *h)
 {
+	/* MHD must not be stopped with suspended connections: answer them
+	 * (503) and let MHD send that before it closes them all. */
+	if (h->daemon && h->suspended) {
+		http_req_abort_all(h);
+		MHD_run(h->daemon);
+	}
 	nh_io_del(h->mhd_io);
 	nh_timer_del(h->mhd_timer);
 	nh_io_del(h->lio);
@@ -206,10 +218,12 @@ int http_server_start(struct http *h)
 		return fd;
 	}
 	h->lfd = fd;
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	/* The logger first, or MHD prints its early messages itself. */
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_answer, h,
 				     MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, h,
+				     MHD_OPTION_NOTIFY_COMPLETED, http_request_done, h,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->max_connections,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(h->idle_timeout_ms / 1000),
 				     MHD_OPTION_END);

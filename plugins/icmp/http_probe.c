@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -32,6 +33,7 @@ struct http_probe {
 	void *arg;
 	uint64_t body;
 	char *text;             /* the body's first bytes, when kept */
+	struct curl_slist *pin; /* CURLOPT_RESOLVE */
 	size_t text_len, text_max;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -189,8 +191,40 @@ static void probe_free(struct http_probe *p)
 		hp->head = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
+	curl_slist_free_all(p->pin);
 	free(p->text);
 	free(p);
+}
+
+static double mark(CURL *e, CURLINFO what)
+{
+	curl_off_t us = 0;
+
+	return curl_easy_getinfo(e, what, &us) == CURLE_OK ? (double)us / 1e6 : 0;
+}
+
+/* Timings, redirects, version, address: what blackbox-style answers show. */
+static void describe(CURL *e, struct http_probe_result *r)
+{
+	long version = 0;
+	curl_off_t clen = -1;
+	char *ip = NULL, *scheme = NULL;
+
+	r->resolved = mark(e, CURLINFO_NAMELOOKUP_TIME_T);
+	r->connected = mark(e, CURLINFO_CONNECT_TIME_T);
+	r->tls_done = mark(e, CURLINFO_APPCONNECT_TIME_T);
+	r->first_byte = mark(e, CURLINFO_STARTTRANSFER_TIME_T);
+	curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &r->redirects);
+	curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+	r->http_version = version == CURL_HTTP_VERSION_1_0 ? 10 : version == CURL_HTTP_VERSION_1_1 ? 11 :
+			  version == CURL_HTTP_VERSION_2_0 ? 20 : version == CURL_HTTP_VERSION_3 ? 30 : 0;
+	if (curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen) != CURLE_OK)
+		clen = -1;
+	r->content_length = clen;
+	if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+		snprintf(r->ip, sizeof(r->ip), "%s", ip);
+	if (curl_easy_getinfo(e, CURLINFO_SCHEME, &scheme) == CURLE_OK && scheme)
+		r->tls = strcasecmp(scheme, "https") == 0;
 }
 
 static void finish(struct http_probe *p, CURLcode rc)
@@ -204,6 +238,7 @@ static void finish(struct http_probe *p, CURLcode rc)
 	r.code = code;
 	r.body = p->body;
 	curl_easy_getinfo(p->easy, CURLINFO_TOTAL_TIME, &r.seconds);
+	describe(p->easy, &r);
 	if (rc != CURLE_OK) {
 		r.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		snprintf(r.error, sizeof(r.error), "%s", p->errbuf[0] ? p->errbuf :
@@ -223,8 +258,38 @@ static void finish(struct http_probe *p, CURLcode rc)
 	free(text);
 }
 
+/* The options of opts that need a setopt; 0 or -1 (out of memory). */
+static int apply_opts(struct http_probe *p, const struct http_probe_opts *o)
+{
+	CURL *e = p->easy;
+
+	if (o->max_redirects > 0) {
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(e, CURLOPT_MAXREDIRS, o->max_redirects);
+		/* Only to http and https, as the first URL. */
+		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	}
+	if (o->pin_host && o->pin_addr) {
+		char entry[600];
+		int v6 = strchr(o->pin_addr, ':') != NULL;
+		snprintf(entry, sizeof(entry), "%s:%d:%s%s%s", o->pin_host, o->pin_port, v6 ? "[" : "",
+			 o->pin_addr, v6 ? "]" : "");
+		if (!(p->pin = curl_slist_append(NULL, entry)))
+			return -1;
+		curl_easy_setopt(e, CURLOPT_RESOLVE, p->pin);
+	}
+	return 0;
+}
+
 struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int64_t timeout_ms,
 				    http_probe_cb cb, void *arg)
+{
+	return http_probe_start_opts(hp, url, timeout_ms, NULL, cb, arg);
+}
+
+struct http_probe *http_probe_start_opts(struct http_probes *hp, const char *url,
+					 int64_t timeout_ms, const struct http_probe_opts *opts,
+					 http_probe_cb cb, void *arg)
 {
 	struct http_probe *p = calloc(1, sizeof(*p));
 
@@ -249,8 +314,11 @@ struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int
 	/* A probe is one fresh connection: what a client arriving now gets. */
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	if (opts && apply_opts(p, opts) < 0)
+		bad = 1;
 	if (bad || curl_multi_add_handle(hp->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
+		curl_slist_free_all(p->pin);
 		free(p);
 		errno = EINVAL;
 		return NULL;
@@ -297,6 +365,39 @@ int http_url_check(const char *url, nh_error *err)
 		r = nh_error_set(err, EINVAL, "'%s': scheme %s is not http or https", url, scheme);
 	curl_free(scheme);
 	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+int http_url_host(const char *url, char *host, size_t hostlen, int *port, nh_error *err)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *pt = NULL;
+	int r = 0;
+
+	if (!u)
+		return nh_error_set(err, ENOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || !*h ||
+	    curl_url_get(u, CURLUPART_PORT, &pt, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		r = nh_error_set(err, EINVAL, "'%s' is not an http:// or https:// URL with a host", url);
+	} else {
+		size_t n = strlen(h);
+		const char *start = h;
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			start++;
+			n -= 2;
+		}
+		if (n >= hostlen)
+			r = nh_error_set(err, EINVAL, "'%s': host name too long", url);
+		else {
+			memcpy(host, start, n);
+			host[n] = 0;
+			*port = atoi(pt);
+		}
+	}
+	curl_free(h);
+	curl_free(pt);
 	curl_url_cleanup(u);
 	return r;
 }

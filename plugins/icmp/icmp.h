@@ -220,6 +220,15 @@ struct http_probe_result {
 	/* The body's first bytes (http_probe_keep_body()), NUL-terminated;
 	 * NULL when not kept. Valid during the callback only. */
 	const char *text;
+	/* Where the time went (seconds from the start, libcurl's marks; 0
+	 * for a mark not reached): name resolved, connected, TLS done, first
+	 * byte of the answer. */
+	double resolved, connected, tls_done, first_byte;
+	long redirects;         /* followed (http_probe_follow()) */
+	int http_version;       /* 10, 11, 20, 30; 0 none */
+	int64_t content_length; /* the Content-Length header, -1 none */
+	int tls;                /* the last URL was https */
+	char ip[INET6_ADDRSTRLEN]; /* the address connected to, "" none */
 };
 
 /* Called once per probe that was not cancelled; the probe is gone by
@@ -237,6 +246,20 @@ struct http_probe *http_probe_start(struct http_probes *hp, const char *url, int
 /* Keep the first max bytes of the body for the result's text (before the
  * loop runs again). 0 or -ENOMEM. */
 int http_probe_keep_body(struct http_probe *p, size_t max);
+/* What http_probe_start_opts() can change. */
+struct http_probe_opts {
+	long max_redirects;     /* followed (0: none, the default) */
+	/* Connect to this address for pin_host:pin_port instead of
+	 * resolving it (the caller resolved it already); NULL: resolve. */
+	const char *pin_host, *pin_addr;
+	int pin_port;
+};
+struct http_probe *http_probe_start_opts(struct http_probes *hp, const char *url,
+					 int64_t timeout_ms, const struct http_probe_opts *opts,
+					 http_probe_cb cb, void *arg);
+/* The host (without brackets) and port (the scheme's when none) of an
+ * http(s) URL; 0 or -EINVAL with err. */
+int http_url_host(const char *url, char *host, size_t hostlen, int *port, nh_error *err);
 /* Abort a probe in flight (no callback). NULL is ignored. */
 void http_probe_cancel(struct http_probe *p);
 /* Cancel every probe and free the set. NULL is ignored. */
@@ -313,6 +336,23 @@ struct icmp_target_view {
  * interval in *rounds and *every_ms. */
 void icmp_service_each_target(void *state, void (*fn)(const struct icmp_target_view *v, void *arg),
 			      void *arg, unsigned long *rounds, int64_t *every_ms);
+
+/* ---- icmp_hist.c: the RTT histograms' bucket bounds (rtt_buckets) ------- */
+
+/* At most NH_HISTOGRAM_MAX_BUCKETS (the SDK's limit). */
+#define ICMP_HIST_MAX_BUCKETS 32
+/* Targets with a histogram, the first ones in config order (swept hosts,
+ * then URLs): each is 20 series with the default buckets, and a full
+ * /metrics must stay fast (bench/http.sh). */
+#define ICMP_HIST_MAX_TARGETS 1024
+
+struct icmp_hist_conf {
+	double bounds[ICMP_HIST_MAX_BUCKETS]; /* upper bounds, seconds, ascending */
+	int n;
+};
+
+/* rtt_buckets, or the defaults (50us to 10s); -EINVAL after reporting. */
+int icmp_hist_conf(const nh_section *sec, struct icmp_hist_conf *hc);
 
 /* The control commands of [icmp NAME] (ABI 2.1). */
 extern const struct nh_ctl_command icmp_ctl_commands[];

@@ -8,6 +8,7 @@ static const struct nh_conf_key icmp_service_keys[] = {
 	{ .name = "retries", .help = "probes after the first to a silent host or failing URL, 0-10 (default 2)" },
 	{ .name = "rate", .help = "probes per second, all targets together (default 1000)" },
 	{ .name = "socket", .help = "auto (default), dgram or raw" },
+	{ .name = "rtt_buckets", .help = "RTT histogram bucket bounds, ascending (50us 2.5ms 1s; default 50us 100us 250us ... 5s 10s)", .multi = 1 },
 	{ .name = NULL },
 };
 

@@ -11,8 +11,12 @@
  *
  * Metrics per target (an address of the sweep, or the URL):
  *   nethost_icmp_target_up{target}          1 answered in the last round, 0 not
- *   nethost_icmp_rtt_seconds{target}        last round trip (NaN until one)
+ *   nethost_icmp_last_rtt_seconds{target}   last round trip (NaN until one)
+ *   nethost_icmp_rtt_seconds{target}        RTT histogram (rtt_buckets), for the
+ *                                           first ICMP_HIST_MAX_TARGETS targets
  *   nethost_icmp_probes_total{target,result} reply, timeout (and error for URLs)
+ *   nethost_icmp_target_last_change_timestamp_seconds{target}
+ *                                           when up last changed (0 until the first round)
  */
 #include <errno.h>
 #include <math.h>
@@ -27,8 +31,9 @@
 #define SERVICE_MAX_SERIES 4096
 
 struct target_metrics {
-	nh_gauge *up, *rtt;
+	nh_gauge *up, *rtt, *changed;
 	nh_counter *reply, *timeout, *error;
+	nh_histogram *hist; /* NULL past ICMP_HIST_MAX_TARGETS */
 };
 
 struct url_target {
@@ -60,9 +65,14 @@ struct icmp_service {
 	size_t nhm;
 	/* Recent results: swept hosts, then URLs (icmp_targets.c). */
 	struct icmp_target_log *logs;
+	/* Bucket bounds of the RTT histograms (icmp_hist.c). */
+	struct icmp_hist_conf hconf;
+	size_t nhist; /* targets given a histogram so far this start */
 };
 
-static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url)
+/* hc: the bucket bounds, or NULL for a target without a histogram. */
+static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target, int url,
+		       const struct icmp_hist_conf *hc)
 {
 	static const char probes_help[] =
 		"Probes sent, by result: reply (an answer; for a URL a 2xx), timeout, "
@@ -71,29 +81,50 @@ static int metrics_new(nh_ctx *ctx, struct target_metrics *m, const char *target
 	m->up = nh_gauge_new(ctx, "nethost_icmp_target_up",
 			     "1 when the target answered in the last round, else 0", "target", target,
 			     NULL);
-	m->rtt = nh_gauge_new(ctx, "nethost_icmp_rtt_seconds",
+	m->rtt = nh_gauge_new(ctx, "nethost_icmp_last_rtt_seconds",
 			      "Round trip of the last answer (NaN until one came)", "target", target,
 			      NULL);
 	m->reply = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
 				  "result", "reply", NULL);
 	m->timeout = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target", target,
 				    "result", "timeout", NULL);
+	m->changed = nh_gauge_new(ctx, "nethost_icmp_target_last_change_timestamp_seconds",
+				  "When the target last went up or down, Unix time (the first "
+				  "round counts as a change; 0 before it)", "target", target, NULL);
 	if (url)
 		m->error = nh_counter_new(ctx, "nethost_icmp_probes_total", probes_help, "target",
 					  target, "result", "error", NULL);
-	if (!m->up || !m->rtt || !m->reply || !m->timeout || (url && !m->error))
+	if (hc)
+		m->hist = nh_histogram_new(ctx, "nethost_icmp_rtt_seconds",
+					   "Round-trip times of the answers (ICMP echo; a URL's whole "
+					   "2xx answer)", hc->bounds, (size_t)hc->n, "target", target,
+					   NULL);
+	if (!m->up || !m->rtt || !m->changed || !m->reply || !m->timeout || (url && !m->error) ||
+	    (hc && !m->hist))
 		return -1;
 	m->rtt->value = NAN;
 	return 0;
+}
+
+/* The bounds for the next target's histogram, or NULL once the first
+ * ICMP_HIST_MAX_TARGETS have one. */
+static const struct icmp_hist_conf *next_hist(struct icmp_service *s)
+{
+	if (s->nhist == ICMP_HIST_MAX_TARGETS)
+		return NULL;
+	s->nhist++;
+	return &s->hconf;
 }
 
 static void metrics_del(struct target_metrics *m)
 {
 	nh_gauge_del(m->up);
 	nh_gauge_del(m->rtt);
+	nh_gauge_del(m->changed);
 	nh_counter_del(m->reply);
 	nh_counter_del(m->timeout);
 	nh_counter_del(m->error);
+	nh_histogram_del(m->hist);
 	*m = (struct target_metrics){ NULL };
 }
 
@@ -196,6 +227,7 @@ int icmp_service_create(nh_ctx *ctx, const nh_section *sec, void **state)
 		bad = 1;
 	for (size_t i = 0; s->logs && i < nlogs; i++)
 		s->logs[i] = (struct icmp_target_log){ .state = -1, .last_rtt_us = -1 };
+	bad |= icmp_hist_conf(sec, &s->hconf) < 0;
 	s->every_ms = every_ms;
 	s->timeout_ms = p.timeout_ms;
 	s->retries = p.retries;
@@ -250,14 +282,35 @@ static void round_end(struct icmp_service *s)
 		nh_error(s->ctx, "cannot schedule the next round: %s", strerror(errno));
 }
 
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
+}
+
+/* was: -1 unknown (never probed), 0 down, 1 up. */
+static void mark_change(struct target_metrics *m, int was, int now, double when)
+{
+	if (was != now)
+		nh_gauge_set(m->changed, when);
+}
+
 static void sweep_metrics(struct icmp_service *s)
 {
+	double now = unix_now();
+
 	for (size_t i = 0; i < s->nhm; i++) {
 		struct sweep_host *h = sweep_host(s->sw, i);
 		struct target_metrics *m = &s->hm[i];
 		nh_gauge_set(m->up, h->alive);
-		if (h->alive)
+		mark_change(m, h->prev, h->alive, now);
+		if (h->alive) {
 			nh_gauge_set(m->rtt, (double)h->rtt_us / 1e6);
+			if (m->hist)
+				nh_histogram_observe(m->hist, (double)h->rtt_us / 1e6);
+		}
 		/* Every probe but the one answered timed out. */
 		nh_counter_add(m->reply, h->alive);
 		nh_counter_add(m->timeout, h->tries - h->alive);
@@ -298,6 +351,8 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 		nh_counter_inc(u->m.reply);
 		u->rtt = r->seconds;
 		nh_gauge_set(u->m.rtt, r->seconds);
+		if (u->m.hist)
+			nh_histogram_observe(u->m.hist, r->seconds);
 	} else {
 		nh_counter_inc(r->timed_out ? u->m.timeout : u->m.error);
 		snprintf(u->error, sizeof(u->error), "%s", r->error);
@@ -307,8 +362,9 @@ static void url_answered(const struct http_probe_result *r, void *arg)
 		}
 	}
 	nh_gauge_set(u->m.up, r->ok);
-	icmp_target_log_add(&s->logs[(s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls)], r->ok,
-			    (int64_t)(r->seconds * 1e6), time(NULL));
+	mark_change(&u->m, u->prev, r->ok, unix_now());
+	size_t ti = (s->sw ? sweep_count(s->sw) : 0) + (size_t)(u - s->urls);
+	icmp_target_log_add(&s->logs[ti], r->ok, (int64_t)(r->seconds * 1e6), time(NULL));
 	u->rounds++;
 	u->good += (uint64_t)r->ok;
 	if (r->ok && u->prev == 0)
@@ -379,7 +435,7 @@ int icmp_service_start(void *state)
 	for (size_t i = 0; i < s->nhm; i++) {
 		char host[NH_ADDR_STRLEN];
 		if (metrics_new(s->ctx, &s->hm[i], sweep_host_format(sweep_host(s->sw, i), host,
-								      sizeof(host)), 0) < 0) {
+								      sizeof(host)), 0, next_hist(s)) < 0) {
 			r = -errno;
 			icmp_service_stop(s);
 			return r;
@@ -388,12 +444,15 @@ int icmp_service_start(void *state)
 	if (nhosts > s->nhm)
 		nh_notice(s->ctx, "metrics for the first %zu of %zu hosts only", s->nhm, nhosts);
 	for (int i = 0; i < s->nurls; i++) {
-		if (metrics_new(s->ctx, &s->urls[i].m, s->urls[i].url, 1) < 0) {
+		if (metrics_new(s->ctx, &s->urls[i].m, s->urls[i].url, 1, next_hist(s)) < 0) {
 			r = -errno;
 			icmp_service_stop(s);
 			return r;
 		}
 	}
+	if (nhosts + (size_t)s->nurls > s->nhist)
+		nh_notice(s->ctx, "RTT histograms for the first %zu of %zu targets only", s->nhist,
+			  nhosts + (size_t)s->nurls);
 	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), 0, service_round, s);
 	if (!s->timer) {
 		r = -errno;
@@ -424,6 +483,7 @@ void icmp_service_stop(void *state)
 	free(s->hm);
 	s->hm = NULL;
 	s->nhm = 0;
+	s->nhist = 0;
 }
 
 void icmp_service_destroy(void *state)

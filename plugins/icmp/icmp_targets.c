@@ -2,10 +2,11 @@
  * that shows them (ABI 2.1):
  *
  *   nethost ctl targets [NAME]          every target of every [icmp] instance
- *   nethost ctl icmp/NAME targets
+ *   nethost ctl icmp/NAME targets [LIMIT]   at most LIMIT, the down ones first
  *
  * The ring is what the http status page draws its sparklines from. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "icmp.h"
@@ -46,6 +47,8 @@ static void add_time(struct json_object *o, const char *key, int64_t unix_s)
 struct targets_walk {
 	struct json_object *list;
 	long total;
+	long limit, shown; /* targets LIMIT: at most limit, the down ones first */
+	int pass;          /* with a limit: 0 lists the down ones, 1 the others */
 };
 
 static void add_target(const struct icmp_target_view *v, void *arg)
@@ -53,8 +56,15 @@ static void add_target(const struct icmp_target_view *v, void *arg)
 	struct targets_walk *tw = arg;
 	const struct icmp_target_log *t = v->log;
 
-	if (tw->total++ >= ICMP_CTL_MAX_TARGETS)
+	if (tw->limit) {
+		if (tw->pass == 0)
+			tw->total++;
+		if ((t->state == 0) != (tw->pass == 0) || tw->shown >= tw->limit)
+			return;
+		tw->shown++;
+	} else if (tw->total++ >= ICMP_CTL_MAX_TARGETS) {
 		return;
+	}
 	struct json_object *o = json_object_new_object(), *recent = json_object_new_array();
 	nh_json_add_str(o, "target", v->name);
 	nh_json_add_str(o, "state", t->state < 0 ? "unknown" : t->state ? "up" : "down");
@@ -90,13 +100,20 @@ static int ctl_targets(void *state, int argc, char **argv, nh_ctl_reply *reply)
 	unsigned long rounds = 0;
 	int64_t every_ms = 0;
 
-	if (argc > 1) {
+	char *end = NULL;
+	if (argc > 2 || (argc == 2 && ((tw.limit = strtol(argv[1], &end, 10)) < 1 || *end ||
+				       tw.limit > ICMP_CTL_MAX_TARGETS))) {
 		json_object_put(tw.list);
-		return nh_ctl_fail(reply, NH_EXIT_USAGE, "%s takes no arguments", argv[0]);
+		return nh_ctl_fail(reply, NH_EXIT_USAGE, "usage: %s [LIMIT] (LIMIT 1-%d)", argv[0],
+				   ICMP_CTL_MAX_TARGETS);
 	}
 	if (!tw.list)
 		return nh_ctl_fail(reply, NH_EXIT_FAIL, "out of memory");
 	icmp_service_each_target(state, add_target, &tw, &rounds, &every_ms);
+	if (tw.limit) {
+		tw.pass = 1;
+		icmp_service_each_target(state, add_target, &tw, &rounds, &every_ms);
+	}
 	nh_json_add_int(o, "rounds", (int64_t)rounds);
 	nh_json_add_double(o, "every_seconds", (double)every_ms / 1000.0);
 	nh_json_add_int(o, "total", tw.total);
@@ -105,8 +122,8 @@ static int ctl_targets(void *state, int argc, char **argv, nh_ctl_reply *reply)
 }
 
 const struct nh_ctl_command icmp_ctl_commands[] = {
-	{ .name = "targets", .usage = "targets",
-	  .summary = "each target: state, since when, last RTT, loss, the last 16 RTTs",
+	{ .name = "targets", .usage = "targets [LIMIT]",
+	  .summary = "each target (at most LIMIT, the down ones first): state, since when, last RTT, loss, the last 16 RTTs",
 	  .run = ctl_targets },
 	{ .name = NULL },
 };

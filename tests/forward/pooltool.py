@@ -2,8 +2,8 @@
 """Upstream pools for the forward balance tests.
 
   pooltool.py servers HOST PORT...      one server per port: each client gets
-                                        "PORT\\n" at once, then the connection
-                                        stays open until the client closes
+                                        "PORT\\n" at once, then what it sends
+                                        comes back until the client closes
                                         (ready line once all listen)
   pooltool.py count HOST PORT N [FROM] [--proxy SRC]
                                         N connections one after the other (from
@@ -31,8 +31,11 @@ def servers(host, ports):
     def serve(c, port):
         try:
             c.sendall(b"%d\n" % port)
-            while c.recv(4096):
-                pass
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(d)
         except OSError:
             pass
         c.close()

@@ -5,7 +5,11 @@
 # (an upstream stopped goes down after `fall` failed checks and gets
 # nothing, restarted it comes back after `rise`), a client refused at once
 # when every upstream is down, failed client connects counting toward
-# fall, the per-upstream metrics and the SIGUSR1 report.
+# fall, the per-upstream metrics and the SIGUSR1 report; `nethost ctl
+# upstreams` (states after a check took one down) and `nethost ctl
+# upstream enable|disable|drain` (no new clients, open connections relay
+# on, back again; an unknown ADDR; every one disabled: refused at once;
+# kept by a reload that leaves the section alone, not by one changing it).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/forward/common.sh"
 . "$top_srcdir/tests/http/responder.sh"
@@ -28,7 +32,11 @@ start_u2
 at_exit 'kill $U2PID 2>/dev/null'
 
 pool() { printf 'to = 127.0.0.1:%s\nto = 127.0.0.1:%s\nto = 127.0.0.1:%s\n' "$U1" "$U2" "$U3"; }
+SOCK="$TMP/control.sock"
 cat >"$TMP/fwd.ini" <<INI
+[nethost]
+control = $SOCK
+
 [http m]
 listen = 127.0.0.1:$M
 
@@ -76,6 +84,12 @@ to = 127.0.0.1:$D2
 check = tcp
 check_interval = 100ms
 fall = 1
+
+; UDP sessions are not balanced: no drain or disable
+[forward udp]
+protocol = udp
+listen = 127.0.0.1:$LX
+to = 127.0.0.1:$D1
 
 ; checks rare: the failed client connects take D1 down
 [forward clientfall]
@@ -144,6 +158,21 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 got=$(counts "$LC" 12)
 [ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "6 0 6" ] || fail "with $U2 down: '$got', want 6 and 6 on the others"
 ok "an upstream stopped goes down after 3 failed checks (${ms} ms) and gets nothing: $got"
+ctl() { "$NETHOST" ctl -s "$SOCK" "$@"; }
+ctl upstreams checked --json >"$TMP/ups.json" || fail "ctl upstreams checked: exit $?"
+python3 - "$TMP/ups.json" "$U1" "$U2" <<'PY' || fail "upstreams --json: $(cat "$TMP/ups.json")"
+import json, sys
+[one] = json.load(open(sys.argv[1]))["instances"]
+r = one["reply"]
+assert one["instance"] == "forward/checked" and r["check"] == "tcp", one
+u = {x["upstream"]: x for x in r["upstreams"]}
+d, a = u["127.0.0.1:" + sys.argv[3]], u["127.0.0.1:" + sys.argv[2]]
+assert d["state"] == "down" and d["health"] == "down" and d["admin"] == "enabled", d
+assert d["checks_failed"] >= 3 and d["error"] == "check: Connection refused", d
+assert d["since_seconds_ago"] < 2 and d["active"] == 0, d
+assert a["state"] == "up" and a["checks_ok"] >= 3 and a["connects_ok"] >= 6 and "error" not in a, a
+PY
+ok "upstreams --json: the stopped one down by its checks, with the check's error; the others up"
 start_u2
 wait_for_log "$TMP/host.log" 5 "forward/checked: upstream 127.0.0.1:$U2 is up (2 checks passed)" ||
 	fail "restarted upstream not back after 2 checks"
@@ -151,7 +180,7 @@ got=$(counts "$LC" 12)
 [ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "4 4 4" ] || fail "after $U2 came back: '$got'"
 ok "restarted, it is up again after 2 checks: $got"
 
-wait_for_log "$TMP/host.log" 5 "forward/dead: upstream .* is down.*0 of 2 up: clients are refused" ||
+wait_for_log "$TMP/host.log" 5 "forward/dead: upstream .* is down.*0 of 2 take clients: clients are refused" ||
 	fail "dead pool: not both down"
 got=$(counts "$LX" 1)
 [ "$got" = "refused=1" ] || fail "every upstream down: '$got'"
@@ -191,6 +220,110 @@ kill -USR1 "$HOST_PID"
 wait_for_log "$TMP/host.log" 5 "forward/dead: upstream 127.0.0.1:$D1: down, active=0" || fail "SIGUSR1: no upstream state"
 wait_for_log "$TMP/host.log" 5 "forward/checked: upstream 127.0.0.1:$U2: up, active=0" || fail "SIGUSR1: no upstream state"
 ok "SIGUSR1 reports each upstream's state"
+
+# ---- nethost ctl upstream enable|disable|drain -----------------------------
+# One connection held on each upstream of [forward checked]; each time
+# $TMP/goN appears, every one of them must still relay (echo) a line.
+python3 - "$LC" "$TMP" >"$TMP/held.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+conns = []
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    conns.append((c, c.makefile("rb").readline().strip().decode()))
+print("held", " ".join(sorted(p for _, p in conns)), flush=True)
+for n in (1, 2):
+    while not os.path.exists("%s/go%d" % (sys.argv[2], n)):
+        time.sleep(0.02)
+    for c, p in conns:
+        c.sendall(b"ping %d\n" % n)
+        assert c.recv(100) == b"ping %d\n" % n, p
+    print("relayed%d" % n, flush=True)
+PY
+HELD=$!
+at_exit "kill $HELD 2>/dev/null"
+wait_for_log "$TMP/held.out" 5 held || fail "could not hold a connection to each upstream"
+[ "$(sed -n 's/^held //p' "$TMP/held.out")" = "$(printf '%s\n' $U1 $U2 $U3 | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
+	fail "held connections not one per upstream: $(cat "$TMP/held.out")"
+state() { # ADDR: state admin health active, from ctl upstreams --json
+	ctl upstreams checked --json | python3 -c '
+import json, sys
+for u in json.load(sys.stdin)["instances"][0]["reply"]["upstreams"]:
+    if u["upstream"] == sys.argv[1]:
+        print(u["state"], u["admin"], u["health"], u["active"], u["checks_ok"])' "$1"
+}
+A2=127.0.0.1:$U2
+ctl upstream disable checked "$A2" >"$TMP/ctl.out" || fail "upstream disable: exit $?"
+wait_for_log "$TMP/host.log" 5 "forward/checked: upstream $A2: disabled by nethost ctl (was enabled; up); open connections go on: 1; 2 of 3 take new clients" ||
+	fail "no log line for the disable"
+set -- $(state "$A2")
+[ "$1 $2 $3 $4" = "disabled disabled up 1" ] || fail "after disable: $*"
+c0=$5
+got=$(counts "$LC" 6)
+[ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "3 0 3" ] || fail "$A2 disabled: '$got'"
+touch "$TMP/go1"
+wait_for_log "$TMP/held.out" 5 relayed1 || fail "a held connection stopped relaying: $(cat "$TMP/held.out")"
+sleep 0.5
+set -- $(state "$A2")
+[ "$5" -gt "$c0" ] || fail "checks stopped while disabled: $c0 -> $5"
+ok "disable: no new clients ($got), the open connection relays on, checks go on ($c0 -> $5 ok)"
+
+scrape_metrics "$M"
+want() { [ "$(value "$1" "$2" "$3")" = "$4" ] || fail "$1{$2,$3} = '$(value "$1" "$2" "$3")', want $4"; }
+want nethost_forward_upstream_admin_up checked "upstream=\"$A2\"" 0
+want nethost_forward_upstream_up checked "upstream=\"$A2\"" 1
+want nethost_forward_upstream_admin_up checked "upstream=\"127.0.0.1:$U1\"" 1
+ok "metrics: admin_up 0 while disabled, up (health) still 1"
+
+ctl upstream drain checked "$A2" >/dev/null || fail "upstream drain: exit $?"
+set -- $(state "$A2")
+[ "$1 $2 $4" = "drain drain 1" ] || fail "after drain: $*"
+got=$(counts "$LC" 6)
+[ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "3 0 3" ] || fail "$A2 drained: '$got'"
+touch "$TMP/go2"
+wait_for_log "$TMP/held.out" 5 relayed2 || fail "a held connection stopped relaying: $(cat "$TMP/held.out")"
+ok "drain: no new clients ($got), the open connection relays on"
+
+ctl forward/checked upstream enable "$A2" >/dev/null || fail "forward/checked upstream enable: exit $?"
+wait_for_log "$TMP/host.log" 5 "forward/checked: upstream $A2: enabled by nethost ctl (was drain; up)" ||
+	fail "no log line for the enable"
+got=$(counts "$LC" 6)
+[ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "2 2 2" ] || fail "$A2 enabled again: '$got'"
+ok "enable (as forward/checked upstream enable ADDR): it gets clients again: $got"
+
+ctl upstream disable checked 127.0.0.1:1 >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "no upstream '127.0.0.1:1'; there are: 127.0.0.1:$U1, $A2, 127.0.0.1:$U3" "$TMP/err" ||
+	fail "unknown ADDR: exit $rc: $(cat "$TMP/err")"
+ctl upstream halt checked "$A2" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "usage: upstream enable|disable|drain ADDR" "$TMP/err" || fail "bad verb: exit $rc: $(cat "$TMP/err")"
+ctl upstream disable nope "$A2" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "no running instance 'nope' has 'upstream'" "$TMP/err" || fail "unknown instance: exit $rc: $(cat "$TMP/err")"
+ctl upstream drain udp 127.0.0.1:$D1 >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "protocol = udp" "$TMP/err" || fail "drain of a UDP upstream: exit $rc: $(cat "$TMP/err")"
+ok "an unknown ADDR exits 1 listing the upstreams; a bad verb or instance, or a UDP instance, exits 2"
+
+ctl upstream disable checked 127.0.0.1:$U1 >/dev/null && ctl upstream drain checked "$A2" >/dev/null &&
+	ctl upstream disable checked 127.0.0.1:$U3 >/dev/null || fail "disabling all three"
+wait_for_log "$TMP/host.log" 5 "forward/checked: upstream 127.0.0.1:$U3: disabled by nethost ctl.*0 of 3 take new clients: clients are refused" ||
+	fail "no log line for the last one disabled"
+got=$(counts "$LC" 1)
+[ "$got" = "refused=1" ] || fail "every upstream disabled or drained: '$got'"
+wait_for_log "$TMP/host.log" 5 "forward/checked: .*refused: no upstream takes new clients (the healthy ones are drained or disabled)" || fail "no log line for the refusal"
+for u in $U1 $U2 $U3; do ctl upstream enable checked 127.0.0.1:$u >/dev/null || fail "enable $u"; done
+got=$(counts "$LC" 3)
+[ "$(of "$got" "$U1") $(of "$got" "$U2") $(of "$got" "$U3")" = "1 1 1" ] || fail "all enabled again: '$got'"
+ok "every upstream disabled or drained: refused at once, with a log line; enabled: served again"
+
+# Not saved: a reload keeps it while the section stays as it is, a changed
+# section is a new instance with every upstream enabled.
+ctl upstream drain checked "$A2" >/dev/null || fail "drain before the reload"
+ctl reload >/dev/null || fail "reload (unchanged): exit $?"
+set -- $(state "$A2")
+[ "$2" = drain ] || fail "an unchanged section's reload lost the drain: $*"
+sed -i 's/^rise = 2$/rise = 3/' "$TMP/fwd.ini"
+ctl reload >/dev/null || fail "reload (checked changed): exit $?"
+set -- $(state "$A2")
+[ "$2" = enabled ] || fail "a changed section kept the drain: $*"
+ok "drain is kept by a reload that leaves the section as it is, not by one that changes it"
 
 # ---- bad values ---------------------------------------------------------
 printf '[forward x]\nlisten = 127.0.0.1:%s\nto = 127.0.0.1:%s\nbalance = random\ncheck = http\nrise = 0\ncheck_interval = 1ms\n' \

@@ -14,5 +14,8 @@ TESTS += tests/http/test_metrics_ifaces.sh
 EXTRA_DIST += tests/http/test_metrics_ifaces.sh
 TESTS += tests/http/test_metrics_forward.sh
 EXTRA_DIST += tests/http/test_metrics_forward.sh
-TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh
-EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh
+TESTS += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh \
+	tests/http/test_probe_blackbox.sh tests/http/test_probe_prometheus.sh tests/http/test_page.sh
+EXTRA_DIST += tests/http/test_http_limits.sh tests/http/test_http_raw.sh tests/http/test_http_lifecycle.sh \
+	tests/http/test_probe_blackbox.sh tests/http/test_probe_prometheus.sh tests/http/test_page.sh
+CLEANFILES += tests/http/page.png

@@ -240,8 +240,13 @@ START_TEST(cli_context_labels)
 	nh_ctx *cli = host_ctx_new_cli(NULL, &cmd);
 	nh_gauge *g = nh_gauge_new(cli, "g", "help", NULL);
 
-	nh_gauge_set(g, -1.5e-300);
+	/* Whole values take the digits path, a sign included. */
+	nh_gauge_set(g, -7);
 	char *text = host_metrics_text(NULL);
+	ck_assert_str_eq(text, "# HELP g help\n# TYPE g gauge\ng{plugin=\"ping\",instance=\"ping\"} -7\n");
+	free(text);
+	nh_gauge_set(g, -1.5e-300);
+	text = host_metrics_text(NULL);
 	ck_assert_str_eq(text, "# HELP g help\n# TYPE g gauge\ng{plugin=\"ping\",instance=\"ping\"} -1.5e-300\n");
 	free(text);
 	host_ctx_free(cli);

@@ -136,11 +136,11 @@ ok_url="http://127.0.0.1:$HP/ok" fail_url="http://127.0.0.1:$HP/fail" hang_url="
 expect nethost_icmp_target_up icmp i "target=\"$ok_url\"" 1
 expect nethost_icmp_probes_total icmp i "target=\"$ok_url\",result=\"reply\"" 1
 expect nethost_icmp_probes_total icmp i "target=\"$ok_url\",result=\"error\"" 0
-rtt=$(value nethost_icmp_rtt_seconds icmp i "target=\"$ok_url\"")
+rtt=$(value nethost_icmp_last_rtt_seconds icmp i "target=\"$ok_url\"")
 awk -v r="$rtt" 'BEGIN { exit !(r > 0 && r < 0.4) }' || fail "rtt of $ok_url: '$rtt'"
 expect nethost_icmp_target_up icmp i "target=\"$fail_url\"" 0
 expect nethost_icmp_probes_total icmp i "target=\"$fail_url\",result=\"error\"" 2
-expect nethost_icmp_rtt_seconds icmp i "target=\"$fail_url\"" NaN
+expect nethost_icmp_last_rtt_seconds icmp i "target=\"$fail_url\"" NaN
 expect nethost_icmp_target_up icmp i "target=\"$hang_url\"" 0
 expect nethost_icmp_probes_total icmp i "target=\"$hang_url\",result=\"timeout\"" 2
 expect nethost_icmp_probes_total icmp i "target=\"$hang_url\",result=\"reply\"" 0
@@ -151,7 +151,7 @@ if [ -n "$HOSTS" ]; then
 		expect nethost_icmp_target_up icmp i "target=\"$h\"" 1
 		expect nethost_icmp_probes_total icmp i "target=\"$h\",result=\"reply\"" 1
 		expect nethost_icmp_probes_total icmp i "target=\"$h\",result=\"timeout\"" 0
-		rtt=$(value nethost_icmp_rtt_seconds icmp i "target=\"$h\"")
+		rtt=$(value nethost_icmp_last_rtt_seconds icmp i "target=\"$h\"")
 		awk -v r="$rtt" 'BEGIN { exit !(r > 0 && r < 0.4) }' || fail "rtt of $h: '$rtt'"
 	done
 	ok "icmp hosts 127.0.0.1 and ::1: up, one reply each, an RTT"

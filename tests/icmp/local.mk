@@ -8,7 +8,7 @@ tests_icmp_test_icmp_packet_CFLAGS = $(CHECK_TEST_CFLAGS)
 tests_icmp_test_icmp_packet_LDADD = $(CHECK_TEST_LDADD)
 ICMP_SHELL_TESTS = tests/icmp/test_ping.sh tests/icmp/test_sweep.sh \
 	tests/icmp/test_wait.sh tests/icmp/test_wait_http.sh \
-	tests/icmp/test_service_http.sh tests/icmp/test_synprobe.sh \
+	tests/icmp/test_service_http.sh tests/icmp/test_service_hist.sh tests/icmp/test_synprobe.sh \
 	tests/icmp/test_synprobe6.sh
 TESTS += tests/icmp/test_icmp_packet $(ICMP_SHELL_TESTS)
 EXTRA_DIST += $(ICMP_SHELL_TESTS) tests/icmp/netns.sh
@@ -21,3 +21,5 @@ ICMP_SHELL_TESTS += tests/icmp/test_sweep_opts.sh
 ICMP_SHELL_TESTS += tests/icmp/test_ping_opts.sh
 # ping: -A adaptive and -f flood against iputils.
 ICMP_SHELL_TESTS += tests/icmp/test_ping_more.sh
+# service: the RTT histograms stop at the first 1024 targets.
+ICMP_SHELL_TESTS += tests/icmp/test_service_hist_cap.sh

@@ -60,6 +60,11 @@ fds2=$(steady_fds)
 [ "$(value "$HP" nethost_icmp_target_up)" = 1 ] || fail "up gauge of the good URL"
 [ "$(value "$LATE" nethost_icmp_target_up)" = 0 ] || fail "up gauge of the closed port"
 [ "$(value "$LATE" nethost_icmp_probes_total error)" -ge 5 ] || fail "errors of the closed port"
+down_at=$(value "$LATE" nethost_icmp_target_last_change_timestamp_seconds)
+[ "$(value "$HP" nethost_icmp_target_last_change_timestamp_seconds)" != 0 ] || fail "no last change for the good URL"
+# Down since the first round: the stamp is from the start, not from now.
+awk -v t="$down_at" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 30 && t < now - 0.5) }' ||
+	fail "last change of the closed port is $down_at (now $(date +%s))"
 ok "URL probes every 100ms: $((n2 - n1)) replies in $ms ms, fds steady at $fds"
 
 "$PY" "$RESPONDER" "$TMP/late" 0 "$LATE" &
@@ -68,6 +73,8 @@ at_exit "kill $LPID 2>/dev/null"
 wait_for_log "$TMP/host.log" 5 "http://127.0.0.1:$LATE/ok came back (200 in " || fail "came back not logged"
 scrape
 [ "$(value "$LATE" nethost_icmp_target_up)" = 1 ] || fail "up gauge after coming back"
+up_at=$(value "$LATE" nethost_icmp_target_last_change_timestamp_seconds)
+awk -v a="$down_at" -v b="$up_at" 'BEGIN { exit !(b > a) }' || fail "last change $down_at -> $up_at on coming back"
 ok "a URL that comes back: logged, gauge 1"
 
 write_conf 200ms

@@ -237,6 +237,8 @@ int fwd_hand_connections(struct fwd *f)
 		f->st.active, f->st.active == 1 ? "" : "s");
 	for (struct fwd *p = h->preds; p; p = p->pred_next)
 		drain_plan(p, h);
+	/* Handed over for its predecessors' sake only, f itself is done. */
+	fwd_pred_check_done(f);
 	return 1;
 }
 

@@ -120,9 +120,11 @@ python3 -c "import socket; socket.create_connection(('127.0.0.1', $L), 2)" 2>/de
 ok "a reload that moves the listener: the new port answers, the old one is closed"
 
 # Two upstreams A and B (each greets a client with its port), one held
-# connection to each; a reload to section $1. The holder sends the SIGHUP
-# itself, then echoes on both every 50 ms for $2 s and prints, per
-# upstream, "PORT closed SECONDS-AFTER-THE-SIGHUP" or "PORT alive".
+# connection to each; a reload to a section with `to` lines for $1 and the
+# line $2. The holder sends the SIGHUP itself, then echoes on both every
+# 50 ms for $3 s and sets got to, per upstream, "PORT closed
+# SECONDS-AFTER-THE-SIGHUP" or "PORT alive". With $4, a second reload $4 s
+# after the first, back to both upstreams.
 A=$(free_port); B=$(free_port)
 POOL="python3 $top_srcdir/tests/forward/pooltool.py"
 $POOL servers 127.0.0.1 "$A" "$B" >"$TMP/pool.out" 2>&1 &
@@ -136,7 +138,7 @@ pool_conf() { # pool_conf N TO-PORTS [EXTRA-LINE]
 		printf 'idle_timeout = %ss\n' "$((600 + $1))"
 		for p in $2; do printf 'to = 127.0.0.1:%s\n' "$p"; done
 		[ -n "${3:-}" ] && printf '%s\n' "$3"
-	} >"$TMP/fwd.ini"
+	} >"${INI:-$TMP/fwd.ini}"
 }
 reloads=21
 reload_to() { # reload_to N TO-PORTS [EXTRA-LINE]: the section, reloaded here
@@ -145,11 +147,13 @@ reload_to() { # reload_to N TO-PORTS [EXTRA-LINE]: the section, reloaded here
 	reloads=$((reloads + 1))
 	wait_count "reloaded: 0 kept, 1 stopped, 1 started" "$reloads" || fail "reload $reloads did not happen"
 }
-held_pair() { # held_pair TO-PORTS [EXTRA-LINE] SECONDS: hold A and B, reload, watch
+held_pair() { # held_pair TO-PORTS EXTRA-LINE SECONDS [SECOND-RELOAD-AFTER]
 	rm -f "$TMP/go"
-	python3 - "$L2" "$HOST_PID" "$TMP/go" "$3" >"$TMP/pair.out" 2>&1 <<'PY' &
+	python3 - "$L2" "$HOST_PID" "$TMP/go" "$3" "${4:--1}" "$TMP/fwd2.ini" "$TMP/fwd.ini" \
+		>"$TMP/pair.out" 2>&1 <<'PY' &
 import os, signal, socket, sys, time
 port, pid, go, watch = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+again = float(sys.argv[5])
 def line(s):
     got = b""
     while not got.endswith(b"\n"):
@@ -169,6 +173,10 @@ os.kill(pid, signal.SIGHUP)
 t0 = time.monotonic()
 result = {}
 while time.monotonic() - t0 < watch:
+    if again >= 0 and time.monotonic() - t0 >= again:
+        os.replace(sys.argv[6], sys.argv[7])
+        os.kill(pid, signal.SIGHUP)
+        again = -1
     for up, s in list(conns.items()):
         try:
             s.settimeout(0.5)
@@ -188,11 +196,17 @@ PY
 	wait_for_log "$TMP/pair.out" 10 "ready $(echo "$A $B" | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')" ||
 		fail "no held connection to each of $A and $B: $(cat "$TMP/pair.out")"
 	pool_conf $((reloads + 1)) "$1" "$2"
+	[ -n "${4:-}" ] && INI=$TMP/fwd2.ini pool_conf $((reloads + 2)) "$A $B" "$2"
 	touch "$TMP/go"
 	reloads=$((reloads + 1))
 	wait_count "reloaded: 0 kept, 1 stopped, 1 started" "$reloads" || fail "reload $reloads did not happen"
 	wait "$PAIR" || fail "holder: $(cat "$TMP/pair.out")"
-	tail -n 1 "$TMP/pair.out"
+	if [ -n "${4:-}" ]; then
+		reloads=$((reloads + 1))
+		wait_count "reloaded: 0 kept, 1 stopped, 1 started" "$reloads" ||
+			fail "the second reload ($reloads) did not happen"
+	fi
+	got=$(tail -n 1 "$TMP/pair.out")
 }
 # closed_within WATCH-LINE PORT LOW HIGH: PORT closed LOW..HIGH s after the SIGHUP.
 closed_within() {
@@ -208,12 +222,12 @@ PY
 }
 
 reload_to 0 "$A $B"
-got=$(held_pair "$A $B" "" 1.5)
+held_pair "$A $B" "" 1.5
 case $got in *"$A alive"*) ;; *) fail "a reload keeping both upstreams, A: $got";; esac
 case $got in *"$B alive"*) ;; *) fail "a reload keeping both upstreams, B: $got";; esac
 ok "a reload that keeps both upstreams touches neither connection ($got)"
 
-got=$(held_pair "$A" "drain_timeout = 500ms" 2)
+held_pair "$A" "drain_timeout = 500ms" 2
 case $got in *"$A alive"*) ;; *) fail "the connection to the kept upstream did not relay on: $got";; esac
 closed_within "$got" "$B" 0.45 1.5 || fail "the connection to the dropped upstream, 500ms drain: $got"
 grep -q "forward/r: 127.0.0.1:[0-9]* -> 127.0.0.1:$B: upstream removed by reload: closed after the 500ms drain; up" \
@@ -223,12 +237,19 @@ grep -q "upstream 127.0.0.1:$B removed: its 1 connection close after the 500ms d
 ok "a reload dropping an upstream: its connection closed after the 500ms drain, the other relays on ($got)"
 
 reload_to 40 "$A $B"
-got=$(held_pair "$A" "drain_timeout = 0" 1)
+held_pair "$A" "drain_timeout = 0" 1
 case $got in *"$A alive"*) ;; *) fail "drain_timeout = 0: the kept upstream's connection: $got";; esac
 closed_within "$got" "$B" 0 0.4 || fail "drain_timeout = 0 did not close at once: $got"
 grep -q "127.0.0.1:$B: upstream removed by reload: closed after the 0s drain" "$TMP/host.log" ||
 	fail "no close line for drain_timeout = 0"
 ok "drain_timeout = 0: the connection to the dropped upstream closed at once ($got)"
+
+# B dropped with a 1s drain, named again 0.3 s later: its connection is spared.
+reload_to 60 "$A $B"
+held_pair "$A" "drain_timeout = 1s" 2 0.3
+case $got in *"$A alive"*"$B alive"* | *"$B alive"*"$A alive"*) ;;
+*) fail "an upstream named again within its drain: $got";; esac
+ok "an upstream dropped and named again within its drain keeps its connection ($got)"
 
 pool_conf 50 "$A" "drain_timeout = -1s"
 kill -HUP "$HOST_PID"

@@ -17,8 +17,9 @@
  * closes. The one exception is wanted: an upstream the new section no
  * longer names is drained. The connections relaying (or connecting) to
  * it close drain_timeout (the new section's) after the reload, those
- * that end before are just done; one timer per predecessor does it. Only sockets pass between instances of the one plugin file in
- * one process, synchronously; a forwarder that is not started (a refused
+ * that end before are just done; one timer per predecessor does it.
+ * Only sockets pass between instances of the one plugin file in one
+ * process, synchronously; a forwarder that is not started (a refused
  * reload, a CLI run) closes what it was given as it would its own.
  */
 #include <errno.h>
@@ -187,8 +188,8 @@ static void drain_plan(struct fwd *p, struct fwd *h)
 			u->drain_at_ms = now + u->drain_ms;
 			char d[32];
 			if (u->active)
-				nh_info(h->ctx, "upstream %s removed: its %ld connection%s close after the %s "
-					"drain", u->name, u->active, u->active == 1 ? "" : "s",
+				nh_info(h->ctx, "upstream %s removed: its %ld connection%s after the %s "
+					"drain", u->name, u->active, u->active == 1 ? " closes" : "s close",
 					ms_text(u->drain_ms, d, sizeof(d)));
 		}
 		if (next < 0 || u->drain_at_ms < next)

@@ -232,7 +232,7 @@ case $got in *"$A alive"*) ;; *) fail "the connection to the kept upstream did n
 closed_within "$got" "$B" 0.45 1.5 || fail "the connection to the dropped upstream, 500ms drain: $got"
 grep -q "forward/r: 127.0.0.1:[0-9]* -> 127.0.0.1:$B: upstream removed by reload: closed after the 500ms drain; up" \
 	"$TMP/host.log" || fail "no close line for the drained connection"
-grep -q "upstream 127.0.0.1:$B removed: its 1 connection close after the 500ms drain" "$TMP/host.log" ||
+grep -q "upstream 127.0.0.1:$B removed: its 1 connection closes after the 500ms drain" "$TMP/host.log" ||
 	fail "no line announcing the drain"
 ok "a reload dropping an upstream: its connection closed after the 500ms drain, the other relays on ($got)"
 
@@ -256,6 +256,13 @@ kill -HUP "$HOST_PID"
 wait_for_log "$TMP/host.log" 5 "\\[forward r\\] drain_timeout: '-1s': not a duration" ||
 	fail "a negative drain_timeout was not refused"
 ok "a negative drain_timeout is refused with the key named"
+
+printf '[forward u]\nprotocol = udp\nlisten = 127.0.0.1:%s\nto = 127.0.0.1:%s\ndrain_timeout = 1s\n' \
+	"$(free_port)" "$E" >"$TMP/udp.ini"
+"$NETHOST" -t -c "$TMP/udp.ini" >"$TMP/udp.out" 2>&1 && fail "drain_timeout accepted with protocol = udp"
+grep -q "udp.ini:5: \[forward u\] drain_timeout: applies to protocol = tcp only" "$TMP/udp.out" ||
+	fail "drain_timeout with protocol = udp: $(cat "$TMP/udp.out")"
+ok "drain_timeout is refused with protocol = udp (UDP sessions do not move across a reload)"
 
 stop_host
 exit 0

@@ -9,6 +9,7 @@
  *           max_connections = 4096
  *           connect_timeout = 5s
  *           idle_timeout = 0            ; 0: never (UDP: default 60s)
+ *           drain_timeout = 10s         ; reload: grace of connections to dropped upstreams
  *           protocol = tcp              ; or udp (forward_udp.c)
  *           send_proxy = off|v1|v2      ; PROXY header to the upstream (tcp)
  *           accept_proxy = off|on       ; PROXY header required from clients (tcp)
@@ -32,6 +33,7 @@
 #define DEF_MAX_CONNS 4096
 #define MAX_MAX_CONNS 1000000L
 #define DEF_CONNECT_TIMEOUT_MS 5000
+#define DEF_DRAIN_TIMEOUT_MS 10000
 #define DEF_CHECK_INTERVAL_MS 2000
 #define DEF_CHECK_TIMEOUT_MS 1000
 #define DEF_RISE 2
@@ -100,8 +102,8 @@ static const char *const protocol_names[] = { "tcp", "udp", NULL };
 /* Keys that only a TCP relay has: refused with protocol = udp. */
 static const char *const tcp_only_keys[] = {
 	"send_proxy", "accept_proxy", "balance", "check", "check_interval", "check_timeout", "rise",
-	"fall", "tls_to", "tls_sni", "tls_ca", "tls_verify", "tls_cert", "tls_key", "tls_client_ca",
-	"tls_ciphers", "http_host", NULL
+	"fall", "drain_timeout", "tls_to", "tls_sni", "tls_ca", "tls_verify", "tls_cert", "tls_key",
+	"tls_client_ca", "tls_ciphers", "http_host", NULL
 };
 
 /* A string key into *out (a copy); 0 or -ENOMEM. */
@@ -162,6 +164,8 @@ static int forward_create(nh_ctx *ctx, const nh_section *sec, void **state)
 				       &c.connect_timeout_ms) < 0;
 	bad |= nh_conf_get_duration_ms(sec, "idle_timeout", c.udp ? FWD_UDP_IDLE_DEFAULT_MS : 0,
 				       &c.idle_timeout_ms) < 0;
+	bad |= nh_conf_get_duration_ms(sec, "drain_timeout", DEF_DRAIN_TIMEOUT_MS,
+				       &c.drain_timeout_ms) < 0;
 	bad |= conf_enum(sec, "send_proxy", send_proxy_names, 0, &c.send_proxy) < 0;
 	bad |= conf_enum(sec, "accept_proxy", on_off_names, 0, &c.accept_proxy) < 0;
 	bad |= conf_enum(sec, "balance", balance_names, FWD_FIRST, &c.balance) < 0;
@@ -391,6 +395,7 @@ static int forward_parse(nh_ctx *ctx, int argc, char **argv, struct fwd_conf *c)
 
 	c->max_conns = DEF_MAX_CONNS;
 	c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
+	c->drain_timeout_ms = DEF_DRAIN_TIMEOUT_MS; /* no reloads in a CLI run: unused */
 	c->idle_timeout_ms = -1; /* not given: the protocol's default */
 	c->check_interval_ms = DEF_CHECK_INTERVAL_MS;
 	c->check_timeout_ms = DEF_CHECK_TIMEOUT_MS;
@@ -500,6 +505,7 @@ static const struct nh_conf_key forward_keys[] = {
 	{ .name = "max_connections", .help = "clients relayed at once; more wait in the backlog (default 4096)" },
 	{ .name = "connect_timeout", .help = "per upstream connect attempt (default 5s)" },
 	{ .name = "idle_timeout", .help = "close a connection quiet both ways this long (default 0: never; udp: 60s)" },
+	{ .name = "drain_timeout", .help = "a reload whose section drops an upstream closes the connections to it this much later (default 10s; 0: at once)" },
 	{ .name = "protocol", .help = "tcp or udp (default tcp); udp: a session per client address" },
 	{ .name = "balance", .help = "first|roundrobin|leastconn|source: which upstream a client gets (default first: in order, fail-over)" },
 	{ .name = "check", .help = "none|tcp: connect to each upstream every check_interval (default none)" },

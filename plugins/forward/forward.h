@@ -85,6 +85,7 @@ struct fwd_conf {
 	long max_conns;
 	int64_t connect_timeout_ms;
 	int64_t idle_timeout_ms; /* 0: never */
+	int64_t drain_timeout_ms; /* a reload that removes an upstream: its connections' grace */
 	int udp;                 /* protocol = udp: datagrams, forward_udp.c */
 	int send_proxy;          /* PROXY header version sent upstream; 0: none */
 	int accept_proxy;        /* clients must start with a PROXY header */
@@ -116,6 +117,10 @@ struct fwd_upstream {
 	int64_t error_ms;   /* when */
 	long ok_run, fail_run; /* consecutive successes / failures */
 	long active;        /* clients relayed to it now */
+	/* In a predecessor: a reload's new section no longer names it; its
+	 * connections close at drain_at_ms, drain_ms after that reload. */
+	int removed;
+	int64_t drain_ms, drain_at_ms;
 	nh_timer *check;    /* next check */
 	nh_connect *probe;  /* the check under way */
 	nh_counter *connected, *failed, *check_ok, *check_failed;
@@ -158,6 +163,7 @@ struct fwd {
 	struct fwd *heir;         /* as a predecessor: who relays on for us */
 	struct fwd *preds, *pred_next; /* replaced instances still relaying */
 	nh_defer *reap;           /* frees a drained predecessor */
+	nh_timer *drain;          /* closes the connections to removed upstreams */
 	struct fwd_pipe {
 		int fd[2];
 		size_t cap; /* what the kernel granted, maybe less than asked */
@@ -253,6 +259,9 @@ void fwd_conn_gone(struct fwd *f);
 int fwd_conn_new(struct fwd *f, int fd, const nh_addr *peer, const nh_addr *local);
 /* Close every connection (instance going away). */
 void fwd_conn_close_all(struct fwd *f);
+/* Close, counted and logged with why, every connection relaying to or
+ * connecting to f->ups[upi]. Returns how many. */
+int fwd_conn_close_upstream(struct fwd *f, int upi, const char *why);
 void fwd_pool_free(struct fwd *f);
 
 /* One live connection as the control command shows it. */
@@ -328,6 +337,8 @@ void fwd_close_handed(struct fwd *f);
 /* destroy(): give f's connections and f itself to its heir; 1 when done
  * (f lives on as the heir's predecessor), 0 when f is to be released. */
 int fwd_hand_connections(struct fwd *f);
+/* Stop f's drain timer (f is being released). */
+void fwd_drain_stop(struct fwd *f);
 /* A predecessor's connection ended: free it once it has none. */
 void fwd_pred_check_done(struct fwd *f);
 /* Release every predecessor of f, closing their connections. */

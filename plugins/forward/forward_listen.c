@@ -245,6 +245,7 @@ void fwd_free(struct fwd *f)
 void fwd_release(struct fwd *f)
 {
 	fwd_stop(f);
+	fwd_drain_stop(f);
 	fwd_wait_close_all(f);
 	fwd_conn_close_all(f);
 	fwd_preds_free(f);

@@ -473,6 +473,21 @@ void fwd_conn_close_all(struct fwd *f)
 	}
 }
 
+int fwd_conn_close_upstream(struct fwd *f, int upi, const char *why)
+{
+	int n = 0;
+
+	for (struct fwd_conn *c = f->conns, *next; c; c = next) {
+		next = c->next; /* conn_close frees c only */
+		if (c->upi != upi)
+			continue;
+		nh_counter_inc(f->st.closed);
+		conn_close(c, -1, "%s", why);
+		n++;
+	}
+	return n;
+}
+
 /* ---- relaying ------------------------------------------------------- */
 
 static void conn_io(nh_loop *loop, int fd, int events, void *arg);

@@ -14,12 +14,18 @@
  *              `listen` names the same address, and closes the others.
  *
  * No connect is refused and none is reset: the listening socket never
- * closes. Only sockets pass between instances of the one plugin file in
- * one process, synchronously; a forwarder that is not started (a refused
+ * closes. The one exception is wanted: an upstream the new section no
+ * longer names is drained. The connections relaying (or connecting) to
+ * it close drain_timeout (the new section's) after the reload, those
+ * that end before are just done; one timer per predecessor does it.
+ * Only sockets pass between instances of the one plugin file in one
+ * process, synchronously; a forwarder that is not started (a refused
  * reload, a CLI run) closes what it was given as it would its own.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "forward.h"
@@ -115,6 +121,98 @@ static void rehome_stats(struct fwd *p)
 	}
 }
 
+/* "10s", "500ms": a drain as the log lines say it. */
+static const char *ms_text(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lldms", (long long)ms);
+	return buf;
+}
+
+static int names_upstream(const struct fwd *h, const nh_addr *a)
+{
+	for (int i = 0; i < h->conf.n_up; i++)
+		if (nh_addr_equal(&h->conf.up[i], a))
+			return 1;
+	return 0;
+}
+
+/* The timer of p: close the connections of every removed upstream whose
+ * drain is over; come back for the next one due. */
+static int64_t drain_due(nh_loop *loop, void *arg)
+{
+	struct fwd *p = arg;
+	int64_t now = nh_loop_now_ms(loop), next = -1;
+
+	for (int i = 0; i < p->conf.n_up; i++) {
+		struct fwd_upstream *u = &p->ups[i];
+		if (!u->removed)
+			continue;
+		if (u->drain_at_ms > now) {
+			if (next < 0 || u->drain_at_ms < next)
+				next = u->drain_at_ms;
+			continue;
+		}
+		char why[96], d[32];
+		snprintf(why, sizeof(why), "upstream removed by reload: closed after the %s drain",
+			 ms_text(u->drain_ms, d, sizeof(d)));
+		/* Its last one going defers p's reap: p lives through this call. */
+		fwd_conn_close_upstream(p, i, why);
+	}
+	if (next >= 0)
+		return next - now;
+	p->drain = NULL; /* the loop frees it as we return STOP */
+	return NH_TIMER_STOP;
+}
+
+/* p's heir is now h: p's upstreams h does not name are drained from now
+ * on, for h's drain_timeout (those removed by an earlier reload keep their
+ * deadline; one h names again is spared). A removed upstream is also out
+ * of the choice (drain), so no fail-over of p's connects goes to it. */
+static void drain_plan(struct fwd *p, struct fwd *h)
+{
+	int64_t now = nh_loop_now_ms(p->loop), next = -1;
+
+	for (int i = 0; i < p->conf.n_up; i++) {
+		struct fwd_upstream *u = &p->ups[i];
+		if (names_upstream(h, &u->addr)) {
+			u->removed = 0;
+			continue;
+		}
+		if (!u->removed) {
+			u->removed = 1;
+			u->admin = FWD_ADMIN_DRAIN;
+			u->drain_ms = h->conf.drain_timeout_ms;
+			u->drain_at_ms = now + u->drain_ms;
+			char d[32];
+			if (u->active)
+				nh_info(h->ctx, "upstream %s removed: its %ld connection%s after the %s "
+					"drain", u->name, u->active, u->active == 1 ? " closes" : "s close",
+					ms_text(u->drain_ms, d, sizeof(d)));
+		}
+		if (next < 0 || u->drain_at_ms < next)
+			next = u->drain_at_ms;
+	}
+	if (next < 0) {
+		fwd_drain_stop(p);
+		return;
+	}
+	int64_t delay = next > now ? next - now : 0;
+	if (p->drain)
+		nh_timer_reset(p->drain, delay);
+	else if (!(p->drain = nh_timer_add(p->loop, delay, drain_due, p)))
+		nh_warn(h->ctx, "cannot add the drain timer (%s): connections to removed upstreams "
+			"relay on until they end", strerror(errno));
+}
+
+void fwd_drain_stop(struct fwd *f)
+{
+	nh_timer_del(f->drain);
+	f->drain = NULL;
+}
+
 int fwd_hand_connections(struct fwd *f)
 {
 	struct fwd *h = f->successor;
@@ -138,6 +236,10 @@ int fwd_hand_connections(struct fwd *f)
 	h->preds = f;
 	nh_info(h->ctx, "%ld connection%s of the previous settings relayed on until they end",
 		f->st.active, f->st.active == 1 ? "" : "s");
+	for (struct fwd *p = h->preds; p; p = p->pred_next)
+		drain_plan(p, h);
+	/* Handed over for its predecessors' sake only, f itself is done. */
+	fwd_pred_check_done(f);
 	return 1;
 }
 

@@ -23,7 +23,11 @@
 #           own counters (nethost_icmp_probes_total by result;
 #           smokeping_requests_total and
 #           smokeping_response_duration_seconds_count), read just outside
-#           the CPU window so the two scrapes are not charged to it
+#           the CPU window so the scrapes are not charged to it. nethost
+#           counts a round's probes when the round ends, 100 at a time, so
+#           each end of the rate's window is the first scrape that sees
+#           the counters move (polled, about 20 ms apart): a window of
+#           whole rounds, whatever its phase. smokeping is read the same way.
 #   scrape  one GET /metrics after the window: bytes and ms (information)
 # Medians over RUNS of each column, then nethost / smokeping ratios.
 # SOCKET=dgram runs both on ICMP datagram sockets instead (the namespace's
@@ -93,6 +97,17 @@ counters_smokeping() {
 		/^smokeping_response_duration_seconds_count\{/ { r += $2 }
 		END { printf "%d %d\n", s, r }'
 }
+# sync_counters NAME: "NS SENT REPLIES" at the first scrape that sees the
+# counters change.
+sync_counters() {
+	local c0 c i=0
+	c0=$(counters_$1)
+	while c=$(counters_$1) && [ "$c" = "$c0" ] && [ $i -lt 200 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	echo "$(now_ns) $c"
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
@@ -111,7 +126,7 @@ start_smokeping() {
 # measure NAME: start NAME, wait until it answers with replies counted,
 # warm up, measure, scrape once, stop it; append a row to $OUT/NAME.
 measure() {
-	local name=$1 i=0 c0 c1 t0 t1 w0 w1 rss max=0 hwm anon scrape
+	local name=$1 i=0 c0 c1 t0 t1 rss max=0 hwm anon scrape
 	start_$name
 	until c0=$(counters_$name) && [ "${c0#* }" -gt 0 ] 2>/dev/null; do
 		i=$((i + 1))
@@ -123,9 +138,8 @@ measure() {
 		sleep 0.1
 	done
 	sleep "$WARM"
-	c0=$(counters_$name)
-	w0=$(now_ns)
-	t0=$(cpu_ticks $PID)
+	c0=$(sync_counters $name)
+	t0="$(now_ns) $(cpu_ticks $PID)"
 	i=0
 	while [ $i -lt "$SECS" ]; do
 		sleep 1
@@ -133,9 +147,8 @@ measure() {
 		[ "$rss" -gt $max ] && max=$rss
 		i=$((i + 1))
 	done
-	t1=$(cpu_ticks $PID)
-	w1=$(now_ns)
-	c1=$(counters_$name)
+	t1="$(now_ns) $(cpu_ticks $PID)"
+	c1=$(sync_counters $name)
 	hwm=$(rss_kb $PID VmHWM)
 	anon=$(rss_kb $PID RssAnon)
 	scrape=$($IN curl -s -o /dev/null -w '%{size_download} %{time_total}' \
@@ -144,10 +157,10 @@ measure() {
 	wait "$PID" 2>/dev/null
 	PID=
 	# cpu% rss_end max hwm (kB) sent/s replies/s bytes ms anon (kB)
-	echo "$t0 $t1 $w0 $w1 $c0 $c1 $rss $max $hwm $scrape $anon" | awk -v hz="$HZ" '{
-		wall = ($4 - $3) / 1e9
-		printf "%.2f %d %d %d %.1f %.1f %d %.1f %d\n", ($2 - $1) / hz / wall * 100,
-			$9, $10, $11, ($7 - $5) / wall, ($8 - $6) / wall, $12, $13 * 1000, $14 }' >> "$OUT/$name"
+	echo "$t0 $t1 $c0 $c1 $rss $max $hwm $scrape $anon" | awk -v hz="$HZ" '{
+		wall = ($3 - $1) / 1e9; span = ($8 - $5) / 1e9
+		printf "%.2f %d %d %d %.1f %.1f %d %.1f %d\n", ($4 - $2) / hz / wall * 100,
+			$11, $12, $13, ($9 - $6) / span, ($10 - $7) / span, $14, $15 * 1000, $16 }' >> "$OUT/$name"
 }
 
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"

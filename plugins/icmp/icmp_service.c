@@ -57,6 +57,9 @@ struct icmp_service {
 	int64_t every_ms, timeout_ms;
 	int retries;
 	int64_t round_start_us;
+	/* When the next round is due: rounds keep to one grid, every_ms apart,
+	 * instead of each adding the timer's lateness (0: at once). */
+	int64_t next_start_us;
 	nh_timer *timer;
 	int pending;            /* the sweep and URLs still probing this round */
 	unsigned long rounds;
@@ -276,8 +279,13 @@ static void round_end(struct icmp_service *s)
 	if (--s->pending > 0)
 		return;
 	s->rounds++;
-	int64_t wait_ms = s->every_ms - (nh_now_us() - s->round_start_us) / 1000;
-	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), wait_ms > 0 ? wait_ms : 0, service_round, s);
+	int64_t now = nh_now_us();
+	s->next_start_us = s->round_start_us + s->every_ms * 1000;
+	if (s->next_start_us < now)
+		s->next_start_us = now; /* the round overran: the next one starts now */
+	/* Rounded up: a timer firing early would start the round early. */
+	int64_t wait_ms = (s->next_start_us - now + 999) / 1000;
+	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), wait_ms, service_round, s);
 	if (!s->timer)
 		nh_error(s->ctx, "cannot schedule the next round: %s", strerror(errno));
 }
@@ -392,7 +400,7 @@ static int64_t service_round(nh_loop *loop, void *arg)
 
 	(void)loop;
 	s->timer = NULL;
-	s->round_start_us = nh_now_us();
+	s->round_start_us = s->next_start_us ? s->next_start_us : nh_now_us();
 	/* One for the round itself, so that it cannot end while starting. */
 	s->pending = 1 + s->nurls;
 	if (s->sw) {
@@ -453,6 +461,7 @@ int icmp_service_start(void *state)
 	if (nhosts + (size_t)s->nurls > s->nhist)
 		nh_notice(s->ctx, "RTT histograms for the first %zu of %zu targets only", s->nhist,
 			  nhosts + (size_t)s->nurls);
+	s->next_start_us = 0;
 	s->timer = nh_timer_add(nh_ctx_loop(s->ctx), 0, service_round, s);
 	if (!s->timer) {
 		r = -errno;

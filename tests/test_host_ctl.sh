@@ -268,12 +268,35 @@ if [ $ROOT = 1 ] && command -v setpriv > /dev/null; then
 	chmod 755 "$TMP" "$TMP/run"
 	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 	# The real client, not under valgrind: nobody cannot write its logs.
+	# Where nobody cannot reach the build tree (a private build dir), a
+	# python client sends the request the real one would.
 	BIN="$top_builddir/host/nethost"
-	as_nobody "$BIN" ctl -s "$SOCK" status > "$TMP/nobody.out" 2>&1; rc=$?
+	if as_nobody test -x "$BIN"; then
+		client() { as_nobody "$BIN" ctl -s "$SOCK" status; }
+	else
+		echo "# $BIN is out of nobody's reach: a python client speaks for it"
+		client() {
+			as_nobody /usr/bin/python3 -c '
+import socket, sys
+c = socket.socket(socket.AF_UNIX)
+try:
+    c.connect(sys.argv[1])
+except PermissionError as e:
+    print("cannot connect:", e); sys.exit(1)
+c.sendall(b"[\"status\"]\n")
+out = b""
+while True:
+    d = c.recv(65536)
+    if not d: break
+    out += d
+print(out.decode()); sys.exit(2 if b"permission denied" in out else 0)' "$SOCK"
+		}
+	fi
+	client > "$TMP/nobody.out" 2>&1; rc=$?
 	[ $rc = 1 ] && grep -q "Permission denied" "$TMP/nobody.out" ||
 		fail "uid nobody and the 0600 socket: exit $rc: $(cat "$TMP/nobody.out")"
 	chmod 666 "$SOCK" # the file lets it in now: the peer check must not
-	as_nobody "$BIN" ctl -s "$SOCK" status > "$TMP/nobody.out" 2>&1; rc=$?
+	client > "$TMP/nobody.out" 2>&1; rc=$?
 	[ $rc = 2 ] || fail "nobody past the file mode: exit $rc: $(cat "$TMP/nobody.out")"
 	grep -q "permission denied: uid 65534 (pid [0-9]*) is neither root nor the service's uid 0" "$TMP/nobody.out" ||
 		fail "nobody was not refused: $(cat "$TMP/nobody.out")"

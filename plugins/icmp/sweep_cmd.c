@@ -31,7 +31,8 @@ struct sweep_cli {
 	int64_t every_ms;
 	long rounds;        /* 0: until interrupted (with --every) */
 	long done_rounds;
-	int64_t round_start_us;
+	int64_t round_start_us; /* when this round was due (its schedule, not the timer's lateness) */
+	int64_t next_start_us;  /* when the next one is due; 0 before the first */
 	nh_timer *next;
 	nh_signal *sigint, *sigterm;
 	int code;           /* of the last round */
@@ -351,7 +352,7 @@ static int64_t next_round(nh_loop *loop, void *arg)
 	struct sweep_cli *c = arg;
 
 	c->next = NULL;
-	c->round_start_us = nh_now_us();
+	c->round_start_us = c->next_start_us ? c->next_start_us : nh_now_us();
 	if (sweep_start_round(c->sw, round_done, c) < 0) {
 		fprintf(stderr, "sweep: %s\n", strerror(errno));
 		c->error = 1;
@@ -392,8 +393,14 @@ static void round_done(struct sweep *sw, const struct sweep_round *r, void *arg)
 		nh_loop_stop(c->loop);
 		return;
 	}
-	int64_t wait_ms = c->every_ms - (nh_now_us() - c->round_start_us) / 1000;
-	c->next = nh_timer_add(c->loop, wait_ms > 0 ? wait_ms : 0, next_round, c);
+	/* Rounds keep to a fixed schedule, every_ms apart, so that a timer's
+	 * lateness does not add up; one that overran starts the next now. */
+	int64_t now = nh_now_us();
+	c->next_start_us = c->round_start_us + c->every_ms * 1000;
+	if (c->next_start_us < now)
+		c->next_start_us = now;
+	int64_t wait_ms = (c->next_start_us - now + 999) / 1000;
+	c->next = nh_timer_add(c->loop, wait_ms, next_round, c);
 	if (!c->next) {
 		fprintf(stderr, "sweep: %s\n", strerror(errno));
 		c->error = 1;

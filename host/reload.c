@@ -111,6 +111,16 @@ static int carries_over(const struct instance *in, const nh_section *sec, struct
 	return lp && strcmp(lp->path, in->plugin->path) == 0;
 }
 
+/* Free next's own instances (started or not; the last first) and its
+ * list; those it shares with cur stay. Its config is the caller's. */
+static void generation_drop(const struct generation *cur, struct generation *next)
+{
+	for (int i = next->n - 1; i >= 0; i--)
+		if (!generation_has(cur, next->inst[i]))
+			instance_free(next->inst[i]);
+	free(next->inst);
+}
+
 int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 		     const struct generation *old, struct generation *out)
 {
@@ -137,10 +147,7 @@ int generation_build(nh_loop *loop, struct loader *ld, nh_config *cfg,
 	}
 	if (cfg->errors == 0)
 		return 0;
-	for (int i = 0; i < out->n; i++)
-		if (!generation_has(old, out->inst[i]))
-			instance_free(out->inst[i]);
-	free(out->inst);
+	generation_drop(old, out);
 	memset(out, 0, sizeof(*out));
 	return -EINVAL;
 }
@@ -173,16 +180,6 @@ static void refresh_end(const struct generation *next, const char *prepared, int
 	for (int i = 0; i < next->n; i++)
 		if (prepared[i])
 			instance_refresh(next->inst[i], phase);
-}
-
-/* next's own instances freed: nothing of it was started. */
-static void generation_drop(const struct generation *cur, struct generation *next)
-{
-	for (int i = 0; i < next->n; i++)
-		if (!generation_has(cur, next->inst[i]))
-			instance_free(next->inst[i]);
-	free(next->inst);
-	nh_config_free(next->cfg);
 }
 
 /* Before anything stops: tell each new instance of a changed section
@@ -239,10 +236,7 @@ static int roll_back(struct service *svc, struct generation *next)
 {
 	int restored = 0;
 
-	for (int i = next->n - 1; i >= 0; i--)
-		if (!generation_has(&svc->cur, next->inst[i]))
-			instance_free(next->inst[i]);
-	free(next->inst);
+	generation_drop(&svc->cur, next);
 	nh_config_free(next->cfg);
 
 	int n = 0;
@@ -334,6 +328,7 @@ static void reload_file(struct service *svc)
 			host_logf(NH_LOG_ERR, "reload refused: out of memory; the running configuration stays");
 		free(prepared);
 		generation_drop(&svc->cur, &next);
+		nh_config_free(next.cfg);
 		loaders_prune(svc);
 		return;
 	}

@@ -328,7 +328,7 @@ void fwd_upstreams_report(struct fwd *f);
  * [forward NAME]); pred hands f its sockets at its stop() and destroy(). */
 void fwd_succeed(struct fwd *f, struct fwd *pred);
 /* start() and destroy() of f: f takes over from nobody any more. */
-void fwd_heir_unregister(struct fwd *f);
+void fwd_stop_replacing(struct fwd *f);
 /* stop(): give the listening sockets to the instance replacing f. */
 void fwd_hand_listeners(struct fwd *f);
 /* A socket handed to f listening on a, now f's; -1 when none. */

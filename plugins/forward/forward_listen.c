@@ -177,7 +177,7 @@ int fwd_start(struct fwd *f)
 	struct nh_listener_opts o = NH_LISTENER_OPTS_INIT;
 	int r = fwd_metrics_open(f);
 
-	fwd_heir_unregister(f);
+	fwd_stop_replacing(f);
 	if (r < 0 || (r = fwd_upstream_metrics_open(f)) < 0)
 		return r;
 	o.max_clients = (unsigned)f->conf.max_conns;
@@ -237,7 +237,7 @@ void fwd_free(struct fwd *f)
 	if (!f)
 		return;
 	fwd_stop(f);
-	fwd_heir_unregister(f);
+	fwd_stop_replacing(f);
 	if (!fwd_hand_connections(f))
 		fwd_release(f);
 }

@@ -44,13 +44,13 @@ void fwd_succeed(struct fwd *f, struct fwd *pred)
 	/* TCP to TCP only: UDP sessions do not move. */
 	if (f->conf.udp || pred->conf.udp)
 		return;
-	fwd_heir_unregister(f);
+	fwd_stop_replacing(f);
 	cut(pred);
 	pred->successor = f;
 	f->replacing = pred;
 }
 
-void fwd_heir_unregister(struct fwd *f)
+void fwd_stop_replacing(struct fwd *f)
 {
 	if (f->replacing)
 		cut(f->replacing);

@@ -176,7 +176,6 @@ struct fwd {
 	 * (forward_tls.c, fwd_tls_prepare). */
 	struct ssl_ctx_st *staged_up, *staged_down;
 	struct fwd_file_sig staged_sig[4];
-	int staged;
 	struct fwd_udp *udp; /* protocol = udp: its sessions and sockets */
 };
 

@@ -210,6 +210,28 @@ static void file_sigs(const struct fwd_tls_keys *k, struct fwd_file_sig sig[4])
 		}
 }
 
+/* The contexts c's keys describe, made from their files now, into *up
+ * and *down (NULL where a side speaks no TLS), and what the files looked
+ * like into sig. 0, or -EINVAL with both NULL and the reason in err and
+ * *key. */
+static int load_contexts(const struct fwd_conf *c, SSL_CTX **up, SSL_CTX **down,
+			 struct fwd_file_sig sig[4], nh_error *err, const char **key)
+{
+	const struct fwd_tls_keys *k = &c->tls;
+
+	*up = *down = NULL;
+	/* Before loading: a file replaced meanwhile is seen as changed. */
+	file_sigs(k, sig);
+	if (k->cert && !(*down = ctx_server(k, err, key)))
+		return -EINVAL;
+	if (wants_tls_to(c) && !(*up = ctx_client(k, err, key))) {
+		SSL_CTX_free(*down);
+		*down = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 {
 	struct fwd_tls_keys *k = &c->tls;
@@ -232,16 +254,7 @@ int fwd_tls_setup(struct fwd_conf *c, nh_error *err, const char **key)
 		*key = "tls_ciphers";
 		return nh_error_set(err, EINVAL, "needs tls_to or tls_cert");
 	}
-	/* Before loading: a file replaced meanwhile is seen as changed. */
-	file_sigs(k, k->sig);
-	if (k->cert && !(c->tls_down = ctx_server(k, err, key)))
-		return -EINVAL;
-	if (to && !(c->tls_up = ctx_client(k, err, key))) {
-		SSL_CTX_free(c->tls_down);
-		c->tls_down = NULL;
-		return -EINVAL;
-	}
-	return 0;
+	return load_contexts(c, &c->tls_up, &c->tls_down, k->sig, err, key);
 }
 
 /* The serial of the certificate a server context serves, as hex
@@ -262,32 +275,21 @@ static char *served_serial(SSL_CTX *ctx)
 int fwd_tls_prepare(struct fwd *f)
 {
 	struct fwd_conf *c = &f->conf;
-	struct fwd_file_sig now[4], was[4];
+	struct fwd_file_sig now[4];
 
 	if (!c->tls_up && !c->tls_down)
 		return 0;
 	file_sigs(&c->tls, now);
 	if (memcmp(now, c->tls.sig, sizeof(now)) == 0)
 		return 0;
-	/* fwd_tls_setup() fills c: build there, move the result to staging,
-	 * put the running contexts back. */
-	SSL_CTX *up = c->tls_up, *down = c->tls_down;
+	/* The keys are the running ones (the section is unchanged): only the
+	 * files are read again, into staging. */
 	nh_error err;
-	const char *key;
-	memcpy(was, c->tls.sig, sizeof(was));
-	c->tls_up = c->tls_down = NULL;
-	int r = fwd_tls_setup(c, &err, &key);
-	f->staged_up = c->tls_up;
-	f->staged_down = c->tls_down;
-	memcpy(f->staged_sig, c->tls.sig, sizeof(now));
-	c->tls_up = up;
-	c->tls_down = down;
-	memcpy(c->tls.sig, was, sizeof(was));
-	if (r < 0) {
+	const char *key = NULL;
+	if (load_contexts(c, &f->staged_up, &f->staged_down, f->staged_sig, &err, &key) < 0) {
 		nh_error(f->ctx, "%s: %s; the certificates in use stay", key ? key : "tls", err.msg);
 		return -EINVAL;
 	}
-	f->staged = 1;
 	return 0;
 }
 
@@ -295,8 +297,8 @@ void fwd_tls_commit(struct fwd *f)
 {
 	struct fwd_conf *c = &f->conf;
 
-	if (!f->staged)
-		return;
+	if (!f->staged_up && !f->staged_down)
+		return; /* nothing changed, or not prepared */
 	/* Open connections hold references to the old contexts. */
 	SSL_CTX_free(c->tls_up);
 	SSL_CTX_free(c->tls_down);
@@ -304,7 +306,6 @@ void fwd_tls_commit(struct fwd *f)
 	c->tls_down = f->staged_down;
 	memcpy(c->tls.sig, f->staged_sig, sizeof(c->tls.sig));
 	f->staged_up = f->staged_down = NULL;
-	f->staged = 0;
 	char *serial = served_serial(c->tls_down);
 	nh_notice(f->ctx, "TLS files re-read%s%s", serial ? "; serving certificate serial " : "",
 		  serial ? serial : "");
@@ -316,7 +317,6 @@ void fwd_tls_abort(struct fwd *f)
 	SSL_CTX_free(f->staged_up);
 	SSL_CTX_free(f->staged_down);
 	f->staged_up = f->staged_down = NULL;
-	f->staged = 0;
 }
 
 const char *fwd_tls_warning(const struct fwd_conf *c)

@@ -27,7 +27,18 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 
-fail() { echo "FAIL: $TEST_NAME: $*" >&2; [ -f "$TMP/host.log" ] && sed 's/^/  host: /' "$TMP/host.log" >&2; exit 1; }
+# The host log's last 60 lines (a sanitizer's report whole), so that the
+# failure and what led to it stay readable in CI's output.
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	if [ -f "$TMP/host.log" ]; then
+		n=$(wc -l <"$TMP/host.log")
+		[ "$n" -gt 60 ] && echo "  host: [... $((n - 60)) earlier lines]" >&2
+		grep -n -A40 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$TMP/host.log" | head -n 200 | sed 's/^/  host: /' >&2
+		tail -n 60 "$TMP/host.log" | sed 's/^/  host: /' >&2
+	fi
+	exit 1
+}
 skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
 ok() { echo "ok - $*"; }
 

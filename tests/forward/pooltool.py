@@ -12,11 +12,16 @@
                                         "PORT=COUNT ..." sorted by port,
                                         "refused=COUNT" for those closed
                                         without a line
-  pooltool.py leastconn HOST PORT       hold one connection per upstream, close
-                                        one, and see that the next client goes
-                                        where the fewest are; twice
+  pooltool.py leastconn HOST PORT NETHOST SOCK INSTANCE
+                                        hold one connection per upstream, close
+                                        one, wait until `NETHOST ctl -s SOCK
+                                        upstreams INSTANCE` shows it gone, and
+                                        see that the next client goes where the
+                                        fewest are; twice
 """
+import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -91,7 +96,17 @@ def count(host, port, n, source=None, proxy=None):
     print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
 
 
-def leastconn(host, port):
+def active(ctl, up):
+    """The forwarder's count of open connections to upstream port `up`."""
+    out = subprocess.run(ctl, check=True, capture_output=True, text=True).stdout
+    for u in json.loads(out)["instances"][0]["reply"]["upstreams"]:
+        if u["upstream"].endswith(":%d" % up):
+            return u["active"]
+    fail("no upstream %d in %s" % (up, out))
+
+
+def leastconn(host, port, nethost, sock, instance):
+    ctl = [nethost, "ctl", "-s", sock, "upstreams", instance, "--json"]
     held = {}
     for _ in range(3):
         s, up = one(host, port)
@@ -101,7 +116,13 @@ def leastconn(host, port):
     for rnd in range(2):
         gone = sorted(held)[1 + rnd]  # the middle one, then the last
         held.pop(gone).close()
-        time.sleep(0.3)  # the forwarder sees the close
+        # The forwarder counts it gone once both sides closed (ours, then
+        # the server thread's): a while on a loaded machine.
+        deadline = time.monotonic() + 10
+        while active(ctl, gone) != 0:
+            if time.monotonic() > deadline:
+                fail("round %d: upstream %d still has a connection 10 s after its client closed" % (rnd, gone))
+            time.sleep(0.05)
         s, up = one(host, port)
         if up != gone:
             fail("round %d: upstream %d had the fewest, the client went to %s" % (rnd, gone, up))
@@ -121,7 +142,7 @@ def main():
             del a[i:i + 2]
         count(a[1], a[2], a[3], a[4] if len(a) > 4 else None, proxy)
     elif a[0] == "leastconn":
-        leastconn(a[1], a[2])
+        leastconn(*a[1:6])
     else:
         fail("unknown command " + a[0])
 

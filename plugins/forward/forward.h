@@ -121,8 +121,11 @@ struct fwd_upstream {
 	 * connections close at drain_at_ms, drain_ms after that reload. */
 	int removed;
 	int64_t drain_ms, drain_at_ms;
-	nh_timer *check;    /* next check */
-	nh_connect *probe;  /* the check under way */
+	/* A check still connecting after connect() returned (not a local
+	 * upstream): its socket, watcher and timeout. */
+	int check_fd;
+	nh_io *check_io;
+	nh_timer *check_to;
 	nh_counter *connected, *failed, *check_ok, *check_failed;
 	nh_gauge *up_g, *active_g, *admin_g;
 	nh_counter own[4];
@@ -152,6 +155,12 @@ struct fwd {
 	struct fwd_conn *conns;
 	struct fwd_wait *waiting; /* accept_proxy clients before their header */
 	struct fwd_upstream *ups; /* conf.n_up of them */
+	/* check = tcp (forward_check.c): one timer starts each slot's checks. */
+	int checks_on;
+	nh_timer *check_tick;
+	int check_slot, check_slots;
+	int64_t check_round_ms;   /* loop clock at the start of this round */
+	int check_spare[2];       /* a disconnected socket to reuse, IPv4 and IPv6; -1 none */
 	int rr_next;              /* roundrobin: where the next pick starts */
 	/* Reload (forward_reload.c). */
 	struct fwd_handed *lfd;   /* the listener's sockets; not owned */

@@ -3,9 +3,17 @@
  * upstream up, `fall` failures in a row take an up one down; failed
  * client connects count toward fall too (fwd_upstream_result()).
  *
- * The checks of a pool are spread over the interval rather than fired
- * together, so a thousand upstreams cost a steady trickle of connects,
- * not a burst every interval.
+ * A thousand upstreams checked every second must cost little: the checks
+ * of a pool are spread over the interval in slots of about CHECK_SLOT_MS
+ * (a steady trickle of connects, not a burst every interval), and one
+ * timer starts a slot's checks together, so the loop wakes twenty times a
+ * second for them, not a thousand. A local upstream (loopback, this
+ * host's addresses) completes the handshake inside connect(): a second
+ * connect() then tells the result without a watcher, and connect() to
+ * AF_UNSPEC resets the connection (no TIME_WAIT, as HAProxy ends its
+ * checks) and leaves the socket ready for the next check, so a slot runs
+ * on one socket. Measured on loopback: 95 us of CPU per check with a
+ * socket, a watcher and a timer each; about 45 us this way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,20 +23,14 @@
 
 #include "forward.h"
 
-static void check_done(int fd, int result, void *arg)
+#define CHECK_SLOT_MS 50
+
+static void check_result(struct fwd_upstream *u, int err)
 {
-	struct fwd_upstream *u = arg;
 	const struct fwd_conf *c = &u->f->conf;
 	char why[96];
 
-	u->probe = NULL;
-	if (result == 0) {
-		/* Closed with a reset, as HAProxy ends its checks: no FIN
-		 * exchange, no TIME_WAIT left per check on our side (a
-		 * thousand upstreams checked every second would hold 60,000). */
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(fd);
+	if (err == 0) {
 		nh_counter_inc(u->check_ok);
 		u->fail_run = 0;
 		if (!u->up && ++u->ok_run >= c->rise) {
@@ -37,7 +39,7 @@ static void check_done(int fd, int result, void *arg)
 		}
 		return;
 	}
-	const char *reason = result == -ETIMEDOUT ? "connect timeout" : strerror(-result);
+	const char *reason = err == ETIMEDOUT ? "connect timeout" : strerror(err);
 	nh_counter_inc(u->check_failed);
 	u->ok_run = 0;
 	fwd_upstream_check_error(u, reason);
@@ -48,51 +50,178 @@ static void check_done(int fd, int result, void *arg)
 	}
 }
 
-static int64_t check_due(nh_loop *loop, void *arg)
+static int family_slot(const nh_addr *a)
+{
+	return a->u.sa.sa_family == AF_INET6;
+}
+
+/* A socket connected to u is done with: reset the connection and keep the
+ * socket for the next check, or close it if the spare place is taken or
+ * the reset failed. */
+static void check_recycle(struct fwd_upstream *u, int fd)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int *spare = &u->f->check_spare[family_slot(&u->addr)];
+
+	if (*spare < 0 && connect(fd, &unspec, sizeof(unspec)) == 0)
+		*spare = fd;
+	else {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+}
+
+/* The check in flight ends: watcher, timeout and (unless kept) socket go. */
+static void check_end(struct fwd_upstream *u, int err)
+{
+	nh_io_del(u->check_io);
+	nh_timer_del(u->check_to);
+	u->check_io = NULL;
+	u->check_to = NULL;
+	if (err == 0)
+		check_recycle(u, u->check_fd);
+	else
+		close(u->check_fd);
+	u->check_fd = -1;
+	check_result(u, err);
+}
+
+/* After EINPROGRESS, connect() again tells how it stands: 0 connected,
+ * EALREADY still under way, or the error that ended it. */
+static int check_state(struct fwd_upstream *u, int fd)
+{
+	return connect(fd, &u->addr.u.sa, u->addr.len) == 0 ? 0 : errno;
+}
+
+static void check_writable(nh_loop *loop, int fd, int events, void *arg)
 {
 	struct fwd_upstream *u = arg;
-	const struct fwd_conf *c = &u->f->conf;
+	int err = check_state(u, fd);
 
-	/* A check slower than the interval: let it finish, skip this one. */
-	if (u->probe)
-		return c->check_interval_ms;
-	u->probe = nh_connect_start(loop, &u->addr, c->check_timeout_ms, check_done, u);
-	if (!u->probe) {
-		int e = errno ? errno : EIO;
-		u->probe = NULL;
-		check_done(-1, -e, u); /* refused at once counts as a failed check */
+	if (err == EISCONN)
+		err = 0;
+	if (err != EALREADY && err != EINTR)
+		check_end(u, err);
+}
+
+static int64_t check_expired(nh_loop *loop, void *arg)
+{
+	struct fwd_upstream *u = arg;
+
+	u->check_to = NULL; /* the loop frees it as we return STOP */
+	check_end(u, ETIMEDOUT);
+	return NH_TIMER_STOP;
+}
+
+static void check_start(struct fwd_upstream *u)
+{
+	struct fwd *f = u->f;
+	int *spare = &f->check_spare[family_slot(&u->addr)];
+	int fd = *spare, err;
+
+	*spare = -1;
+	if (fd < 0)
+		fd = socket(u->addr.u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		check_result(u, errno);
+		return;
 	}
-	return c->check_interval_ms;
+	err = connect(fd, &u->addr.u.sa, u->addr.len) == 0 ? 0 : errno;
+	if (err == EINPROGRESS)
+		err = check_state(u, fd);
+	if (err == 0) {
+		check_recycle(u, fd);
+		check_result(u, 0);
+		return;
+	}
+	if (err != EALREADY) {
+		close(fd);
+		check_result(u, err);
+		return;
+	}
+	u->check_fd = fd;
+	u->check_io = nh_io_add(f->loop, fd, NH_WRITE, check_writable, u);
+	u->check_to = nh_timer_add(f->loop, f->conf.check_timeout_ms, check_expired, u);
+	if (!u->check_io || !u->check_to)
+		check_end(u, ENOMEM);
+}
+
+/* Upstreams [first, end) are slot k's of the round. */
+static void slot_range(const struct fwd *f, int k, int *first, int *end)
+{
+	int n = f->conf.n_up, s = f->check_slots;
+
+	*first = (int)(((long long)k * n + s - 1) / s);
+	*end = (int)(((long long)(k + 1) * n + s - 1) / s);
+}
+
+static int64_t check_tick(nh_loop *loop, void *arg)
+{
+	struct fwd *f = arg;
+	int first, end;
+
+	slot_range(f, f->check_slot, &first, &end);
+	for (int i = first; i < end; i++)
+		if (!f->ups[i].check_io) /* one slower than the interval: let it finish */
+			check_start(&f->ups[i]);
+	/* The next slot's start on a fixed schedule: a late tick is not
+	 * carried into the ones after it. */
+	int64_t interval = f->conf.check_interval_ms, now = nh_loop_now_ms(loop);
+	if (++f->check_slot == f->check_slots) {
+		f->check_slot = 0;
+		f->check_round_ms += interval;
+		if (f->check_round_ms + interval <= now)
+			f->check_round_ms = now; /* a whole round behind: start afresh */
+	}
+	int64_t at = f->check_round_ms + interval * f->check_slot / f->check_slots;
+	return at > now ? at - now : 0;
 }
 
 int fwd_checks_start(struct fwd *f)
 {
 	int n = f->conf.n_up;
+	int64_t slots = f->conf.check_interval_ms / CHECK_SLOT_MS;
 
+	f->check_spare[0] = f->check_spare[1] = -1;
+	for (int i = 0; i < n; i++)
+		f->ups[i].check_fd = -1;
 	if (!f->conf.check)
 		return 0;
-	for (int i = 0; i < n; i++) {
-		/* Spread over one interval; the first round starts at once. */
-		int64_t at = f->conf.check_interval_ms * i / n;
-		f->ups[i].check = nh_timer_add(f->loop, at, check_due, &f->ups[i]);
-		if (!f->ups[i].check) {
-			int e = errno;
-			nh_error(f->ctx, "cannot add the check timer of %s: %s", f->ups[i].name,
-				 strerror(e));
-			fwd_checks_stop(f);
-			return -e;
-		}
+	f->checks_on = 1;
+	f->check_slots = (int)(slots < 1 ? 1 : slots > n ? n : slots);
+	f->check_slot = 0;
+	f->check_round_ms = nh_loop_now_ms(f->loop);
+	/* The first round starts at once. */
+	if (!(f->check_tick = nh_timer_add(f->loop, 0, check_tick, f))) {
+		int e = errno;
+		nh_error(f->ctx, "cannot add the check timer: %s", strerror(e));
+		return -e;
 	}
 	return 0;
 }
 
 void fwd_checks_stop(struct fwd *f)
 {
-	for (int i = 0; f->ups && i < f->conf.n_up; i++) {
+	if (!f->checks_on)
+		return;
+	f->checks_on = 0;
+	nh_timer_del(f->check_tick);
+	f->check_tick = NULL;
+	for (int i = 0; i < f->conf.n_up; i++) {
 		struct fwd_upstream *u = &f->ups[i];
-		nh_timer_del(u->check);
-		u->check = NULL;
-		nh_connect_cancel(u->probe);
-		u->probe = NULL;
+		if (!u->check_io)
+			continue;
+		nh_io_del(u->check_io);
+		nh_timer_del(u->check_to);
+		close(u->check_fd);
+		u->check_io = NULL;
+		u->check_to = NULL;
+		u->check_fd = -1;
 	}
+	for (int k = 0; k < 2; k++)
+		if (f->check_spare[k] >= 0) {
+			close(f->check_spare[k]);
+			f->check_spare[k] = -1;
+		}
 }

@@ -10,7 +10,8 @@
   fwdtool.py flood HOST PORT N                open N at once, count the echoed ones, close
   fwdtool.py stall HOST PORT                  a server that accepts and never reads
   fwdtool.py push HOST PORT SECONDS           send without reading; print bytes accepted
-  fwdtool.py blackhole HOST PORT              a listener that never accepts, its backlog full
+  fwdtool.py blackhole HOST PORT [FILE]       a listener that never accepts, its backlog full
+                                              (once FILE exists: accepts and closes them all)
   fwdtool.py idle HOST PORT SECONDS           one echo, then wait for the far end to close
   fwdtool.py reset HOST PORT                  connect, send, close with RST
   fwdtool.py upreset HOST PORT                ask the echo server to reset; expect a reset
@@ -272,7 +273,7 @@ def push(host, port, secs):
     s.close()
 
 
-def blackhole(host, port):
+def blackhole(host, port, release=None):
     """Fill a never-accepted backlog so that further SYNs are dropped."""
     lis = socket.socket(family(host), socket.SOCK_STREAM)
     lis.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -286,7 +287,12 @@ def blackhole(host, port):
         fillers.append(c)
     time.sleep(0.3)
     print("ready", flush=True)
-    time.sleep(3600)
+    if not release:
+        time.sleep(3600)
+    while not os.path.exists(release):
+        time.sleep(0.02)
+    while True:  # the backlog has room again: a SYN sent again gets through
+        lis.accept()[0].close()
 
 
 def idle(host, port, secs):
@@ -334,7 +340,7 @@ COMMANDS = {
     "flood": (flood, [int]),
     "stall": (stall, []),
     "push": (push, [float]),
-    "blackhole": (blackhole, []),
+    "blackhole": (blackhole, [str]),
     "idle": (idle, [float]),
     "reset": (reset, []),
     "upreset": (upreset, []),

@@ -241,6 +241,19 @@ void fwd_stats_init(struct fwd_stats *st);
 /* Register the counters as metrics series of f's context. 0 or -errno. */
 int fwd_metrics_open(struct fwd *f);
 
+/* A stats struct's counters as a table of series (TCP's above, UDP's in
+ * forward_udp_metrics.c): each an nh_counter pointer at `slot`, pointing
+ * at own[i] until fwd_series_open() registers it; label NULL: none. */
+struct fwd_series {
+	size_t slot;
+	const char *name, *help, *label, *value;
+};
+void fwd_series_init(void *st, const struct fwd_series *t, size_t n, nh_counter *own);
+/* Register t's counters, carrying their values over, and the gauge of
+ * open ones (name, help; its value active) into *gauge. 0 or -errno. */
+int fwd_series_open(nh_ctx *ctx, void *st, const struct fwd_series *t, size_t n,
+		    const char *name, const char *help, long active, nh_gauge **gauge);
+
 static inline void fwd_active_add(struct fwd *f, long d)
 {
 	f->st.active += d;

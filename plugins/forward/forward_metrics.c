@@ -16,10 +16,7 @@ static const char conns_help[] = "Client connections, by what became of them";
 static const char tls_help[] = "TLS handshakes, either side, by result (failed: verification included)";
 static const char bytes_help[] = "Bytes relayed, by direction (upstream: client to upstream)";
 
-static const struct {
-	size_t slot; /* offset of the nh_counter pointer in struct fwd_stats */
-	const char *name, *help, *label, *value;
-} series[] = {
+static const struct fwd_series series[] = {
 	{ offsetof(struct fwd_stats, accepted), "nethost_forward_connections_total", conns_help, "result", "accepted" },
 	{ offsetof(struct fwd_stats, refused), "nethost_forward_connections_total", conns_help, "result", "refused" },
 	{ offsetof(struct fwd_stats, failed), "nethost_forward_connections_total", conns_help, "result", "failed" },
@@ -36,44 +33,52 @@ static const struct {
 
 #define N_SERIES (sizeof(series) / sizeof(series[0]))
 
-static nh_counter **slot(struct fwd_stats *st, size_t i)
+static nh_counter **slot(void *st, const struct fwd_series *t)
 {
-	return (nh_counter **)((char *)st + series[i].slot);
+	return (nh_counter **)((char *)st + t->slot);
 }
 
-void fwd_stats_init(struct fwd_stats *st)
+void fwd_series_init(void *st, const struct fwd_series *t, size_t n, nh_counter *own)
 {
-	_Static_assert(N_SERIES == sizeof(st->own) / sizeof(st->own[0]), "one own counter a series");
-	for (size_t i = 0; i < N_SERIES; i++)
-		*slot(st, i) = &st->own[i];
-	st->active_g = &st->own_active;
+	for (size_t i = 0; i < n; i++)
+		*slot(st, &t[i]) = &own[i];
 }
 
-int fwd_metrics_open(struct fwd *f)
+int fwd_series_open(nh_ctx *ctx, void *st, const struct fwd_series *t, size_t n,
+		    const char *name, const char *help, long active, nh_gauge **gauge)
 {
-	struct fwd_stats *st = &f->st;
-
-	for (size_t i = 0; i < N_SERIES; i++) {
-		nh_counter **s = slot(st, i);
-		nh_counter *c = series[i].label
-					? nh_counter_new(f->ctx, series[i].name, series[i].help,
-							 series[i].label, series[i].value, NULL)
-					: nh_counter_new(f->ctx, series[i].name, series[i].help, NULL);
+	for (size_t i = 0; i < n; i++) {
+		nh_counter **s = slot(st, &t[i]);
+		nh_counter *c = t[i].label ? nh_counter_new(ctx, t[i].name, t[i].help, t[i].label,
+							   t[i].value, NULL)
+					   : nh_counter_new(ctx, t[i].name, t[i].help, NULL);
 		if (!c)
 			goto fail;
 		c->value = (*s)->value;
 		*s = c;
 	}
-	nh_gauge *g = nh_gauge_new(f->ctx, "nethost_forward_connections_active",
-				   "Client connections open now", NULL);
+	nh_gauge *g = nh_gauge_new(ctx, name, help, NULL);
 	if (!g)
 		goto fail;
-	g->value = (double)st->active;
-	st->active_g = g;
+	g->value = (double)active;
+	*gauge = g;
 	return 0;
 fail:;
 	/* start() fails: the series made so far go with the context. */
 	int e = errno;
-	nh_error(f->ctx, "cannot register metrics: %s", strerror(e));
+	nh_error(ctx, "cannot register metrics: %s", strerror(e));
 	return -e;
+}
+
+void fwd_stats_init(struct fwd_stats *st)
+{
+	_Static_assert(N_SERIES == sizeof(st->own) / sizeof(st->own[0]), "one own counter a series");
+	fwd_series_init(st, series, N_SERIES, st->own);
+	st->active_g = &st->own_active;
+}
+
+int fwd_metrics_open(struct fwd *f)
+{
+	return fwd_series_open(f->ctx, &f->st, series, N_SERIES, "nethost_forward_connections_active",
+			       "Client connections open now", f->st.active, &f->st.active_g);
 }

@@ -6,7 +6,6 @@
  *   nethost_forward_udp_bytes_total{direction="upstream"|"downstream"}
  *   nethost_forward_udp_dropped_total{reason="refused"|"full"|"empty"|"error"}
  * each with the plugin and instance labels the SDK adds. */
-#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -17,10 +16,7 @@ static const char dgram_help[] = "UDP datagrams relayed, by direction (upstream:
 static const char bytes_help[] = "UDP payload bytes relayed, by direction";
 static const char drop_help[] = "UDP datagrams not relayed, by reason";
 
-static const struct {
-	size_t slot; /* offset of the nh_counter pointer in struct fwd_udp_stats */
-	const char *name, *help, *label, *value;
-} series[] = {
+static const struct fwd_series series[] = {
 	{ offsetof(struct fwd_udp_stats, opened), "nethost_forward_udp_sessions_total", sess_help, "result", "opened" },
 	{ offsetof(struct fwd_udp_stats, failed), "nethost_forward_udp_sessions_total", sess_help, "result", "failed" },
 	{ offsetof(struct fwd_udp_stats, closed), "nethost_forward_udp_sessions_total", sess_help, "result", "closed" },
@@ -36,41 +32,16 @@ static const struct {
 
 #define N_SERIES (sizeof(series) / sizeof(series[0]))
 
-static nh_counter **slot(struct fwd_udp_stats *st, size_t i)
-{
-	return (nh_counter **)((char *)st + series[i].slot);
-}
-
 void fwd_udp_stats_init(struct fwd_udp_stats *st)
 {
 	_Static_assert(N_SERIES == sizeof(st->own) / sizeof(st->own[0]), "one own counter a series");
 	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < N_SERIES; i++)
-		*slot(st, i) = &st->own[i];
+	fwd_series_init(st, series, N_SERIES, st->own);
 	st->active_g = &st->own_active;
 }
 
 int fwd_udp_metrics_open(nh_ctx *ctx, struct fwd_udp_stats *st)
 {
-	for (size_t i = 0; i < N_SERIES; i++) {
-		nh_counter **s = slot(st, i);
-		nh_counter *c = nh_counter_new(ctx, series[i].name, series[i].help, series[i].label,
-					       series[i].value, NULL);
-		if (!c)
-			goto fail;
-		c->value = (*s)->value;
-		*s = c;
-	}
-	nh_gauge *g = nh_gauge_new(ctx, "nethost_forward_udp_sessions_active",
-				   "UDP sessions open now", NULL);
-	if (!g)
-		goto fail;
-	g->value = (double)st->active;
-	st->active_g = g;
-	return 0;
-fail:;
-	/* start() fails: the series made so far go with the context. */
-	int e = errno;
-	nh_error(ctx, "cannot register metrics: %s", strerror(e));
-	return -e;
+	return fwd_series_open(ctx, st, series, N_SERIES, "nethost_forward_udp_sessions_active",
+			       "UDP sessions open now", st->active, &st->active_g);
 }

@@ -67,7 +67,9 @@ static const struct nh_command icmp_commands[] = {
 	  "  -C, --vcount N     N probes per host, one after the other, and a line per\n"
 	  "                     host with each probe's RTT in ms, '-' when lost (fping -C)\n"
 	  "  -x, --reachable N  stop as soon as N hosts answered (the rest are not waited\n"
-	  "                     for) and say whether N did, as fping -x\n"	  "      --print-ttl    add the answer's TTL (IPv6: hop limit) to each alive line\n"
+	  "                     for) and say whether N did (fping -X's early stop, with\n"
+	  "                     the line fping -x prints)\n"
+	  "      --print-ttl    add the answer's TTL (IPv6: hop limit) to each alive line\n"
 	  "Exit: 0 every target alive (with -C: answered at least once; with -x: N\n"
 	  "answered), 1 some inactive, 2 usage or socket error.",
 	  "which hosts of ranges/CIDRs answer ICMP echo (once or periodically)", sweep_cmd },

@@ -78,6 +78,11 @@ int unixipc_uids_parse(const char *text, uid_t **list, int *n, nh_error *err)
 		errno = 0;
 		v = strtoul(w, &end, 10);
 		if (*w >= '0' && *w <= '9') {
+			if (w[0] == '0' && w[1]) { /* octal to C, ten to us: say which */
+				nh_error_set(err, EINVAL, "'%s': a leading zero (numbers are decimal: write %lu)",
+					     w, errno || *end ? 0 : v);
+				goto bad;
+			}
 			if (errno || *end || v >= (uid_t)-1) {
 				nh_error_set(err, EINVAL, "'%s' is not a uid", w);
 				goto bad;

@@ -98,13 +98,17 @@ allow_uid = 0
 [unixipc d]
 path = $TMP/d.sock
 allow_uid = no-such-user-here
+[unixipc e]
+path = $TMP/e.sock
+allow_uid = 0, 010
 INI
 "$NETHOST" -t -c "$TMP/bad.ini" >"$TMP/out" 2>&1
 [ $? = 2 ] || fail "bad config did not exit 2"
 for pat in "\[unixipc a\] path: missing" "bad.ini:2: \[unixipc a\] type: 'stream2'" \
 	"bad.ini:3: \[unixipc a\] mode: '0999'" "\[unixipc b\] mode: an abstract socket" \
 	"\[unixipc c\] allow_uid: needs type stream or seqpacket" \
-	"\[unixipc d\] allow_uid: 'no-such-user-here': no such user"; do
+	"\[unixipc d\] allow_uid: 'no-such-user-here': no such user" \
+	"\[unixipc e\] allow_uid: '010': a leading zero (numbers are decimal: write 10)"; do
 	grep -q "$pat" "$TMP/out" || fail "no '$pat' in: $(cat "$TMP/out")"
 done
 long=$(printf '%0120d' 0)

@@ -28,8 +28,8 @@ const char *nh_ctx_plugin(const nh_ctx *ctx);
 const char *nh_ctx_instance(const nh_ctx *ctx);
 
 /* The ABI the running host speaks (NH_ABI_VERSION of its SDK), which may
- * be newer than the one the plugin was built with: a plugin can test
- * NH_ABI_MINOR_OF(nh_abi_host()) >= N before calling what minor N added. */
+ * be newer than the one the plugin was built with (never older: the loader
+ * refuses that), for a log line or a bug report. */
 uint32_t nh_abi_host(void);
 
 #ifdef __cplusplus

@@ -21,8 +21,9 @@
  *     stats structs start with `size_t size`; everything else is opaque
  *     behind accessors. The value types nh_addr, nh_cidr, nh_range and
  *     nh_error (sock.h) are frozen for the life of a major.
- *   - A plugin that wants a call added in a later minor tests
- *     nh_abi_host() first.
+ *   - A plugin is stamped with the minor of the headers it was built
+ *     against and loads in hosts of that minor or newer; nh_abi_host()
+ *     tells which minor the running host speaks.
  *
  * ABI changelog:
  *   1.0  first stable ABI: descriptor, lifecycle, CLI commands, loop, log,

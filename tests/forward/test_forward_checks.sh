@@ -4,8 +4,8 @@
 # answered when it is sent again a second later) passes once the handshake
 # ends; one never answered fails at check_timeout and, after fall of them,
 # takes the upstream down; IPv6 upstreams are checked too. Fifty upstreams
-# checked every 100 ms for 2 s: the host's fds stay as they were (the
-# checks reuse one socket, they do not pile up), and no TIME_WAIT is left.
+# checked every 100 ms for 2 s: the host's fds do not pile up (the checks
+# reuse one socket), and no TIME_WAIT is left.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/forward/common.sh"
 need_cmd python3 python3
@@ -117,7 +117,9 @@ set -- $got
 n=$(($1 - ok0))
 [ "$n" -ge 600 ] && [ "$2" = 0 ] && [ "$3" = 50 ] || fail "fifty upstreams: $n checks passed in 2 s, $2 failed, $3 up"
 fds2=$(fd_count "$HOST_PID")
-[ "$fds2" -le "$fds" ] || fail "fds grew from $fds to $fds2 while checking"
+# One socket may be in flight or kept for reuse at either count ([forward
+# hole]'s check waits 200 ms of every 400): a leak would add 500 a second.
+[ "$fds2" -le $((fds + 2)) ] || fail "fds grew from $fds to $fds2 while checking"
 tw=$(ss -Htan state time-wait "( dport >= :$BASE and dport <= :$((BASE + 49)) )" | wc -l)
 [ "$tw" = 0 ] || fail "$tw connections in TIME_WAIT toward the checked upstreams"
 ok "fifty upstreams every 100 ms: $n checks in 2 s, fds $fds -> $fds2, no TIME_WAIT"

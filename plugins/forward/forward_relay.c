@@ -82,6 +82,10 @@ struct fwd_conn {
 	struct ssl_st *tls[2]; /* per side, NULL: plain TCP */
 	struct fwd_http *http; /* http_host: rewrites the client's requests */
 	unsigned tls_done[2];  /* its handshake completed (and was counted) */
+	/* send_proxy: the header not sent yet; it leaves with the client's
+	 * first bytes, or alone when the client has none (proxy_flush). */
+	uint8_t *proxy_hdr;
+	size_t proxy_len;
 };
 
 static const char *const side_name[2] = { "client", "upstream" };
@@ -201,6 +205,56 @@ static ssize_t half_out(struct fwd_half *h, int dst)
 	else
 		n = send(dst, h->buf + h->off, h->pending, MSG_NOSIGNAL);
 	return n < 0 ? -errno : n;
+}
+
+/* The PROXY header and the client's first bytes in one segment (on
+ * loopback a request costs the upstream one wake-up, not two): sendmsg()
+ * of both from a buffer, or the header with MSG_MORE and then the splice,
+ * which pushes them out together. The bytes of the client's sent, or
+ * -errno; a header cut short (never on a new socket: it is smaller than
+ * an MSS) is -EPIPE, the spec's sender rule. */
+static ssize_t half_out_proxy(struct fwd_conn *c, struct fwd_half *h, int dst)
+{
+	size_t hl = c->proxy_len;
+	ssize_t n;
+
+	if (h->pipe[0] >= 0) {
+		n = send(dst, c->proxy_hdr, hl, MSG_NOSIGNAL | MSG_MORE);
+		if (n >= 0 && (size_t)n < hl)
+			return -EPIPE;
+		if (n < 0)
+			return -errno;
+	} else {
+		struct iovec iov[2] = { { c->proxy_hdr, hl }, { h->buf + h->off, h->pending } };
+		struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+		n = sendmsg(dst, &m, MSG_NOSIGNAL);
+		if (n < 0)
+			return -errno;
+		if ((size_t)n < hl)
+			return -EPIPE;
+	}
+	free(c->proxy_hdr);
+	c->proxy_hdr = NULL;
+	c->proxy_len = 0;
+	if (h->pipe[0] >= 0)
+		return half_out(h, dst);
+	return (size_t)n > hl ? n - (ssize_t)hl : -EAGAIN;
+}
+
+/* The client has nothing to send (yet) or is done: the header goes alone,
+ * before anything else reaches the upstream. 0 or -errno. */
+static int proxy_flush(struct fwd_conn *c)
+{
+	ssize_t n = send(c->fd[UPSTREAM], c->proxy_hdr, c->proxy_len, MSG_NOSIGNAL);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < c->proxy_len)
+		return -EPIPE;
+	free(c->proxy_hdr);
+	c->proxy_hdr = NULL;
+	c->proxy_len = 0;
+	return 0;
 }
 
 /* A TLS side made progress: count its handshake once it completed. */
@@ -359,8 +413,17 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 				return (int)n;
 			}
 		}
+		if (s == CLIENT && c->proxy_len && !h->pending && (!h->can_read || h->eof || h->full)) {
+			int r = proxy_flush(c);
+			if (r < 0) {
+				*fault = UPSTREAM;
+				return r;
+			}
+		}
 		if (h->pending && h->can_write) {
-			ssize_t n = c->tls[!s] ? half_out_tls(c, s) : half_out(h, dst);
+			ssize_t n = c->tls[!s]				 ? half_out_tls(c, s)
+				    : s == CLIENT && c->proxy_len ? half_out_proxy(c, h, dst)
+								 : half_out(h, dst);
 			if (n > 0) {
 				h->pending -= (size_t)n;
 				h->off += (size_t)n;
@@ -460,6 +523,7 @@ static void conn_close(struct fwd_conn *c, int reset, const char *fmt, ...)
 		nh_gauge_set(u->active_g, (double)--u->active);
 	}
 	fwd_http_free(c->http);
+	free(c->proxy_hdr);
 	free(c);
 	fwd_active_add(f, -1);
 	fwd_conn_gone(f);
@@ -617,24 +681,21 @@ static int64_t conn_idle(nh_loop *loop, void *arg)
 	return NH_TIMER_STOP;
 }
 
-/* send_proxy: the header goes out before any byte of the client's. It
- * is smaller than an MSS and the socket is new, so it leaves in one send
- * or the upstream is gone (the spec's sender rule). 0 or -errno. */
+/* send_proxy: the header goes out before any byte of the client's, with
+ * the first of them when there are some (half_out_proxy). Over TLS to the
+ * upstream it leaves now, before the handshake. 0 or -errno. */
 static int send_proxy_header(struct fwd_conn *c)
 {
-	uint8_t hdr[FWD_PROXY_BUILD_MAX];
-
 	if (c->local.len == 0) {
 		socklen_t len = sizeof(c->local.u);
 		if (getsockname(c->fd[CLIENT], &c->local.u.sa, &len) < 0)
 			return -errno;
 		c->local.len = len;
 	}
-	size_t n = fwd_proxy_build(c->f->conf.send_proxy, &c->peer, &c->local, hdr);
-	ssize_t sent = send(c->fd[UPSTREAM], hdr, n, MSG_NOSIGNAL);
-	if (sent < 0)
-		return -errno;
-	return (size_t)sent == n ? 0 : -EAGAIN;
+	if (!(c->proxy_hdr = malloc(FWD_PROXY_BUILD_MAX)))
+		return -ENOMEM;
+	c->proxy_len = fwd_proxy_build(c->f->conf.send_proxy, &c->peer, &c->local, c->proxy_hdr);
+	return c->f->conf.tls_up ? proxy_flush(c) : 0;
 }
 
 static void conn_relay(struct fwd_conn *c, int upfd)

@@ -5,12 +5,13 @@ from nethost's code, so that each side checks the other).
   proxytool.py receiver HOST PORT       record what each client sends; once it
                                         shuts down its writes, send it all back
                                         hex-encoded, then close (ready line)
-  proxytool.py expect v1|v2|none HOST PORT [FROM] [--dst ADDR:PORT]
-                                        connect (from FROM), send a payload;
-                                        the receiver behind must have got
-                                        exactly the header for our address
-                                        and ADDR:PORT (default HOST:PORT),
-                                        then the payload
+  proxytool.py expect v1|v2|none HOST PORT [FROM] [--dst ADDR:PORT] [--late S] [--empty]
+                                        connect (from FROM), send a payload
+                                        (S seconds after connecting; none at
+                                        all with --empty); the receiver
+                                        behind must have got exactly the
+                                        header for our address and ADDR:PORT
+                                        (default HOST:PORT), then the payload
   proxytool.py send HOST PORT HEX [PAUSE]
                                         send bytes (PAUSE s after the first
                                         half), shut down, print what comes
@@ -118,21 +119,22 @@ def through(s, data):
     return bytes.fromhex(read_all(s).decode())
 
 
-def expect(version, host, port, source=None, dst=None):
+def expect(version, host, port, source=None, dst=None, late=0.0, payload=PAYLOAD):
     s = connect(host, port, source)
     me = s.getsockname()
-    got = through(s, PAYLOAD)
+    time.sleep(late)
+    got = through(s, payload)
     if dst:
         dhost, dport = dst.rsplit(":", 1)
         dhost = dhost.strip("[]")
     else:
         dhost, dport = host, port
-    want = PAYLOAD
+    want = payload
     if version != "none":
-        want = header(version, me[0], me[1], dhost, int(dport)) + PAYLOAD
+        want = header(version, me[0], me[1], dhost, int(dport)) + payload
     if got != want:
         fail("upstream got %s, want %s" % (got.hex(), want.hex()))
-    hdr = want[:len(want) - len(PAYLOAD)]
+    hdr = want[:len(want) - len(payload)]
     print("ok " + (hdr.decode().strip() if version == "v1" else hdr.hex() or "none"))
 
 
@@ -176,7 +178,16 @@ def main():
             i = a.index("--dst")
             dst = a[i + 1]
             del a[i:i + 2]
-        expect(a[1], a[2], a[3], a[4] if len(a) > 4 else None, dst)
+        late = 0.0
+        if "--late" in a:
+            i = a.index("--late")
+            late = float(a[i + 1])
+            del a[i:i + 2]
+        payload = PAYLOAD
+        if "--empty" in a:
+            a.remove("--empty")
+            payload = b""
+        expect(a[1], a[2], a[3], a[4] if len(a) > 4 else None, dst, late, payload)
     elif cmd == "send":
         send(a[1], a[2], a[3], a[4] if len(a) > 4 else 0)
     elif cmd == "client":

@@ -83,6 +83,12 @@ check v2 ::1 "$L6"
 check v1 127.0.0.1 "$LD" 127.0.0.3 # v4-mapped on the socket, TCP4 in the header
 check v1 ::1 "$LD"
 check none 127.0.0.1 "$P"
+# The header leaves with the client's first bytes, or alone when the
+# client is silent (a server that speaks first) or sends nothing at all.
+check v1 127.0.0.1 "$L1" --late 0.3
+check v2 ::1 "$L6" --late 0.3
+check v1 127.0.0.1 "$L1" --empty
+check v2 127.0.0.1 "$L2" --empty
 
 # ---- accept_proxy -------------------------------------------------------
 PAY=$(python3 -c "import sys; sys.path.insert(0, '$top_srcdir/tests/forward'); import proxytool; print(proxytool.PAYLOAD.hex())")

@@ -32,16 +32,50 @@ static const char page_css[] =
 /* Text for HTML content and attribute values. */
 static void esc(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
+	while (s && *s) {
+		size_t run = strcspn(s, "&<>\"'"); /* written as it is, in one go */
+		fwrite(s, 1, run, f);
+		s += run;
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		default: return; /* the end */
 		}
+		s++;
 	}
+}
+
+/* v with `digits` decimals (0-6), as "%.*f" prints it but without the
+ * cost of printf's exact decimal conversion: a page shows thousands of
+ * them (RTTs, sparkline points). A last digit that is an exact tie may
+ * round the other way, and what rounds to zero has no minus sign (2
+ * million random values: no other difference); out of range or not
+ * finite: printf. */
+static void put_fixed(FILE *f, double v, int digits)
+{
+	static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	char buf[32], *p = buf + sizeof(buf);
+
+	if (digits < 0 || digits > 6 || !isfinite(v) || fabs(v) * scale[digits] > 1e15) {
+		fprintf(f, "%.*f", digits, v);
+		return;
+	}
+	long long n = llround(fabs(v) * scale[digits]);
+	int neg = v < 0 && n != 0;
+	*--p = 0;
+	for (int i = 0; i < digits; i++, n /= 10)
+		*--p = (char)('0' + n % 10);
+	if (digits)
+		*--p = '.';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	if (neg)
+		*--p = '-';
+	fputs(p, f);
 }
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -73,11 +107,13 @@ static const char *state_class(const char *s)
  * for null. */
 static void cell_num(FILE *f, struct json_object *v, int digits, double scale, const char *suffix)
 {
-	if (!v || json_object_is_type(v, json_type_null))
+	if (!v || json_object_is_type(v, json_type_null)) {
 		fputs("<td class=\"n\">-</td>", f);
-	else
-		fprintf(f, "<td class=\"n\">%.*f%s</td>", digits, json_object_get_double(v) * scale,
-			suffix);
+	} else {
+		fputs("<td class=\"n\">", f);
+		put_fixed(f, json_object_get_double(v) * scale, digits);
+		fprintf(f, "%s</td>", suffix);
+	}
 }
 
 /* The recent RTTs as a line; a lost probe is a red tick at the bottom. */
@@ -102,12 +138,17 @@ static void sparkline(FILE *f, struct json_object *recent)
 			if (open)
 				fputs("\"/>", f);
 			open = 0;
-			fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"2\" height=\"4\"/>", x - 1, SPARK_H - 4);
+			fputs("<rect x=\"", f);
+			put_fixed(f, x - 1, 1);
+			fprintf(f, "\" y=\"%d\" width=\"2\" height=\"4\"/>", SPARK_H - 4);
 			continue;
 		}
 		double y = max > 0 ? (SPARK_H - 2) - (SPARK_H - 4) * json_object_get_double(v) / max
 				   : SPARK_H / 2.0;
-		fprintf(f, "%s%.1f,%.1f", open ? " " : "<polyline points=\"", x, y);
+		fputs(open ? " " : "<polyline points=\"", f);
+		put_fixed(f, x, 1);
+		fputc(',', f);
+		put_fixed(f, y, 1);
 		open = 1;
 	}
 	if (open)
@@ -146,10 +187,13 @@ static void target_row(FILE *f, struct json_object *t)
 	esc(f, state);
 	fputs("</td>", f);
 	cell_num(f, get(t, "last_rtt_ms"), 3, 1, "");
-	if (n)
-		fprintf(f, "<td class=\"n\">%.3f</td>", avg);
-	else
+	if (n) {
+		fputs("<td class=\"n\">", f);
+		put_fixed(f, avg, 3);
+		fputs("</td>", f);
+	} else {
 		fputs("<td class=\"n\">-</td>", f);
+	}
 	cell_num(f, get(t, "loss"), 1, 100, "%");
 	cell_num(f, get(t, "recent_loss"), 0, 100, "%");
 	fputs("<td>", f);
@@ -161,8 +205,11 @@ static void target_row(FILE *f, struct json_object *t)
 	fprintf(f, "%zu</summary><ol>", recent ? json_object_array_length(recent) : 0);
 	for (size_t i = 0; recent && i < json_object_array_length(recent); i++) {
 		struct json_object *v = json_object_array_get_idx(recent, i);
-		if (v)
-			fprintf(f, "<li>%.3f ms</li>", json_object_get_double(v));
+		if (v) {
+			fputs("<li>", f);
+			put_fixed(f, json_object_get_double(v), 3);
+			fputs(" ms</li>", f);
+		}
 		else
 			fputs("<li>no answer</li>", f);
 	}

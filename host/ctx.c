@@ -49,6 +49,11 @@ static char *metrics_text(const nh_ctx *ctx, size_t *len)
 	return host_metrics_text(len);
 }
 
+static char *metrics_text_without(const nh_ctx *ctx, const char *label, size_t *len)
+{
+	return host_metrics_text_without(label, len);
+}
+
 static const struct nh_host_ops host_ops = {
 	.log = host_log_ops_line,
 	.series_new = host_series_new,
@@ -57,6 +62,7 @@ static const struct nh_host_ops host_ops = {
 	.status = status,
 	.ctl_call = ctl_call,
 	.histogram_new = host_histogram_new,
+	.metrics_text_without = metrics_text_without,
 };
 
 static nh_ctx *ctx_new(nh_loop *loop, const char *name, const char *plugin, const char *instance)

@@ -43,6 +43,8 @@ void *host_histogram_new(const nh_ctx *ctx, const char *name, const char *help,
 void host_metrics_drop_ctx(const nh_ctx *ctx);
 int host_metrics_write(FILE *f);
 char *host_metrics_text(size_t *len);
+/* The same without the series that carry label (NULL: all of them). */
+char *host_metrics_text_without(const char *label, size_t *len);
 int host_metrics_count(void);
 
 /* ---- contexts (host/ctx.c) ----------------------------------------- */

@@ -496,32 +496,63 @@ static void write_histogram(struct text *t, const struct family *fam, const stru
 }
 
 /* The last exposition's size: the next one starts with room for it. */
-static size_t last_len;
+/* Last sizes of the text with every series and without some: the next
+ * one is about as long, so its buffer is allocated once. */
+static size_t last_len, last_len_without;
 
-char *host_metrics_text(size_t *len)
+/* Whether series s carries the label named label (its text is
+ * plugin="a",instance="b",k="v": names follow the start or a comma,
+ * values are quoted and escaped, so a quote ends each). */
+static int has_label(const struct series *s, const char *label, size_t n)
+{
+	const char *p = s->labels, *end = s->labels + s->labels_len;
+
+	while (p < end) {
+		if ((size_t)(end - p) > n && memcmp(p, label, n) == 0 && p[n] == '=')
+			return 1;
+		/* Past the value: its closing quote is the first one not
+		 * escaped with a backslash. */
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			break;
+		for (q++; q < end && *q != '"'; q++)
+			if (*q == '\\')
+				q++;
+		p = q + 2; /* the quote, then the comma */
+	}
+	return 0;
+}
+
+char *host_metrics_text_without(const char *label, size_t *len)
 {
 	struct text t = { NULL, 0, 0, 0 };
 	char *help = NULL;
-	size_t hlen, hcap = 0;
+	size_t hlen, hcap = 0, label_len = label ? strlen(label) : 0;
 
-	text_reserve(&t, last_len + 1);
+	text_reserve(&t, (label ? last_len_without : last_len) + 1);
 	for (int i = 0; i < nfamilies && !t.oom; i++) {
 		const struct family *fam = families[i];
-		hlen = 0;
-		if (append_escaped(&help, &hlen, &hcap, fam->help, 0) < 0) {
-			t.oom = 1;
-			break;
-		}
-		put(&t, "# HELP ", 7);
-		put(&t, fam->name, fam->name_len);
-		put(&t, " ", 1);
-		put(&t, help, hlen);
-		put(&t, "\n# TYPE ", 8);
-		put(&t, fam->name, fam->name_len);
-		put(&t, " ", 1);
-		put_str(&t, type_names[fam->type]);
-		put(&t, "\n", 1);
+		int head = 0; /* # HELP and # TYPE written, for its first series */
 		for (const struct series *s = fam->head; s; s = s->next) {
+			if (label && has_label(s, label, label_len))
+				continue;
+			if (!head) {
+				hlen = 0;
+				if (append_escaped(&help, &hlen, &hcap, fam->help, 0) < 0) {
+					t.oom = 1;
+					break;
+				}
+				put(&t, "# HELP ", 7);
+				put(&t, fam->name, fam->name_len);
+				put(&t, " ", 1);
+				put(&t, help, hlen);
+				put(&t, "\n# TYPE ", 8);
+				put(&t, fam->name, fam->name_len);
+				put(&t, " ", 1);
+				put_str(&t, type_names[fam->type]);
+				put(&t, "\n", 1);
+				head = 1;
+			}
 			if (fam->type == NH_SERIES_HISTOGRAM) {
 				write_histogram(&t, fam, s);
 				continue;
@@ -543,10 +574,15 @@ char *host_metrics_text(size_t *len)
 		return NULL;
 	}
 	t.buf[t.len] = 0;
-	last_len = t.len;
+	*(label ? &last_len_without : &last_len) = t.len;
 	if (len)
 		*len = t.len;
 	return t.buf;
+}
+
+char *host_metrics_text(size_t *len)
+{
+	return host_metrics_text_without(NULL, len);
 }
 
 int host_metrics_write(FILE *f)

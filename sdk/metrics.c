@@ -135,3 +135,12 @@ char *nh_metrics_text(const nh_ctx *ctx, size_t *len)
 	}
 	return ctx->ops->metrics_text(ctx, len);
 }
+
+char *nh_metrics_text_without(const nh_ctx *ctx, const char *label, size_t *len)
+{
+	if (!ctx || !ctx->ops || !ctx->ops->metrics_text_without) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return ctx->ops->metrics_text_without(ctx, label, len);
+}

@@ -34,6 +34,8 @@ struct nh_host_ops {
 	 * whose head holds the buckets. NULL with errno set. */
 	void *(*histogram_new)(const nh_ctx *ctx, const char *name, const char *help,
 			       const double *bounds, size_t n_bounds, const char *const *labels);
+	/* nh_metrics_text_without() (2.1): same contract; label NULL: all. */
+	char *(*metrics_text_without)(const nh_ctx *ctx, const char *label, size_t *len);
 };
 
 /* What a control command's run() fills (nh_ctl_reply_json, nh_ctl_fail);

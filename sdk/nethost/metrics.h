@@ -98,6 +98,11 @@ void nh_histogram_del(nh_histogram *h);
  * /metrics). One malloc'd NUL-terminated string (free it); *len gets its
  * length when len is not NULL. NULL with errno set. */
 char *nh_metrics_text(const nh_ctx *ctx, size_t *len);
+/* The same without the series that carry the label `label` (a family
+ * left with none is left out whole): what a status page reads for its
+ * instances' counters, without a sweep's thousand per-target series
+ * ("target"). label NULL: every series. 2.1. */
+char *nh_metrics_text_without(const nh_ctx *ctx, const char *label, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,7 @@
  *        instance, on reload, which running one it replaces. The
  *        descriptor's .refresh: a reload lets an unchanged instance re-read
  *        the files its section names (certificates), all or nothing.
+ *        nh_metrics_text_without() (metrics.h).
  */
 #ifndef NETHOST_PLUGIN_H
 #define NETHOST_PLUGIN_H

@@ -116,6 +116,74 @@ START_TEST(exact_text)
 }
 END_TEST
 
+/* nh_metrics_text_without(): the series with the label go, and a family
+ * left with none goes whole; a label value that looks like the label is
+ * not taken for it. */
+START_TEST(text_without_a_label)
+{
+	nh_counter *up = nh_counter_new(fwd, "nethost_forward_bytes_total", "Bytes", "direction",
+					"up", NULL);
+	nh_gauge *active = nh_gauge_new(fwd, "nethost_forward_connections_active", "Open", NULL);
+	nh_gauge *rtt = nh_gauge_new(ping, "nethost_icmp_rtt_seconds", "RTT", "target", "a", NULL);
+	nh_gauge *sneaky = nh_gauge_new(ping, "nethost_icmp_rtt_seconds", "RTT", "kind",
+					"\",target=\"x", NULL);
+	static const double bounds[] = { 1 };
+	nh_histogram *probe = nh_histogram_new(ping, "nethost_icmp_probe_seconds", "Probe times",
+					       bounds, 1, "target", "a", NULL);
+	nh_counter *sweeps = nh_counter_new(ping, "nethost_icmp_sweeps_total", "Sweeps", NULL);
+
+	ck_assert_ptr_nonnull(up);
+	ck_assert_ptr_nonnull(active);
+	ck_assert_ptr_nonnull(rtt);
+	ck_assert_ptr_nonnull(sneaky);
+	ck_assert_ptr_nonnull(probe);
+	ck_assert_ptr_nonnull(sweeps);
+	nh_counter_add(up, 7);
+	nh_gauge_set(active, 2);
+	nh_gauge_set(sneaky, 1);
+	nh_counter_inc(sweeps);
+
+	size_t len = 0;
+	char *text = nh_metrics_text_without(fwd, "target", &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text,
+			 "# HELP nethost_forward_bytes_total Bytes\n"
+			 "# TYPE nethost_forward_bytes_total counter\n"
+			 "nethost_forward_bytes_total{plugin=\"forward\",instance=\"web\",direction=\"up\"} 7\n"
+			 "# HELP nethost_forward_connections_active Open\n"
+			 "# TYPE nethost_forward_connections_active gauge\n"
+			 "nethost_forward_connections_active{plugin=\"forward\",instance=\"web\"} 2\n"
+			 "# HELP nethost_icmp_rtt_seconds RTT\n"
+			 "# TYPE nethost_icmp_rtt_seconds gauge\n"
+			 "nethost_icmp_rtt_seconds{plugin=\"icmp\",instance=\"lan\",kind=\"\\\",target=\\\"x\"} 1\n"
+			 "# HELP nethost_icmp_sweeps_total Sweeps\n"
+			 "# TYPE nethost_icmp_sweeps_total counter\n"
+			 "nethost_icmp_sweeps_total{plugin=\"icmp\",instance=\"lan\"} 1\n");
+	ck_assert_uint_eq(len, strlen(text));
+	free(text);
+	/* NULL: every series, as nh_metrics_text(). */
+	char *all = nh_metrics_text_without(ping, NULL, NULL), *same = nh_metrics_text(ping, NULL);
+	ck_assert_ptr_nonnull(all);
+	ck_assert_ptr_nonnull(same);
+	ck_assert_str_eq(all, same);
+	ck_assert_ptr_nonnull(strstr(all, "target=\"a\""));
+	free(all);
+	free(same);
+	/* Every series of a family with the label: the family is not named. */
+	text = nh_metrics_text_without(fwd, "direction", NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "nethost_forward_bytes_total"));
+	ck_assert_ptr_nonnull(strstr(text, "nethost_forward_connections_active"));
+	free(text);
+	nh_counter_del(up);
+	nh_gauge_del(active);
+	nh_gauge_del(rtt);
+	nh_gauge_del(sneaky);
+	nh_histogram_del(probe);
+	nh_counter_del(sweeps);
+}
+END_TEST
+
 START_TEST(bad_names_refused)
 {
 	static const char *const bad[] = { "", "1abc", "a-b", "a b", "é", NULL };
@@ -260,6 +328,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_text);
+	tcase_add_test(tc, text_without_a_label);
 	tcase_add_test(tc, bad_names_refused);
 	tcase_add_test(tc, histograms_refused);
 	tcase_add_test(tc, duplicates_and_types);

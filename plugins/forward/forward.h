@@ -155,8 +155,8 @@ struct fwd {
 	struct fwd_conn *conns;
 	struct fwd_wait *waiting; /* accept_proxy clients before their header */
 	struct fwd_upstream *ups; /* conf.n_up of them */
-	/* check = tcp (forward_check.c): one timer starts each slot's checks. */
-	int checks_on;
+	/* check = tcp (forward_check.c): one timer starts each slot's checks;
+	 * NULL: checks not running. */
 	nh_timer *check_tick;
 	int check_slot, check_slots;
 	int64_t check_round_ms;   /* loop clock at the start of this round */

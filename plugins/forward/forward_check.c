@@ -72,23 +72,35 @@ static void check_recycle(struct fwd_upstream *u, int fd)
 	}
 }
 
-/* The check in flight ends: watcher, timeout and (unless kept) socket go. */
-static void check_end(struct fwd_upstream *u, int err)
+/* The check in flight loses its watcher and timeout; its socket, which
+ * the caller keeps or closes. */
+static int check_detach(struct fwd_upstream *u)
 {
+	int fd = u->check_fd;
+
 	nh_io_del(u->check_io);
 	nh_timer_del(u->check_to);
 	u->check_io = NULL;
 	u->check_to = NULL;
-	if (err == 0)
-		check_recycle(u, u->check_fd);
-	else
-		close(u->check_fd);
 	u->check_fd = -1;
+	return fd;
+}
+
+/* The check in flight ends: watcher, timeout and (unless kept) socket go. */
+static void check_end(struct fwd_upstream *u, int err)
+{
+	int fd = check_detach(u);
+
+	if (err == 0)
+		check_recycle(u, fd);
+	else
+		close(fd);
 	check_result(u, err);
 }
 
-/* After EINPROGRESS, connect() again tells how it stands: 0 connected,
- * EALREADY still under way, or the error that ended it. */
+/* connect(): the first call starts (EINPROGRESS); after it, a call again
+ * tells how it stands: 0 connected, EALREADY still under way, or the
+ * error that ended it. */
 static int check_state(struct fwd_upstream *u, int fd)
 {
 	return connect(fd, &u->addr.u.sa, u->addr.len) == 0 ? 0 : errno;
@@ -127,7 +139,7 @@ static void check_start(struct fwd_upstream *u)
 		check_result(u, errno);
 		return;
 	}
-	err = connect(fd, &u->addr.u.sa, u->addr.len) == 0 ? 0 : errno;
+	err = check_state(u, fd);
 	if (err == EINPROGRESS)
 		err = check_state(u, fd);
 	if (err == 0) {
@@ -188,7 +200,6 @@ int fwd_checks_start(struct fwd *f)
 		f->ups[i].check_fd = -1;
 	if (!f->conf.check)
 		return 0;
-	f->checks_on = 1;
 	f->check_slots = (int)(slots < 1 ? 1 : slots > n ? n : slots);
 	f->check_slot = 0;
 	f->check_round_ms = nh_loop_now_ms(f->loop);
@@ -203,22 +214,13 @@ int fwd_checks_start(struct fwd *f)
 
 void fwd_checks_stop(struct fwd *f)
 {
-	if (!f->checks_on)
+	if (!f->check_tick) /* never started, stopped already, or its timer failed */
 		return;
-	f->checks_on = 0;
 	nh_timer_del(f->check_tick);
 	f->check_tick = NULL;
-	for (int i = 0; i < f->conf.n_up; i++) {
-		struct fwd_upstream *u = &f->ups[i];
-		if (!u->check_io)
-			continue;
-		nh_io_del(u->check_io);
-		nh_timer_del(u->check_to);
-		close(u->check_fd);
-		u->check_io = NULL;
-		u->check_to = NULL;
-		u->check_fd = -1;
-	}
+	for (int i = 0; i < f->conf.n_up; i++)
+		if (f->ups[i].check_io)
+			close(check_detach(&f->ups[i]));
 	for (int k = 0; k < 2; k++)
 		if (f->check_spare[k] >= 0) {
 			close(f->check_spare[k]);

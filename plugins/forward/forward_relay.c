@@ -83,7 +83,7 @@ struct fwd_conn {
 	struct fwd_http *http; /* http_host: rewrites the client's requests */
 	unsigned tls_done[2];  /* its handshake completed (and was counted) */
 	/* send_proxy: the header not sent yet; it leaves with the client's
-	 * first bytes, or alone when the client has none (proxy_flush). */
+	 * first bytes, or alone when the client has none (proxy_send). */
 	uint8_t *proxy_hdr;
 	size_t proxy_len;
 };
@@ -207,54 +207,50 @@ static ssize_t half_out(struct fwd_half *h, int dst)
 	return n < 0 ? -errno : n;
 }
 
-/* The PROXY header and the client's first bytes in one segment (on
- * loopback a request costs the upstream one wake-up, not two): sendmsg()
- * of both from a buffer, or the header with MSG_MORE and then the splice,
- * which pushes them out together. The bytes of the client's sent, or
- * -errno; a header cut short (never on a new socket: it is smaller than
- * an MSS) is -EPIPE, the spec's sender rule. */
-static ssize_t half_out_proxy(struct fwd_conn *c, struct fwd_half *h, int dst)
+/* The PROXY header is out: it is sent once. */
+static void proxy_done(struct fwd_conn *c)
 {
-	size_t hl = c->proxy_len;
-	ssize_t n;
-
-	if (h->pipe[0] >= 0) {
-		n = send(dst, c->proxy_hdr, hl, MSG_NOSIGNAL | MSG_MORE);
-		if (n >= 0 && (size_t)n < hl)
-			return -EPIPE;
-		if (n < 0)
-			return -errno;
-	} else {
-		struct iovec iov[2] = { { c->proxy_hdr, hl }, { h->buf + h->off, h->pending } };
-		struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
-		n = sendmsg(dst, &m, MSG_NOSIGNAL);
-		if (n < 0)
-			return -errno;
-		if ((size_t)n < hl)
-			return -EPIPE;
-	}
 	free(c->proxy_hdr);
 	c->proxy_hdr = NULL;
 	c->proxy_len = 0;
-	if (h->pipe[0] >= 0)
-		return half_out(h, dst);
-	return (size_t)n > hl ? n - (ssize_t)hl : -EAGAIN;
 }
 
-/* The client has nothing to send (yet) or is done: the header goes alone,
- * before anything else reaches the upstream. 0 or -errno. */
-static int proxy_flush(struct fwd_conn *c)
+/* The header alone (flags: MSG_MORE when the client's bytes follow at
+ * once). 0 or -errno; one cut short (never on a new socket: it is smaller
+ * than an MSS) is -EPIPE, the spec's sender rule. */
+static int proxy_send(struct fwd_conn *c, int flags)
 {
-	ssize_t n = send(c->fd[UPSTREAM], c->proxy_hdr, c->proxy_len, MSG_NOSIGNAL);
+	ssize_t n = send(c->fd[UPSTREAM], c->proxy_hdr, c->proxy_len, MSG_NOSIGNAL | flags);
 
 	if (n < 0)
 		return -errno;
 	if ((size_t)n < c->proxy_len)
 		return -EPIPE;
-	free(c->proxy_hdr);
-	c->proxy_hdr = NULL;
-	c->proxy_len = 0;
+	proxy_done(c);
 	return 0;
+}
+
+/* The PROXY header and the client's first bytes in one segment (on
+ * loopback a request costs the upstream one wake-up, not two): sendmsg()
+ * of both from a buffer, or the header with MSG_MORE and then the splice,
+ * which pushes them out together. The bytes of the client's sent, or
+ * -errno (-EPIPE: the header cut short). */
+static ssize_t half_out_proxy(struct fwd_conn *c, struct fwd_half *h, int dst)
+{
+	if (h->pipe[0] >= 0) {
+		int r = proxy_send(c, MSG_MORE);
+		return r < 0 ? r : half_out(h, dst);
+	}
+	size_t hl = c->proxy_len;
+	struct iovec iov[2] = { { c->proxy_hdr, hl }, { h->buf + h->off, h->pending } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n = sendmsg(dst, &m, MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < hl)
+		return -EPIPE;
+	proxy_done(c);
+	return (size_t)n > hl ? n - (ssize_t)hl : -EAGAIN;
 }
 
 /* A TLS side made progress: count its handshake once it completed. */
@@ -414,7 +410,7 @@ static int half_pump(struct fwd_conn *c, int s, int *fault)
 			}
 		}
 		if (s == CLIENT && c->proxy_len && !h->pending && (!h->can_read || h->eof || h->full)) {
-			int r = proxy_flush(c);
+			int r = proxy_send(c, 0); /* nothing to go with it */
 			if (r < 0) {
 				*fault = UPSTREAM;
 				return r;
@@ -695,7 +691,7 @@ static int send_proxy_header(struct fwd_conn *c)
 	if (!(c->proxy_hdr = malloc(FWD_PROXY_BUILD_MAX)))
 		return -ENOMEM;
 	c->proxy_len = fwd_proxy_build(c->f->conf.send_proxy, &c->peer, &c->local, c->proxy_hdr);
-	return c->f->conf.tls_up ? proxy_flush(c) : 0;
+	return c->f->conf.tls_up ? proxy_send(c, 0) : 0;
 }
 
 static void conn_relay(struct fwd_conn *c, int upfd)

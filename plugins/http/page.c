@@ -43,9 +43,7 @@ static const char *label_value(const char *p, char *out, size_t len)
 }
 
 /* One sample line into the instances' "metrics" objects: key is the
- * name with the labels other than plugin and instance. Series with a
- * target label are left out (icmp's own command has them, and a sweep
- * has thousands). */
+ * name with the labels other than plugin and instance. */
 static void add_sample(struct json_object *by_inst, const char *line, size_t len)
 {
 	char name[128], plugin[256] = "", inst[256] = "", other[256] = "", val[256];
@@ -69,8 +67,6 @@ static void add_sample(struct json_object *by_inst, const char *line, size_t len
 		key[kl] = 0;
 		const char *q = label_value(eq + 2, val, sizeof(val));
 		if (!q)
-			return;
-		if (strcmp(key, "target") == 0)
 			return;
 		if (strcmp(key, "plugin") == 0)
 			snprintf(plugin, sizeof(plugin), "%s", val);
